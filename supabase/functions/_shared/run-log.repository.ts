@@ -1,0 +1,76 @@
+// SyncRunLogRepository: the run log's four operations, each a thin typed call of its RPC function through a
+// Supabase-shaped port (a supabase-js client as is, or the SQL adapter in sql-rpc.ts).
+import { fromDatabaseError, SyncRunLogError } from './errors.ts';
+import type { RpcPort } from './rpc-port.ts';
+import { type RunStatus, type SyncRun, type SyncRunLogRow, type TriggeredBy, toSyncRun } from './run-log.types.ts';
+import { sanitizeErrorMessage } from './sanitize-error.ts';
+
+export interface InsertRunOptions {
+  /** The schedule period a scheduler run stands for (ISO timestamp or Date). */
+  scheduledFor?: string | Date;
+  idempotencyKey?: string;
+}
+
+export type UpdatableStatus = Exclude<RunStatus, 'pending'>;
+
+export class SyncRunLogRepository {
+  constructor(private readonly db: RpcPort) {}
+
+  /** Starts a run (status running) and returns its id. */
+  async insertRunLog(orgId: string, integrationType: string, triggeredBy: TriggeredBy, options: InsertRunOptions = {}): Promise<string> {
+    const scheduledFor = options.scheduledFor instanceof Date ? options.scheduledFor.toISOString() : (options.scheduledFor ?? null);
+    const data = await this.call('insert_run_log', {
+      p_org_id: orgId,
+      p_integration_type: integrationType,
+      p_triggered_by: triggeredBy,
+      p_scheduled_for: scheduledFor,
+      p_idempotency_key: options.idempotencyKey ?? null,
+    });
+    if (typeof data !== 'string') throw new SyncRunLogError('internal', 'insert_run_log returned no id');
+    return data;
+  }
+
+  /**
+   * Moves a running run on: `running` records progress (and a heartbeat), a final status ends it.
+   * A null errorMessage clears the stored one; a given one is sanitised and cut to 2,000 characters.
+   */
+  async updateRunLogStatus(
+    runId: string,
+    status: UpdatableStatus,
+    recordsProcessed: number | null,
+    recordsFailed: number | null,
+    errorMessage: string | null,
+  ): Promise<SyncRun> {
+    const data = await this.call('update_run_log_status', {
+      p_run_id: runId,
+      p_status: status,
+      p_records_processed: recordsProcessed,
+      p_records_failed: recordsFailed,
+      p_error_message: errorMessage === null ? null : sanitizeErrorMessage(errorMessage),
+    });
+    return toSyncRun(data as SyncRunLogRow);
+  }
+
+  /** The newest run of each integration of the org, ordered by integration type. */
+  async getLastRunPerIntegration(orgId: string): Promise<SyncRun[]> {
+    const data = await this.call('get_last_run_per_integration', { p_org_id: orgId });
+    return (data as SyncRunLogRow[]).map(toSyncRun);
+  }
+
+  /** Up to `limit` (1..1000) runs of one integration, newest first. */
+  async getRunHistory(orgId: string, integrationType: string, limit: number): Promise<SyncRun[]> {
+    const data = await this.call('get_run_history', { p_org_id: orgId, p_integration_type: integrationType, p_limit: limit });
+    return (data as SyncRunLogRow[]).map(toSyncRun);
+  }
+
+  private async call(fn: string, args: Record<string, unknown>): Promise<unknown> {
+    let result: Awaited<ReturnType<RpcPort['rpc']>>;
+    try {
+      result = await this.db.rpc(fn, args);
+    } catch {
+      throw new SyncRunLogError('unavailable', 'the run log could not be reached');
+    }
+    if (result.error) throw fromDatabaseError(result.error);
+    return result.data;
+  }
+}
