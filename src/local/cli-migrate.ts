@@ -10,7 +10,10 @@ async function main(): Promise<void> {
   const [command, target] = process.argv.slice(2);
   if (command !== 'up' && command !== 'down') throw new Error('usage: cli-migrate.ts up | down [version]');
   const config = loadConfig();
-  const db = await startDatabase({ dataDir: path.join(config.dataDir, 'postgres'), port: config.dbPort, log: () => {} }, config.databaseUrl);
+  const db = await startDatabase(
+    { dataDir: path.join(config.dataDir, 'postgres'), port: config.dbPort, log: () => {} },
+    config.databaseUrl,
+  );
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
   try {
     if (command === 'up') {

@@ -26,7 +26,10 @@ const USER = 'postgres';
 const PASSWORD = 'postgres';
 
 /** Uses DATABASE_URL when set; otherwise starts (and initialises, the first time) an embedded server. */
-export async function startDatabase(options: EmbeddedOptions, databaseUrl = process.env.DATABASE_URL): Promise<DatabaseServer> {
+export async function startDatabase(
+  options: EmbeddedOptions,
+  databaseUrl = process.env.DATABASE_URL,
+): Promise<DatabaseServer> {
   if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => {} };
   return startEmbedded(options);
 }
@@ -45,9 +48,12 @@ export async function startEmbedded({ dataDir, port, log, fast = false }: Embedd
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=300',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=300',
       ...(fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
     ],
     onLog: (message) => {

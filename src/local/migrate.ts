@@ -57,19 +57,25 @@ async function ensureHistoryTable(sql: Sql): Promise<void> {
 
 export async function appliedVersions(sql: Sql): Promise<string[]> {
   await ensureHistoryTable(sql);
-  const rows = await sql<{ version: string }[]>`select version from supabase_migrations.schema_migrations order by version`;
+  const rows = await sql<
+    { version: string }[]
+  >`select version from supabase_migrations.schema_migrations order by version`;
   return rows.map((row) => row.version);
 }
 
 /** Applies every pending migration; returns the versions it applied. */
-export async function migrate(sql: Sql, { dir = MIGRATIONS_DIR, log = () => {} }: MigrateOptions = {}): Promise<string[]> {
+export async function migrate(
+  sql: Sql,
+  { dir = MIGRATIONS_DIR, log = () => {} }: MigrateOptions = {},
+): Promise<string[]> {
   await ensureHistoryTable(sql);
   const applied: string[] = [];
   for (const migration of listMigrations(dir)) {
     const text = readFileSync(migration.file, 'utf8');
     const done = await sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${LOCK_KEY})`;
-      const [recorded] = await tx`select 1 from supabase_migrations.schema_migrations where version = ${migration.version}`;
+      const [recorded] =
+        await tx`select 1 from supabase_migrations.schema_migrations where version = ${migration.version}`;
       if (recorded) return false;
       await tx.unsafe(text);
       await tx`insert into supabase_migrations.schema_migrations (version, name, statements)
@@ -90,9 +96,15 @@ export async function migrate(sql: Sql, { dir = MIGRATIONS_DIR, log = () => {} }
  */
 export async function rollback(
   sql: Sql,
-  { to, dir = MIGRATIONS_DIR, rollbacksDir = ROLLBACKS_DIR, log = () => {} }: MigrateOptions & { to?: string; rollbacksDir?: string } = {},
+  {
+    to,
+    dir = MIGRATIONS_DIR,
+    rollbacksDir = ROLLBACKS_DIR,
+    log = () => {},
+  }: MigrateOptions & { to?: string; rollbacksDir?: string } = {},
 ): Promise<string[]> {
-  if (to !== undefined && !/^\d{1,14}$/.test(to)) throw new Error(`rollback target must be a migration version (digits), got "${to}"`);
+  if (to !== undefined && !/^\d{1,14}$/.test(to))
+    throw new Error(`rollback target must be a migration version (digits), got "${to}"`);
   const known = new Map(listMigrations(dir).map((m) => [m.version, m]));
   const versions = (await appliedVersions(sql)).reverse();
   const targets = to === undefined ? versions.slice(0, 1) : versions.filter((v) => v > to);

@@ -11,14 +11,25 @@ async function main(): Promise<void> {
   const config = loadConfig();
   mkdirSync(config.dataDir, { recursive: true });
   const serverLog = path.join(config.dataDir, 'postgres.log');
-  const db = await startDatabase({
-    dataDir: path.join(config.dataDir, 'postgres'),
-    port: config.dbPort,
-    log: (line) => appendFileSync(serverLog, `${line}\n`),
-  }, config.databaseUrl);
-  console.log(db.embedded ? `database: embedded PostgreSQL 15 at ${redact(db.url)} (log: ${serverLog})` : `database: ${redact(db.url)}`);
+  const db = await startDatabase(
+    {
+      dataDir: path.join(config.dataDir, 'postgres'),
+      port: config.dbPort,
+      log: (line) => appendFileSync(serverLog, `${line}\n`),
+    },
+    config.databaseUrl,
+  );
+  console.log(
+    db.embedded
+      ? `database: embedded PostgreSQL 15 at ${redact(db.url)} (log: ${serverLog})`
+      : `database: ${redact(db.url)}`,
+  );
 
-  const sql = postgres(db.url, { max: 10, onnotice: () => {}, connection: { TimeZone: 'UTC', application_name: 'sync-run-log' } });
+  const sql = postgres(db.url, {
+    max: 10,
+    onnotice: () => {},
+    connection: { TimeZone: 'UTC', application_name: 'sync-run-log' },
+  });
   await applyLocalCompat(sql);
   const applied = await migrate(sql, { log: (line) => console.log(`migrations: ${line}`) });
   console.log(`migrations: ${applied.length} applied, schema up to date`);

@@ -14,7 +14,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(options: { template?: string | null; max?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { template?: string | null; max?: number } = {},
+): Promise<TestDatabase> {
   const serverUrl = inject('serverUrl');
   const template = options.template === undefined ? inject('templateDatabase') : options.template;
   const name = `test_${randomBytes(6).toString('hex')}`;
