@@ -17,8 +17,14 @@ export class SyncRunLogRepository {
   constructor(private readonly db: RpcPort) {}
 
   /** Starts a run (status running) and returns its id. */
-  async insertRunLog(orgId: string, integrationType: string, triggeredBy: TriggeredBy, options: InsertRunOptions = {}): Promise<string> {
-    const scheduledFor = options.scheduledFor instanceof Date ? options.scheduledFor.toISOString() : (options.scheduledFor ?? null);
+  async insertRunLog(
+    orgId: string,
+    integrationType: string,
+    triggeredBy: TriggeredBy,
+    options: InsertRunOptions = {},
+  ): Promise<string> {
+    const scheduledFor =
+      options.scheduledFor instanceof Date ? options.scheduledFor.toISOString() : (options.scheduledFor ?? null);
     const data = await this.call('insert_run_log', {
       p_org_id: orgId,
       p_integration_type: integrationType,
@@ -57,9 +63,20 @@ export class SyncRunLogRepository {
     return (data as SyncRunLogRow[]).map(toSyncRun);
   }
 
+  /** One run by id, or null when there is none the caller may see (RLS: another org's run is null too). */
+  async getRun(runId: string): Promise<SyncRun | null> {
+    const data = await this.call('get_run', { p_run_id: runId });
+    const rows = data as SyncRunLogRow[];
+    return rows[0] ? toSyncRun(rows[0]) : null;
+  }
+
   /** Up to `limit` (1..1000) runs of one integration, newest first. */
   async getRunHistory(orgId: string, integrationType: string, limit: number): Promise<SyncRun[]> {
-    const data = await this.call('get_run_history', { p_org_id: orgId, p_integration_type: integrationType, p_limit: limit });
+    const data = await this.call('get_run_history', {
+      p_org_id: orgId,
+      p_integration_type: integrationType,
+      p_limit: limit,
+    });
     return (data as SyncRunLogRow[]).map(toSyncRun);
   }
 
