@@ -1,0 +1,1 @@
+drop index if exists public.sync_run_log_started_at_idx;

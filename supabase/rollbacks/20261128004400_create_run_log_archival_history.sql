@@ -1,0 +1,1 @@
+drop table if exists sync_private.run_log_archival;
