@@ -1,0 +1,288 @@
+// The HTTP behaviour every adapter shares: a per-request timeout, cancellation through the run's AbortSignal,
+// retries of 5xx, network errors and timeouts with bounded exponential backoff (jitter), and 429 handled by
+// waiting what Retry-After says (up to a limit). Web-standard only (fetch, AbortController): runs in Deno and Node.
+// Error messages name the integration, the method, the path and the status: never a credential, query or body.
+import { type HealthCheckResult, IntegrationError } from './integration.ts';
+
+export interface HttpPolicy {
+  /** Per-request timeout, headers and body included. */
+  timeoutMs: number;
+  /** Timeout of a health check (one request, no retries). */
+  healthTimeoutMs: number;
+  /** Attempts per request for 5xx, network errors and timeouts. */
+  maxAttempts: number;
+  /** 429 answers waited out per request before giving up. */
+  maxRateLimitRetries: number;
+  /** A Retry-After longer than this fails the request as rate_limited rather than holding the run. */
+  maxRetryAfterMs: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+}
+
+export const DEFAULT_POLICY: HttpPolicy = {
+  timeoutMs: 30_000,
+  healthTimeoutMs: 10_000,
+  maxAttempts: 5,
+  maxRateLimitRetries: 5,
+  maxRetryAfterMs: 300_000,
+  backoffBaseMs: 500,
+  backoffCapMs: 30_000,
+};
+
+/** What tests inject: the waiting, the randomness and the clock (Retry-After as an HTTP date). */
+export interface HttpRuntime {
+  fetch: typeof fetch;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+  now: () => number;
+}
+
+export const defaultRuntime: HttpRuntime = {
+  fetch: (input, init) => fetch(input, init),
+  sleep: abortableSleep,
+  random: Math.random,
+  now: Date.now,
+};
+
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+  /** The URL comes from the server's configuration (a token endpoint): it may be on another host. */
+  configuredUrl?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+
+export class HttpClient {
+  constructor(
+    readonly integration: string,
+    readonly baseUrl: URL,
+    readonly policy: HttpPolicy,
+    readonly runtime: HttpRuntime,
+  ) {}
+
+  /** A path under the base URL, or an absolute URL that must share its origin (a next-page link). */
+  resolve(pathOrUrl: string, configuredUrl = false): URL {
+    const url = new URL(pathOrUrl.startsWith('http') ? pathOrUrl : this.baseUrl.href.replace(/\/$/, '') + pathOrUrl);
+    if (url.origin !== this.baseUrl.origin && !configuredUrl) {
+      // Never send credentials to another host, whatever a response says.
+      throw new IntegrationError('bad_response', `${this.integration}: a next-page link points to another host`);
+    }
+    return url;
+  }
+
+  /** One request with retries; returns the parsed JSON body of a 2xx answer or throws an IntegrationError. */
+  async request(pathOrUrl: string, options: RequestOptions): Promise<HttpResponse> {
+    const url = this.resolve(pathOrUrl, options.configuredUrl);
+    const method = options.method ?? 'GET';
+    const label = `${this.integration}: ${method} ${url.pathname}`;
+    let failures = 0;
+    let rateLimited = 0;
+    for (;;) {
+      throwIfCancelled(options.signal, this.integration);
+      let response: Response;
+      try {
+        response = await this.fetchOnce(url, method, options, this.policy.timeoutMs);
+      } catch (error) {
+        throwIfCancelled(options.signal, this.integration);
+        failures += 1;
+        const timedOut = error instanceof TimeoutSignal;
+        if (failures >= this.policy.maxAttempts) {
+          throw new IntegrationError(
+            timedOut ? 'timeout' : 'unavailable',
+            timedOut
+              ? `${label} timed out after ${this.policy.timeoutMs} ms (${failures} attempts)`
+              : `${label} failed: network error (${failures} attempts)`,
+            { attempts: failures },
+          );
+        }
+        await this.runtime.sleep(this.backoff(failures), options.signal);
+        continue;
+      }
+
+      if (response.ok) {
+        const body = await this.readBody(response, label, options.signal);
+        return { status: response.status, headers: response.headers, body };
+      }
+      await response.body?.cancel().catch(() => {});
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.runtime.now());
+
+      if (response.status === 429) {
+        rateLimited += 1;
+        const wait = retryAfterMs ?? this.backoff(rateLimited);
+        if (rateLimited > this.policy.maxRateLimitRetries || wait > this.policy.maxRetryAfterMs) {
+          throw new IntegrationError('rate_limited', `${label} was rate limited (HTTP 429, ${rateLimited} times)`, {
+            status: 429,
+            attempts: failures + rateLimited,
+            ...(retryAfterMs !== undefined ? { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) } : {}),
+          });
+        }
+        await this.runtime.sleep(wait, options.signal);
+        continue;
+      }
+      if (RETRYABLE_STATUS.has(response.status)) {
+        failures += 1;
+        if (failures >= this.policy.maxAttempts) {
+          throw new IntegrationError(
+            'unavailable',
+            `${label} failed with HTTP ${response.status} (${failures} attempts)`,
+            {
+              status: response.status,
+              attempts: failures,
+            },
+          );
+        }
+        const wait = Math.min(Math.max(retryAfterMs ?? 0, this.backoff(failures)), this.policy.maxRetryAfterMs);
+        await this.runtime.sleep(wait, options.signal);
+        continue;
+      }
+      if (response.status === 401 || response.status === 403) {
+        throw new IntegrationError('unauthorized', `${label} refused the credentials (HTTP ${response.status})`, {
+          status: response.status,
+        });
+      }
+      throw new IntegrationError('http_error', `${label} failed with HTTP ${response.status}`, {
+        status: response.status,
+      });
+    }
+  }
+
+  /** A health check: one request, no retries, never a data request. 429 or Retry-After means rate limited. */
+  async probe(
+    pathOrUrl: string,
+    options: { method: 'HEAD' | 'GET'; headers?: Record<string, string>; signal?: AbortSignal },
+  ) {
+    const started = this.runtime.now();
+    const signal = options.signal ?? new AbortController().signal;
+    const latency = () => Math.max(0, this.runtime.now() - started);
+    try {
+      const url = this.resolve(pathOrUrl);
+      const response = await this.fetchOnce(url, options.method, { ...options, signal }, this.policy.healthTimeoutMs);
+      await response.body?.cancel().catch(() => {});
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.runtime.now());
+      if (response.status === 429 || retryAfterMs !== undefined) {
+        const result: HealthCheckResult = {
+          status: 'rate_limited',
+          latencyMs: latency(),
+          error: `${this.integration}: health check was rate limited (HTTP ${response.status})`,
+        };
+        if (retryAfterMs !== undefined) result.retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
+        return result;
+      }
+      if (response.ok) return { status: 'healthy', latencyMs: latency() } satisfies HealthCheckResult;
+      return {
+        status: 'unhealthy',
+        latencyMs: latency(),
+        error: `${this.integration}: health check failed with HTTP ${response.status}`,
+      } satisfies HealthCheckResult;
+    } catch (error) {
+      const reason =
+        error instanceof TimeoutSignal
+          ? `timed out after ${this.policy.healthTimeoutMs} ms`
+          : signal.aborted
+            ? 'cancelled'
+            : error instanceof IntegrationError
+              ? error.message
+              : 'network error';
+      return {
+        status: 'unhealthy',
+        latencyMs: latency(),
+        error: `${this.integration}: health check ${reason}`,
+      } satisfies HealthCheckResult;
+    }
+  }
+
+  /** Exponential backoff with equal jitter: half the step fixed, half random, capped. */
+  backoff(attempt: number): number {
+    const step = Math.min(this.policy.backoffCapMs, this.policy.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.round(step / 2 + (step / 2) * this.runtime.random());
+  }
+
+  private async fetchOnce(url: URL, method: string, options: Omit<RequestOptions, 'method'>, timeoutMs: number) {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal.reason);
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => controller.abort(new TimeoutSignal()), timeoutMs);
+    try {
+      const init: RequestInit = { method, headers: options.headers ?? {}, signal: controller.signal };
+      if (options.body !== undefined) init.body = options.body;
+      return await this.runtime.fetch(url, init);
+    } catch (error) {
+      if (controller.signal.reason instanceof TimeoutSignal) throw controller.signal.reason;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      options.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async readBody(response: Response, label: string, signal: AbortSignal): Promise<unknown> {
+    let fail: (() => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      fail = () =>
+        reject(
+          new IntegrationError(signal.aborted ? 'cancelled' : 'timeout', `${label}: reading the response stopped`),
+        );
+    });
+    const onAbort = () => fail?.();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timeout = setTimeout(onAbort, this.policy.timeoutMs);
+    try {
+      const text = await Promise.race([response.text(), stopped]);
+      if (text === '') return null;
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      if (error instanceof IntegrationError) throw error;
+      throw new IntegrationError('bad_response', `${label} returned a body that is not JSON`, {
+        status: response.status,
+      });
+    } finally {
+      clearTimeout(timeout);
+      signal.removeEventListener('abort', onAbort);
+      stopped.catch(() => {});
+    }
+  }
+}
+
+/** Marks an abort caused by our own timeout (as opposed to the run's cancellation). */
+class TimeoutSignal extends Error {
+  constructor() {
+    super('timeout');
+  }
+}
+
+export function throwIfCancelled(signal: AbortSignal, integration: string): void {
+  if (signal.aborted) throw new IntegrationError('cancelled', `${integration}: the sync was cancelled`);
+}
+
+/** Retry-After as delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new IntegrationError('cancelled', 'the sync was cancelled'));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new IntegrationError('cancelled', 'the sync was cancelled'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
