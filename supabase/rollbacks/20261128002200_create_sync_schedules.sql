@@ -1,0 +1,2 @@
+drop table if exists public.sync_schedules;
+drop function if exists sync_private.validate_sync_schedule();

@@ -1,0 +1,1 @@
+drop function if exists public.reap_stuck_runs(timestamptz, integer);
