@@ -5,6 +5,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { loadConfig } from './config.ts';
 import { startDatabase } from './embedded-db.ts';
+import { startFunctionsHost } from './functions-host.ts';
 import { applyLocalCompat, migrate } from './migrate.ts';
 
 async function main(): Promise<void> {
@@ -36,6 +37,12 @@ async function main(): Promise<void> {
 
   const stops: Array<() => Promise<void>> = [];
   // Later parts of the stack (functions host, scheduler ticker, simulated APIs) register here.
+  const functions = await startFunctionsHost({
+    databaseUrl: db.url,
+    log: (line) => console.log(`functions: ${line}`),
+  });
+  stops.push(() => functions.stop());
+  console.log(`functions: ${functions.functions.join(', ')} served by Deno at ${functions.url}/<name>`);
 
   console.log('ready. Ctrl-C stops.');
   await new Promise<void>((resolve) => {

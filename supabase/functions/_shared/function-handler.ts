@@ -128,9 +128,7 @@ export function createFunctionHandler(options: FunctionOptions): (request: Reque
       fields.errorCode = error.code;
       if (error.code === 'internal' || error.code === 'unavailable') {
         fields.errorDetails = error.details;
-        return errorResponse(
-          error.code === 'internal' ? new SyncRunLogError('internal', 'internal error', {}) : error,
-        );
+        return errorResponse(error.code === 'internal' ? new SyncRunLogError('internal', 'internal error', {}) : error);
       }
       return errorResponse(error);
     }

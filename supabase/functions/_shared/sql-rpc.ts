@@ -18,7 +18,11 @@ type ReturnShape = 'set' | 'row' | 'scalar' | 'void';
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Runs `fn` in a transaction as the request's role with its claims: the per-request setup of PostgREST. */
-export async function withRequestContext<T>(sql: Sql, context: RequestContext, fn: (tx: Sql) => Promise<T>): Promise<T> {
+export async function withRequestContext<T>(
+  sql: Sql,
+  context: RequestContext,
+  fn: (tx: Sql) => Promise<T>,
+): Promise<T> {
   if (!ROLES.has(context.role)) throw new Error(`unknown database role: ${String(context.role)}`);
   return (await sql.begin(async (tx) => {
     await tx`select set_config('role', ${context.role}, true), set_config('request.jwt.claims', ${JSON.stringify(context.claims)}, true)`;
@@ -31,7 +35,10 @@ const shapes = new WeakMap<Sql, Map<string, ReturnShape>>();
 
 async function returnShape(sql: Sql, fn: string): Promise<ReturnShape | undefined> {
   let cache = shapes.get(sql);
-  if (!cache) shapes.set(sql, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    shapes.set(sql, cache);
+  }
   const known = cache.get(fn);
   if (known) return known;
   const [row] = await sql<{ retset: boolean; typtype: string; typname: string }[]>`
@@ -42,7 +49,13 @@ async function returnShape(sql: Sql, fn: string): Promise<ReturnShape | undefine
     where n.nspname = 'public' and p.proname = ${fn}
     limit 1`;
   if (!row) return undefined;
-  const shape: ReturnShape = row.retset ? 'set' : row.typtype === 'c' ? 'row' : row.typname === 'void' ? 'void' : 'scalar';
+  const shape: ReturnShape = row.retset
+    ? 'set'
+    : row.typtype === 'c'
+      ? 'row'
+      : row.typname === 'void'
+        ? 'void'
+        : 'scalar';
   cache.set(fn, shape);
   return shape;
 }
@@ -66,11 +79,18 @@ export function createSqlRpc(sql: Sql, context: RequestContext): RpcPort {
       }
       const names = Object.keys(args);
       const bad = names.find((name) => !IDENTIFIER.test(name));
-      if (bad) return { data: null, error: { code: 'PGRST202', message: `bad argument name ${bad}`, details: null, hint: null } };
+      if (bad)
+        return {
+          data: null,
+          error: { code: 'PGRST202', message: `bad argument name ${bad}`, details: null, hint: null },
+        };
       try {
         const shape = await returnShape(sql, fn);
         if (!shape) {
-          return { data: null, error: { code: 'PGRST202', message: `Could not find the function public.${fn}`, details: null, hint: null } };
+          return {
+            data: null,
+            error: { code: 'PGRST202', message: `Could not find the function public.${fn}`, details: null, hint: null },
+          };
         }
         const call = `public.${fn}(${names.map((name, i) => `${name} => $${i + 1}`).join(', ')})`;
         const query =
@@ -83,7 +103,7 @@ export function createSqlRpc(sql: Sql, context: RequestContext): RpcPort {
                 : `select to_jsonb(${call}) as data`;
         const values = names.map((name) => serialise(args[name]));
         const rows = await withRequestContext(sql, context, (tx) => tx.unsafe(query, values as never[]));
-        return { data: (rows[0] as { data: unknown } | undefined)?.data ?? null, error: null };
+        return { data: (rows[0] as unknown as { data: unknown } | undefined)?.data ?? null, error: null };
       } catch (error) {
         return { data: null, error: toRpcError(error) };
       }

@@ -1,0 +1,141 @@
+// Serves the Edge Functions locally with real Deno (the npm package `deno`), as `supabase functions serve` would:
+// one Deno process runs src/local/functions-router.ts, which imports every supabase/functions/<name>/handler.ts and
+// answers at http://127.0.0.1:<port>/functions/v1/<name>. The functions' own deno.json import maps (pinned npm:
+// specifiers) are merged into one; two functions pinning one package differently is an error.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { LOCAL_JWT_SECRET } from '../../supabase/functions/_shared/auth.ts';
+import { ROOT } from './config.ts';
+
+export const FUNCTIONS_DIR = path.join(ROOT, 'supabase/functions');
+const ROUTER = path.join(ROOT, 'src/local/functions-router.ts');
+export const DENO_BIN = path.join(ROOT, 'node_modules/.bin/deno');
+
+export interface FunctionsHostOptions {
+  /** The database the functions use (DATABASE_URL inside the functions). */
+  databaseUrl: string;
+  /** Default FUNCTIONS_PORT or 54321; 0 is not supported (the router prints the port it got, though). */
+  port?: number;
+  /** Default SUPABASE_JWT_SECRET or Supabase CLI's local secret. */
+  jwtSecret?: string;
+  /** More environment for the functions (e.g. simulated API base URLs). */
+  env?: Record<string, string>;
+  /** Receives every line the functions print (JSON logs) and Deno's errors. */
+  log?: (line: string) => void;
+  /** How long to wait for Deno to listen (first start may download the npm packages). */
+  startTimeoutMs?: number;
+}
+
+export interface FunctionsHost {
+  /** e.g. http://127.0.0.1:54321/functions/v1 */
+  url: string;
+  port: number;
+  functions: string[];
+  stop(): Promise<void>;
+}
+
+/** The merged import map of every function's deno.json. */
+export function mergedImports(dir = FUNCTIONS_DIR): Record<string, string> {
+  const imports: Record<string, string> = {};
+  const owner: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort()) {
+    const file = path.join(dir, name, 'deno.json');
+    if (name.startsWith('_') || !existsSync(file)) continue;
+    const config = JSON.parse(readFileSync(file, 'utf8')) as { imports?: Record<string, string> };
+    for (const [key, value] of Object.entries(config.imports ?? {})) {
+      if (imports[key] !== undefined && imports[key] !== value) {
+        throw new Error(`${name}/deno.json maps ${key} to ${value}, but ${owner[key]}/deno.json to ${imports[key]}`);
+      }
+      imports[key] = value;
+      owner[key] = name;
+    }
+  }
+  return imports;
+}
+
+export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
+  const port = options.port ?? Number(process.env.FUNCTIONS_PORT || 54_321);
+  const log = options.log ?? ((line: string) => console.log(line));
+  const configDir = mkdtempSync(path.join(tmpdir(), 'functions-host-'));
+  const config = path.join(configDir, 'deno.json');
+  writeFileSync(config, JSON.stringify({ imports: mergedImports(), lock: false, nodeModulesDir: 'none' }, null, 2));
+
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  delete env.SUPABASE_DB_URL; // the functions use DATABASE_URL below, never a hosted project's URL by accident
+  Object.assign(env, options.env, {
+    DATABASE_URL: options.databaseUrl,
+    SUPABASE_JWT_SECRET: options.jwtSecret ?? (process.env.SUPABASE_JWT_SECRET || LOCAL_JWT_SECRET),
+    FUNCTIONS_PORT: String(port),
+    NO_COLOR: '1',
+  });
+
+  const child = spawn(
+    DENO_BIN,
+    ['run', '--config', config, '--allow-net', '--allow-env', '--allow-read', '--allow-sys', ROUTER],
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const cleanup = () => rmSync(configDir, { recursive: true, force: true });
+
+  try {
+    const functions = await waitForListening(child, exited, log, options.startTimeoutMs ?? 120_000);
+    return {
+      url: `http://127.0.0.1:${port}/functions/v1`,
+      port,
+      functions,
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        await exited;
+        cleanup();
+      },
+    };
+  } catch (error) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await exited;
+    cleanup();
+    throw error;
+  }
+}
+
+function waitForListening(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  log: (line: string) => void,
+  timeoutMs: number,
+): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const recent: string[] = [];
+    let ready = false;
+    const timer = setTimeout(
+      () => reject(new Error(`Deno did not listen within ${timeoutMs} ms:\n${recent.join('\n')}`)),
+      timeoutMs,
+    );
+    const onLine = (line: string) => {
+      if (!ready) {
+        recent.push(line);
+        if (recent.length > 30) recent.shift();
+        try {
+          const message = JSON.parse(line) as { msg?: string; functions?: string[] };
+          if (message.msg === 'functions listening') {
+            ready = true;
+            clearTimeout(timer);
+            resolve(message.functions ?? []);
+          }
+        } catch {
+          // not JSON: Deno's own output
+        }
+      }
+      log(line);
+    };
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', onLine);
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', onLine);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      if (!ready) reject(new Error(`Deno exited (code ${code}) before listening:\n${recent.join('\n')}`));
+    });
+  });
+}
