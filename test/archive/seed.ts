@@ -35,19 +35,23 @@ export async function seedRuns(sql: Sql, runs: SeedRun[]): Promise<string[]> {
   return ids;
 }
 
-/** `count` completed runs of one (org, integration), started `fromDaysAgo`, `fromDaysAgo - 1`, ... days ago. */
+/**
+ * `count` completed runs of one (org, integration), the first started `fromDaysAgo` days ago and each next one
+ * `stepMinutes` later (default one day).
+ */
 export async function seedSeries(
   sql: Sql,
   orgId: string,
   integrationType: string,
   count: number,
   fromDaysAgo: number,
+  stepMinutes = 24 * 60,
 ): Promise<void> {
   await sql`
     insert into public.sync_run_log (org_id, integration_type, started_at, ended_at, status, triggered_by)
-    select ${orgId}, ${integrationType}, now() - make_interval(days => ${fromDaysAgo} - g),
-           now() - make_interval(days => ${fromDaysAgo} - g) + interval '1 minute', 'completed', 'scheduler'
-    from generate_series(0, ${count - 1}) g`;
+    select ${orgId}, ${integrationType}, s.t, s.t + interval '1 minute', 'completed', 'scheduler'
+    from generate_series(0, ${count - 1}) g,
+      lateral (select now() - make_interval(days => ${fromDaysAgo}) + make_interval(mins => g * ${stepMinutes}) as t) s`;
 }
 
 export async function hotIds(sql: Sql): Promise<Set<string>> {
