@@ -1,0 +1,191 @@
+// The route table of sync-run-log, end to end: real Deno, real HTTP, real PostgreSQL, signed JWTs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, type Harness, newOrg, serviceToken, startHarness, userToken } from './harness.ts';
+
+let h: Harness;
+const orgA = newOrg();
+const orgB = newOrg();
+let service: string;
+let coordinatorA: string;
+let adminA: string;
+const runs = (path: string) => h.url('sync-run-log', path);
+
+beforeAll(async () => {
+  h = await startHarness();
+  service = await serviceToken();
+  coordinatorA = await userToken(orgA, 'coordinator');
+  adminA = await userToken(orgA, 'admin');
+});
+afterAll(async () => h?.stop());
+
+describe('POST /runs', () => {
+  it('a coordinator starts a manual run of their own org: 201 { run } with a Location', async () => {
+    const res = await call(runs('/runs'), {
+      method: 'POST',
+      token: coordinatorA,
+      body: { integrationType: 'xledger' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.run).toMatchObject({
+      orgId: orgA,
+      integrationType: 'xledger',
+      status: 'running',
+      triggeredBy: 'manual',
+      scheduledFor: null,
+      idempotencyKey: null,
+      recordsProcessed: 0,
+      endedAt: null,
+    });
+    expect(res.headers.get('location')).toBe(`/functions/v1/sync-run-log/runs/${res.body.run.id}`);
+    const [row] = await h.db.sql`select org_id, triggered_by from public.sync_run_log where id = ${res.body.run.id}`;
+    expect(row).toEqual({ org_id: orgA, triggered_by: 'manual' });
+  });
+
+  it('an admin may say triggeredBy manual explicitly', async () => {
+    const res = await call(runs('/runs'), {
+      method: 'POST',
+      token: adminA,
+      body: { integrationType: 'dynamics', triggeredBy: 'manual' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.run).toMatchObject({ orgId: orgA, integrationType: 'dynamics', triggeredBy: 'manual' });
+  });
+
+  it('the service role starts a scheduler run for any org, with its period and idempotency key', async () => {
+    const res = await call(runs('/runs'), {
+      method: 'POST',
+      token: service,
+      body: {
+        orgId: orgB,
+        integrationType: 'bufdir',
+        triggeredBy: 'scheduler',
+        scheduledFor: '2026-11-28T02:00:00Z',
+        idempotencyKey: 'bufdir:2026-11-28T02:00:00.000Z',
+      },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.run).toMatchObject({
+      orgId: orgB,
+      triggeredBy: 'scheduler',
+      idempotencyKey: 'bufdir:2026-11-28T02:00:00.000Z',
+    });
+    expect(new Date(res.body.run.scheduledFor).toISOString()).toBe('2026-11-28T02:00:00.000Z');
+  });
+});
+
+describe('PATCH /runs/{id}', () => {
+  it('the service role records progress, then completes the run; the error message is sanitised', async () => {
+    const started = await call(runs('/runs'), {
+      method: 'POST',
+      token: service,
+      body: { orgId: orgA, integrationType: 'patch_flow', triggeredBy: 'manual' },
+    });
+    const id = started.body.run.id;
+    const progress = await call(runs(`/runs/${id}`), {
+      method: 'PATCH',
+      token: service,
+      body: { status: 'running', recordsProcessed: 10, recordsFailed: 1 },
+    });
+    expect(progress.status).toBe(200);
+    expect(progress.body.run).toMatchObject({ status: 'running', recordsProcessed: 10, recordsFailed: 1 });
+    const done = await call(runs(`/runs/${id}`), {
+      method: 'PATCH',
+      token: service,
+      body: {
+        status: 'failed',
+        recordsProcessed: 20,
+        recordsFailed: 5,
+        errorMessage: 'upstream said no: password=hunter2hunter2\n    at sync (file:///x.ts:1:2)',
+      },
+    });
+    expect(done.status).toBe(200);
+    expect(done.body.run).toMatchObject({ status: 'failed', recordsProcessed: 20, recordsFailed: 5 });
+    expect(done.body.run.endedAt).not.toBeNull();
+    expect(done.body.run.errorMessage).toContain('upstream said no');
+    expect(done.body.run.errorMessage).not.toContain('hunter2');
+    expect(done.body.run.errorMessage).not.toContain('file:///');
+  });
+
+  it('a coordinator cancels a running run of their org', async () => {
+    const started = await call(runs('/runs'), {
+      method: 'POST',
+      token: coordinatorA,
+      body: { integrationType: 'cancel_me' },
+    });
+    const res = await call(runs(`/runs/${started.body.run.id}`), {
+      method: 'PATCH',
+      token: coordinatorA,
+      body: { status: 'cancelled' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.run).toMatchObject({ id: started.body.run.id, status: 'cancelled' });
+  });
+});
+
+describe('GET /runs/latest, GET /runs, GET /runs/{id}', () => {
+  it('latest: one run per integration of the caller org, ordered by integration', async () => {
+    const res = await call(runs('/runs/latest'), { token: coordinatorA });
+    expect(res.status).toBe(200);
+    const types = res.body.runs.map((r: { integrationType: string }) => r.integrationType);
+    expect(types).toEqual([...new Set(types)].sort());
+    expect(types).toEqual(expect.arrayContaining(['cancel_me', 'dynamics', 'patch_flow', 'xledger']));
+    expect(res.body.runs.every((r: { orgId: string }) => r.orgId === orgA)).toBe(true);
+  });
+
+  it('latest for the service role needs ?orgId=', async () => {
+    const res = await call(runs(`/runs/latest?orgId=${orgB}`), { token: service });
+    expect(res.status).toBe(200);
+    expect(res.body.runs.map((r: { integrationType: string }) => r.integrationType)).toEqual(['bufdir']);
+  });
+
+  it('history: newest first, limit respected, default 50', async () => {
+    for (let i = 0; i < 3; i++) {
+      const s = await call(runs('/runs'), {
+        method: 'POST',
+        token: service,
+        body: { orgId: orgA, integrationType: 'hist', triggeredBy: 'manual' },
+      });
+      await call(runs(`/runs/${s.body.run.id}`), { method: 'PATCH', token: service, body: { status: 'completed' } });
+    }
+    const two = await call(runs('/runs?integrationType=hist&limit=2'), { token: coordinatorA });
+    expect(two.status).toBe(200);
+    expect(two.body.runs).toHaveLength(2);
+    expect(Date.parse(two.body.runs[0].startedAt)).toBeGreaterThanOrEqual(Date.parse(two.body.runs[1].startedAt));
+    const all = await call(runs('/runs?integrationType=hist'), { token: adminA });
+    expect(all.body.runs).toHaveLength(3);
+    const svc = await call(runs(`/runs?integrationType=hist&limit=1000&orgId=${orgA}`), { token: service });
+    expect(svc.body.runs).toHaveLength(3);
+  });
+
+  it('one run by id', async () => {
+    const s = await call(runs('/runs'), { method: 'POST', token: coordinatorA, body: { integrationType: 'by_id' } });
+    const res = await call(runs(`/runs/${s.body.run.id}`), { token: coordinatorA });
+    expect(res.status).toBe(200);
+    expect(res.body.run).toEqual(s.body.run);
+  });
+});
+
+describe('HTTP conventions', () => {
+  it('answers a CORS preflight without a token', async () => {
+    const res = await fetch(runs('/runs'), {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-methods')).toContain('PATCH');
+    expect(res.headers.get('access-control-allow-headers')).toContain('authorization');
+  });
+
+  it('every response carries a request id, echoed when the caller sent one, and the log line has it', async () => {
+    const res = await call(runs('/runs/latest'), { token: coordinatorA, headers: { 'x-request-id': 'trace-42' } });
+    expect(res.headers.get('x-request-id')).toBe('trace-42');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const fresh = await call(runs('/nope'), {});
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const lines = h.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const line = lines.find((l) => l.requestId === 'trace-42');
+    expect(line).toMatchObject({ level: 'info', msg: 'request', status: 200, caller: 'coordinator', orgId: orgA });
+    expect(lines.filter((l) => l.msg === 'request').every((l) => typeof l.requestId === 'string')).toBe(true);
+  });
+});
