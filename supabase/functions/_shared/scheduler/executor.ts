@@ -1,0 +1,214 @@
+// The executor runs a started run with its integration's adapter: progress becomes heartbeats
+// (updateRunLogStatus(runId, 'running', processed, failed, null)), the end becomes completed (even with failed
+// records, which are counted and explained) or failed with a sanitised message. Nothing leaves a run `running`:
+// a thrown error fails it, a run past its timeout is aborted and failed, and should the final write itself be
+// lost (the database unreachable), the reaper fails the run once its heartbeats have stopped for its timeout.
+import { SyncRunLogError } from '../errors.ts';
+import type { AdapterRegistry, IntegrationAdapter } from '../integrations/integration.ts';
+import type { Logger } from '../log.ts';
+import type { SyncRunLogRepository, UpdatableStatus } from '../run-log.repository.ts';
+
+export interface StartedRun {
+  runId: string;
+  orgId: string;
+  integrationType: string;
+  /** The period of a scheduled run; null for a manual run. */
+  scheduledFor: Date | null;
+  /** Abort the sync after this long (the schedule's run timeout). */
+  timeoutSeconds: number;
+}
+
+export interface RunOutcome {
+  runId: string;
+  status: 'completed' | 'failed' | 'ended_elsewhere' | 'unrecorded';
+  recordsProcessed: number | null;
+  recordsFailed: number | null;
+  errorMessage: string | null;
+}
+
+export interface RunExecutorOptions {
+  runLog: SyncRunLogRepository;
+  adapters: AdapterRegistry | ((integrationType: string) => IntegrationAdapter | undefined);
+  log: Logger;
+  /** Attempts of the final status write when the database is unavailable (default 3). */
+  finalWriteAttempts?: number;
+}
+
+class RunTimeout extends Error {
+  override readonly name = 'RunTimeout';
+}
+
+class EndedElsewhere extends Error {
+  override readonly name = 'EndedElsewhere';
+}
+
+export class RunExecutor {
+  private readonly inFlight = new Set<Promise<RunOutcome>>();
+
+  constructor(private readonly options: RunExecutorOptions) {}
+
+  /** Starts executing in the background; the promise settles when the run is recorded as ended. Never rejects. */
+  start(run: StartedRun): Promise<RunOutcome> {
+    const promise = this.execute(run).finally(() => this.inFlight.delete(promise));
+    this.inFlight.add(promise);
+    return promise;
+  }
+
+  /** Resolves when every run started so far has ended (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  private adapterFor(type: string): IntegrationAdapter | undefined {
+    const { adapters } = this.options;
+    return typeof adapters === 'function' ? adapters(type) : Object.hasOwn(adapters, type) ? adapters[type] : undefined;
+  }
+
+  async execute(run: StartedRun): Promise<RunOutcome> {
+    const { runLog, log } = this.options;
+    const adapter = this.adapterFor(run.integrationType);
+    if (!adapter) {
+      return this.finish(run, 'failed', null, null, `no adapter is registered for integration ${run.integrationType}`);
+    }
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new RunTimeout(
+          `the run exceeded its timeout of ${formatMinutes(run.timeoutSeconds)} and was stopped`,
+        );
+        controller.abort(error);
+        reject(error);
+      }, run.timeoutSeconds * 1000);
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    });
+    stopped.catch(() => {});
+
+    try {
+      const result = await Promise.race([
+        adapter.sync({
+          orgId: run.orgId,
+          scheduledFor: run.scheduledFor,
+          signal: controller.signal,
+          onProgress: async (progress) => {
+            try {
+              await runLog.updateRunLogStatus(
+                run.runId,
+                'running',
+                progress.recordsProcessed,
+                progress.recordsFailed,
+                null,
+              );
+            } catch (error) {
+              if (error instanceof SyncRunLogError && (error.code === 'not_running' || error.code === 'not_found')) {
+                // Reaped or cancelled meanwhile: stop the sync, the run's record is final already.
+                controller.abort(new EndedElsewhere('the run was ended elsewhere (cancelled or failed by the reaper)'));
+                throw controller.signal.reason;
+              }
+              log.log('warn', 'heartbeat not recorded', {
+                event: 'heartbeat_failed',
+                runId: run.runId,
+                code: codeOf(error),
+              });
+            }
+          },
+        }),
+        stopped,
+      ]);
+      return await this.finish(run, 'completed', result.recordsProcessed, result.recordsFailed, result.errorMessage);
+    } catch (error) {
+      if (controller.signal.reason instanceof EndedElsewhere) {
+        log.log('info', 'run ended elsewhere', { event: 'run_ended_elsewhere', runId: run.runId });
+        return {
+          runId: run.runId,
+          status: 'ended_elsewhere',
+          recordsProcessed: null,
+          recordsFailed: null,
+          errorMessage: null,
+        };
+      }
+      return this.finish(run, 'failed', null, null, failureMessage(error, run.integrationType));
+    } finally {
+      clearTimeout(timer);
+      if (!controller.signal.aborted) controller.abort(new EndedElsewhere('done'));
+    }
+  }
+
+  private async finish(
+    run: StartedRun,
+    status: Extract<UpdatableStatus, 'completed' | 'failed'>,
+    processed: number | null,
+    failed: number | null,
+    message: string | null,
+  ): Promise<RunOutcome> {
+    const { runLog, log } = this.options;
+    const attempts = this.options.finalWriteAttempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const ended = await runLog.updateRunLogStatus(run.runId, status, processed, failed, message);
+        log.log(status === 'failed' ? 'warn' : 'info', `run ${status}`, {
+          event: `run_${status}`,
+          runId: run.runId,
+          orgId: run.orgId,
+          integrationType: run.integrationType,
+          recordsProcessed: ended.recordsProcessed,
+          recordsFailed: ended.recordsFailed,
+        });
+        return {
+          runId: run.runId,
+          status,
+          recordsProcessed: ended.recordsProcessed,
+          recordsFailed: ended.recordsFailed,
+          errorMessage: ended.errorMessage,
+        };
+      } catch (error) {
+        if (error instanceof SyncRunLogError && (error.code === 'not_running' || error.code === 'not_found')) {
+          log.log('info', 'run ended elsewhere', { event: 'run_ended_elsewhere', runId: run.runId });
+          return {
+            runId: run.runId,
+            status: 'ended_elsewhere',
+            recordsProcessed: null,
+            recordsFailed: null,
+            errorMessage: null,
+          };
+        }
+        if (attempt >= attempts) {
+          // The reaper fails the run once its heartbeats have stopped for the run timeout.
+          log.log('error', 'run end not recorded; the reaper will fail it', {
+            event: 'run_end_unrecorded',
+            runId: run.runId,
+            code: codeOf(error),
+          });
+          return {
+            runId: run.runId,
+            status: 'unrecorded',
+            recordsProcessed: processed,
+            recordsFailed: failed,
+            errorMessage: message,
+          };
+        }
+      }
+    }
+  }
+}
+
+function codeOf(error: unknown): string {
+  return error instanceof SyncRunLogError ? error.code : error instanceof Error ? error.name : 'unknown';
+}
+
+function formatMinutes(seconds: number): string {
+  const minutes = Math.round((seconds / 60) * 10) / 10;
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+/** The run's error message (the repository sanitises it: no secrets, no stack, at most 2,000 characters). */
+function failureMessage(error: unknown, integrationType: string): string {
+  if (error instanceof RunTimeout) return error.message;
+  if (error instanceof Error && error.name === 'IntegrationError') return error.message;
+  if (error instanceof Error) return `${integrationType} sync failed: ${error.name}: ${error.message}`;
+  return `${integrationType} sync failed: ${String(error)}`;
+}

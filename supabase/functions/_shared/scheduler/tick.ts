@@ -1,0 +1,323 @@
+// tick(now, deps): the scheduler's one entry point, called every minute by pg_cron (through the sync-scheduler
+// Edge Function) and by the local ticker. In order:
+//   1. the reaper fails runs that stopped sending heartbeats, which frees their slot for the next period;
+//   2. for every enabled schedule, the periods due since the last started one (cron in the schedule's time zone):
+//      the latest is started with scheduled_for = period and key `<integration>:<period ISO UTC>`; the database
+//      decides (a key used before: duplicate_period; a run still running: already_running; an older period than
+//      one started already: superseded). Earlier due periods are recorded as missed: never a catch-up storm;
+//   3. a started run gets its drift checked (alert over 5 minutes) and is handed to the executor;
+//   4. functions about to be used are pinged ahead of their period (cold-start incidents).
+// Everything it decides is in the run log, the alerts or the report it returns; nothing fails the whole tick but
+// an unreachable database, and even then the report says so.
+import { SyncRunLogError } from '../errors.ts';
+import { type Logger, silentLogger } from '../log.ts';
+import { duePeriods, nextPeriod, parseScheduleCron, periodKey, type ScheduleCron } from './cron.ts';
+import { type AlertNotice, notifyAlert } from './notify.ts';
+import type { Schedule } from './schedule.types.ts';
+import type { SkipReason, TickDeps, TickError, TickReport } from './tick.types.ts';
+import { isWarmUpTick, ping, safeUrl, WARM_UP_DEFAULTS } from './warm-up.ts';
+
+export const DRIFT_THRESHOLD_SECONDS = 300;
+export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
+/** The database's code for a period older than one already started (sync_private.track_scheduled_period). */
+const SQLSTATE_SUPERSEDED = 'SR007';
+
+export async function tick(now: Date, deps: TickDeps): Promise<TickReport> {
+  const log = deps.log ?? silentLogger;
+  const report: TickReport = {
+    now: now.toISOString(),
+    started: [],
+    skipped: [],
+    missed: [],
+    reaped: [],
+    warmUps: [],
+    alerts: [],
+    errors: [],
+  };
+  const fail = (error: TickError) => {
+    report.errors.push(error);
+    log.log('error', `scheduler ${error.stage} failed`, { event: 'tick_error', ...error });
+  };
+  const alert = async (notice: AlertNotice) => {
+    report.alerts.push({
+      kind: notice.kind,
+      orgId: notice.orgId,
+      integrationType: notice.integrationType,
+      runId: notice.runId,
+      alertId: notice.alertId,
+    });
+    await notifyAlert(notice, {
+      log,
+      webhookUrl: deps.alertWebhookUrl,
+      timeoutMs: deps.webhookTimeoutMs,
+      fetch: deps.fetch,
+    });
+  };
+
+  // 1. The reaper, before anything starts: a stuck run must not hold the slot of this tick's period.
+  try {
+    report.reaped = await deps.scheduler.reapStuckRuns(
+      now,
+      deps.defaultRunTimeoutSeconds ?? DEFAULT_RUN_TIMEOUT_SECONDS,
+    );
+    for (const run of report.reaped) {
+      await alert({
+        kind: 'stuck_run',
+        orgId: run.orgId,
+        integrationType: run.integrationType,
+        runId: run.runId,
+        alertId: null,
+        details: { lastSeenAt: run.lastSeenAt, timeoutSeconds: run.timeoutSeconds, errorMessage: run.errorMessage },
+      });
+    }
+  } catch (error) {
+    fail({ stage: 'reap', ...describe(error) });
+  }
+
+  let schedules: Schedule[];
+  try {
+    schedules = await deps.scheduler.getSchedulesForTick();
+  } catch (error) {
+    fail({ stage: 'schedules', ...describe(error) });
+    return finish(report, log);
+  }
+
+  // 2 and 3: each schedule on its own; a few at once.
+  const warmUps = new Map<string, { integrationType: string; period: Date; orgIds: string[] }>();
+  await eachLimited(schedules, deps.concurrency ?? 8, async (schedule) => {
+    const where = { orgId: schedule.orgId, integrationType: schedule.integrationType };
+    let cron: ScheduleCron;
+    try {
+      cron = parseScheduleCron(schedule.cronExpression, schedule.timeZone);
+    } catch (error) {
+      fail({ stage: 'due', ...where, ...describe(error) });
+      return;
+    }
+    await startDue(schedule, cron, now, deps, report, fail, alert);
+    collectWarmUp(schedule, cron, now, deps, warmUps);
+  });
+
+  // 4. Warm-up pings: one per URL, however many orgs' runs it serves.
+  if (deps.warmUp) await warmUp(deps, now, warmUps, report, fail, alert, log);
+  return finish(report, log);
+}
+
+async function startDue(
+  schedule: Schedule,
+  cron: ScheduleCron,
+  now: Date,
+  deps: TickDeps,
+  report: TickReport,
+  fail: (error: TickError) => void,
+  alert: (notice: AlertNotice) => Promise<void>,
+): Promise<void> {
+  const { orgId, integrationType } = schedule;
+  const activeFrom = new Date(schedule.activeFrom).getTime() - 1;
+  const last = schedule.lastScheduledFor ? new Date(schedule.lastScheduledFor).getTime() : Number.NEGATIVE_INFINITY;
+  const due = duePeriods(cron, new Date(Math.max(activeFrom, last)), now);
+  if (!due) return;
+
+  const period = due.latest.toISOString();
+  let runId: string;
+  try {
+    runId = await deps.runLog.insertRunLog(orgId, integrationType, 'scheduler', {
+      scheduledFor: due.latest,
+      idempotencyKey: periodKey(integrationType, due.latest),
+    });
+  } catch (error) {
+    const reason = skipReason(error);
+    if (reason) {
+      report.skipped.push({ orgId, integrationType, period, reason });
+      deps.log?.log('info', 'period skipped', { event: 'period_skipped', orgId, integrationType, period, reason });
+    } else {
+      fail({ stage: 'start', orgId, integrationType, ...describe(error) });
+    }
+    return;
+  }
+
+  deps.log?.log('info', 'run started', { event: 'run_started', orgId, integrationType, period, runId });
+  deps.execute?.({
+    runId,
+    orgId,
+    integrationType,
+    scheduledFor: due.latest,
+    timeoutSeconds: schedule.runTimeoutSeconds,
+  });
+  const entry = { orgId, integrationType, period, runId, driftSeconds: null as number | null };
+  report.started.push(entry);
+
+  try {
+    const drift = await deps.scheduler.checkRunDrift(runId, deps.driftThresholdSeconds ?? DRIFT_THRESHOLD_SECONDS);
+    entry.driftSeconds = drift.driftSeconds;
+    if (drift.alertId) {
+      await alert({
+        kind: 'schedule_drift',
+        orgId,
+        integrationType,
+        runId,
+        alertId: drift.alertId,
+        details: {
+          period,
+          driftSeconds: drift.driftSeconds,
+          thresholdSeconds: deps.driftThresholdSeconds ?? DRIFT_THRESHOLD_SECONDS,
+        },
+      });
+    }
+  } catch (error) {
+    fail({ stage: 'drift', orgId, integrationType, ...describe(error) });
+  }
+
+  if (due.missedCount === 0) return;
+  try {
+    const missed = await deps.scheduler.recordMissedPeriods(runId, due.missed, due.missedCount);
+    if (missed) {
+      const periods = (missed.details.missed_periods as string[] | undefined) ?? [];
+      const count = Number(missed.details.missed_count ?? periods.length);
+      report.missed.push({ orgId, integrationType, runId, count, periods });
+      await alert({
+        kind: 'missed_periods',
+        orgId,
+        integrationType,
+        runId,
+        alertId: missed.id,
+        details: { count, ranInstead: period, first: periods[0], last: periods.at(-1) },
+      });
+    }
+  } catch (error) {
+    fail({ stage: 'missed', orgId, integrationType, ...describe(error) });
+  }
+}
+
+function collectWarmUp(
+  schedule: Schedule,
+  cron: ScheduleCron,
+  now: Date,
+  deps: TickDeps,
+  warmUps: Map<string, { integrationType: string; period: Date; orgIds: string[] }>,
+): void {
+  if (!deps.warmUp) return;
+  const next = nextPeriod(cron, now);
+  const lead = deps.warmUp.leadMs ?? WARM_UP_DEFAULTS.leadMs;
+  const window = deps.warmUp.windowMs ?? WARM_UP_DEFAULTS.windowMs;
+  if (!next || !isWarmUpTick(next, now, lead, window)) return;
+  const url = deps.warmUp.url(schedule.integrationType);
+  if (!url) return;
+  const entry = warmUps.get(url) ?? { integrationType: schedule.integrationType, period: next, orgIds: [] };
+  entry.orgIds.push(schedule.orgId);
+  if (next < entry.period) entry.period = next;
+  warmUps.set(url, entry);
+}
+
+async function warmUp(
+  deps: TickDeps,
+  now: Date,
+  targets: Map<string, { integrationType: string; period: Date; orgIds: string[] }>,
+  report: TickReport,
+  fail: (error: TickError) => void,
+  alert: (notice: AlertNotice) => Promise<void>,
+  log: Logger,
+): Promise<void> {
+  const options = deps.warmUp;
+  if (!options) return;
+  await Promise.all(
+    [...targets].map(async ([url, target]) => {
+      const result = await ping(url, options);
+      const period = target.period.toISOString();
+      const shownUrl = safeUrl(url);
+      report.warmUps.push({
+        integrationType: target.integrationType,
+        url: shownUrl,
+        period,
+        latencyMs: result.latencyMs,
+        coldStart: result.coldStart,
+        error: result.error,
+        orgIds: target.orgIds,
+      });
+      log.log(
+        result.coldStart ? 'warn' : 'info',
+        result.coldStart ? 'cold start before a scheduled run' : 'warm-up ping',
+        {
+          event: result.coldStart ? 'cold_start' : 'warm_up',
+          url: shownUrl,
+          integrationType: target.integrationType,
+          period,
+          latencyMs: result.latencyMs,
+          status: result.status,
+          error: result.error,
+          secondsAhead: (target.period.getTime() - now.getTime()) / 1000,
+        },
+      );
+      if (!result.coldStart) return;
+      const details = {
+        url: shownUrl,
+        period,
+        latencyMs: result.latencyMs,
+        thresholdMs: options.coldStartThresholdMs ?? WARM_UP_DEFAULTS.coldStartThresholdMs,
+        status: result.status,
+        timedOut: result.timedOut,
+        error: result.error,
+      };
+      for (const orgId of target.orgIds) {
+        try {
+          const recorded = await deps.scheduler.recordAlert({
+            orgId,
+            kind: 'cold_start',
+            integrationType: target.integrationType,
+            details,
+            dedupeKey: `cold_start:${target.integrationType}:${period}`,
+          });
+          if (recorded)
+            await alert({
+              kind: 'cold_start',
+              orgId,
+              integrationType: target.integrationType,
+              runId: null,
+              alertId: recorded.id,
+              details,
+            });
+        } catch (error) {
+          fail({ stage: 'warm_up', orgId, integrationType: target.integrationType, ...describe(error) });
+        }
+      }
+    }),
+  );
+}
+
+function skipReason(error: unknown): SkipReason | null {
+  if (!(error instanceof SyncRunLogError)) return null;
+  if (error.code === 'duplicate_period') return 'duplicate_period';
+  if (error.code === 'already_running') return 'already_running';
+  if (error.code === 'internal' && error.details.databaseCode === SQLSTATE_SUPERSEDED) return 'superseded';
+  return null;
+}
+
+function describe(error: unknown): { code: string; message: string } {
+  if (error instanceof SyncRunLogError) return { code: error.code, message: error.message };
+  return { code: 'internal', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+}
+
+function finish(report: TickReport, log: Logger): TickReport {
+  log.log(report.errors.length > 0 ? 'warn' : 'info', 'tick', {
+    event: 'tick',
+    now: report.now,
+    started: report.started.length,
+    skipped: report.skipped.length,
+    missed: report.missed.length,
+    reaped: report.reaped.length,
+    warmUps: report.warmUps.length,
+    alerts: report.alerts.length,
+    errors: report.errors.length,
+  });
+  return report;
+}
+
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,91 @@
+// What the tick needs (its dependencies, all injected: the clock is the `now` argument) and what it reports.
+import type { Logger } from '../log.ts';
+import type { SyncRunLogRepository } from '../run-log.repository.ts';
+import type { StartedRun } from './executor.ts';
+import type { ReapedRun } from './schedule.types.ts';
+import type { SchedulerRepository } from './scheduler.repository.ts';
+import type { WarmUpOptions } from './warm-up.ts';
+
+export interface TickDeps {
+  /** Starts runs (insertRunLog with the period and its key): the database decides who gets a period. */
+  runLog: SyncRunLogRepository;
+  scheduler: SchedulerRepository;
+  /** Receives every run this tick started (RunExecutor.start); unset: runs are started, not executed. */
+  execute?: (run: StartedRun) => unknown;
+  log?: Logger;
+  /** A run that starts later than this after its period is a schedule_drift alert (default 300 s). */
+  driftThresholdSeconds?: number;
+  /** Run timeout for runs of integrations without a schedule (default 1800 s). */
+  defaultRunTimeoutSeconds?: number;
+  /** ALERT_WEBHOOK_URL: every alert is POSTed here too. */
+  alertWebhookUrl?: string | null;
+  /** Timeout of the webhook POST (default 10 s). */
+  webhookTimeoutMs?: number;
+  /** Warm-up pings before scheduled runs; unset: none. */
+  warmUp?: WarmUpOptions | null;
+  /** fetch for the webhook (tests inject one); warm-up pings use warmUp.fetch. */
+  fetch?: typeof fetch;
+  /** Schedules handled at once (default 8). */
+  concurrency?: number;
+}
+
+export type SkipReason = 'duplicate_period' | 'already_running' | 'superseded';
+
+export interface StartedEntry {
+  orgId: string;
+  integrationType: string;
+  period: string;
+  runId: string;
+  driftSeconds: number | null;
+}
+
+export interface SkippedEntry {
+  orgId: string;
+  integrationType: string;
+  period: string;
+  reason: SkipReason;
+}
+
+export interface MissedEntry {
+  orgId: string;
+  integrationType: string;
+  /** The run started instead (for the latest period). */
+  runId: string;
+  count: number;
+  periods: string[];
+}
+
+export interface WarmUpEntry {
+  integrationType: string;
+  url: string;
+  period: string;
+  latencyMs: number;
+  coldStart: boolean;
+  error: string | null;
+  orgIds: string[];
+}
+
+export interface TickError {
+  stage: 'reap' | 'schedules' | 'due' | 'start' | 'drift' | 'missed' | 'warm_up';
+  orgId?: string;
+  integrationType?: string;
+  code: string;
+  message: string;
+}
+
+export interface TickReport {
+  now: string;
+  started: StartedEntry[];
+  skipped: SkippedEntry[];
+  missed: MissedEntry[];
+  reaped: ReapedRun[];
+  warmUps: WarmUpEntry[];
+  alerts: {
+    kind: string;
+    orgId: string;
+    integrationType: string | null;
+    runId: string | null;
+    alertId: string | null;
+  }[];
+  errors: TickError[];
+}
