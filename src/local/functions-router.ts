@@ -21,10 +21,15 @@ for await (const entry of Deno.readDir(functionsDir)) {
   handlers.set(entry.name, handler);
 }
 
-function notFound(message: string): Response {
+function notFound(request: Request, message: string): Response {
+  const given = request.headers.get('x-request-id');
   return new Response(JSON.stringify({ error: { code: 'not_found', message } }), {
     status: 404,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'access-control-allow-origin': '*' },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'access-control-allow-origin': '*',
+      'x-request-id': given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : crypto.randomUUID(),
+    },
   });
 }
 
@@ -42,7 +47,8 @@ Deno.serve(
     const { pathname } = new URL(request.url);
     const match = /^\/functions\/v1\/([^/?#]+)/.exec(pathname);
     const handler = match ? handlers.get(match[1] as string) : undefined;
-    if (!handler) return notFound(match ? `no function ${match[1]}` : 'functions live under /functions/v1/<name>');
+    if (!handler)
+      return notFound(request, match ? `no function ${match[1]}` : 'functions live under /functions/v1/<name>');
     return handler(request);
   },
 );

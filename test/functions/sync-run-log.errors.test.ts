@@ -1,0 +1,363 @@
+// Every error status of sync-run-log, end to end, each with the JSON shape { error: { code, message } }.
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintUserToken } from '../../supabase/functions/_shared/auth.ts';
+import {
+  type CallResult,
+  call,
+  type Harness,
+  newOrg,
+  SECRET,
+  serviceToken,
+  startHarness,
+  userToken,
+} from './harness.ts';
+
+let h: Harness;
+const org = newOrg();
+let service: string;
+let coordinator: string;
+const u = (path: string) => h.url('sync-run-log', path);
+
+function expectError(res: CallResult, status: number, code: string): void {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.body).toEqual({ error: expect.objectContaining({ code, message: expect.any(String) }) });
+  expect(res.headers.get('content-type')).toContain('application/json');
+  expect(res.headers.get('x-request-id')).toBeTruthy();
+}
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+beforeAll(async () => {
+  h = await startHarness();
+  service = await serviceToken();
+  coordinator = await userToken(org);
+});
+afterAll(async () => h?.stop());
+
+describe('400 invalid input', () => {
+  it.each([
+    ['missing integrationType', {}],
+    ['bad integrationType', { integrationType: 'Xledger!' }],
+    ['unknown field', { integrationType: 'xledger', extra: 1 }],
+    ['not an object', [1, 2]],
+    ['a string', 'hello'],
+  ])('POST /runs by a user: %s', async (_name, body) => {
+    expectError(await call(u('/runs'), { method: 'POST', token: coordinator, body }), 400, 'invalid_argument');
+  });
+
+  it.each([
+    [
+      'manual with scheduledFor',
+      { orgId: org, integrationType: 'x1', triggeredBy: 'manual', scheduledFor: '2026-01-01T00:00:00Z' },
+    ],
+    ['no orgId', { integrationType: 'x1', triggeredBy: 'scheduler' }],
+    ['bad triggeredBy', { orgId: org, integrationType: 'x1', triggeredBy: 'cron' }],
+    ['bad scheduledFor', { orgId: org, integrationType: 'x1', triggeredBy: 'scheduler', scheduledFor: 'tomorrow' }],
+    ['empty idempotencyKey', { orgId: org, integrationType: 'x1', triggeredBy: 'scheduler', idempotencyKey: '' }],
+  ])('POST /runs by the service role: %s', async (_name, body) => {
+    expectError(await call(u('/runs'), { method: 'POST', token: service, body }), 400, 'invalid_argument');
+  });
+
+  it('invalid JSON and an empty body', async () => {
+    expectError(
+      await call(u('/runs'), { method: 'POST', token: coordinator, body: '{"integrationType":' }),
+      400,
+      'invalid_argument',
+    );
+    expectError(
+      await call(u('/runs'), {
+        method: 'POST',
+        token: coordinator,
+        body: '',
+        headers: { 'content-type': 'application/json' },
+      }),
+      400,
+      'invalid_argument',
+    );
+  });
+
+  it.each([
+    '/runs?integrationType=xledger&limit=0',
+    '/runs?integrationType=xledger&limit=1001',
+    '/runs?integrationType=xledger&limit=ten',
+    '/runs?limit=5',
+    '/runs?integrationType=xledger&integrationType=dynamics',
+    '/runs/latest?foo=bar',
+  ])('GET %s', async (path) => {
+    expectError(await call(u(path), { token: coordinator }), 400, 'invalid_argument');
+  });
+
+  it('the service role must name the org of a read', async () => {
+    expectError(await call(u('/runs/latest'), { token: service }), 400, 'invalid_argument');
+    expectError(await call(u('/runs/latest?orgId=nope'), { token: service }), 400, 'invalid_argument');
+  });
+
+  it('PATCH by the service role: bad status, negative counts, unknown fields', async () => {
+    const started = await call(u('/runs'), {
+      method: 'POST',
+      token: coordinator,
+      body: { integrationType: 'patch400' },
+    });
+    const path = `/runs/${started.body.run.id}`;
+    for (const body of [
+      { status: 'pending' },
+      { status: 'running', recordsProcessed: -1 },
+      { status: 'running', x: 1 },
+      {},
+    ]) {
+      expectError(await call(u(path), { method: 'PATCH', token: service, body }), 400, 'invalid_argument');
+    }
+    const [row] = await h.db
+      .sql`select status, records_processed from public.sync_run_log where id = ${started.body.run.id}`;
+    expect(row).toEqual({ status: 'running', records_processed: 0 });
+  });
+});
+
+describe('401 missing, invalid or expired token', () => {
+  const payload = {
+    role: 'authenticated',
+    org_id: org,
+    user_role: 'coordinator',
+    exp: Math.floor(Date.now() / 1000) + 600,
+  };
+
+  it.each([
+    ['no header', null],
+    ['not a JWT', 'not-a-jwt'],
+    ['garbage segments', 'aaa.bbb.ccc'],
+  ])('%s', async (_name, token) => {
+    expectError(await call(u('/runs/latest'), { token }), 401, 'unauthorized');
+  });
+
+  it('a Basic header', async () => {
+    expectError(
+      await call(u('/runs/latest'), { headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+      401,
+      'unauthorized',
+    );
+  });
+
+  it('an expired token', async () => {
+    const expired = await mintUserToken({ orgId: org, userRole: 'coordinator' }, { secret: SECRET, expiresIn: -60 });
+    const res = await call(u('/runs/latest'), { token: expired });
+    expectError(res, 401, 'unauthorized');
+    expect(res.body.error.message).toMatch(/expired/);
+  });
+
+  it('a token signed with another secret', async () => {
+    const forged = await mintUserToken(
+      { orgId: org, userRole: 'coordinator' },
+      { secret: 'another-secret-that-is-at-least-32-characters' },
+    );
+    expectError(await call(u('/runs/latest'), { token: forged }), 401, 'unauthorized');
+  });
+
+  it('alg: none, with and without a signature', async () => {
+    const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`;
+    expectError(await call(u('/runs/latest'), { token: unsigned }), 401, 'unauthorized');
+    const serviceNone = `${b64({ alg: 'none' })}.${b64({ role: 'service_role', exp: payload.exp })}.`;
+    expectError(await call(u('/runs/latest?orgId=' + org), { token: serviceNone }), 401, 'unauthorized');
+  });
+
+  it('another algorithm (HS512) even with the right secret', async () => {
+    const hs512 = await new SignJWT(payload)
+      .setProtectedHeader({ alg: 'HS512' })
+      .sign(new TextEncoder().encode(SECRET));
+    expectError(await call(u('/runs/latest'), { token: hs512 }), 401, 'unauthorized');
+  });
+
+  it('a token without exp', async () => {
+    const { exp: _exp, ...noExp } = payload;
+    const token = await new SignJWT(noExp).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+    expectError(await call(u('/runs/latest'), { token }), 401, 'unauthorized');
+  });
+
+  it('a token header claiming the service role does not make one', async () => {
+    expectError(
+      await call(u('/runs/latest'), { headers: { 'x-role': 'service_role', apikey: 'service_role' } }),
+      401,
+      'unauthorized',
+    );
+  });
+});
+
+describe('403 role not allowed', () => {
+  it('anon, other app roles, users without an org', async () => {
+    const anon = await new SignJWT({ role: 'anon' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(SECRET));
+    const volunteer = await userToken(org, 'volunteer');
+    const noOrg = await mintUserToken({ orgId: 'not-a-uuid', userRole: 'admin' }, { secret: SECRET });
+    for (const token of [anon, volunteer, noOrg])
+      expectError(await call(u('/runs/latest'), { token }), 403, 'forbidden');
+  });
+
+  it('a user may not choose the org, a scheduler trigger, a period or a key', async () => {
+    for (const body of [
+      { integrationType: 'xledger', orgId: newOrg() },
+      { integrationType: 'xledger', triggeredBy: 'scheduler' },
+      { integrationType: 'xledger', idempotencyKey: 'k' },
+    ]) {
+      expectError(await call(u('/runs'), { method: 'POST', token: coordinator, body }), 403, 'forbidden');
+    }
+    expectError(await call(u(`/runs/latest?orgId=${newOrg()}`), { token: coordinator }), 403, 'forbidden');
+    const [{ count }] = await h.db
+      .sql`select count(*)::int as count from public.sync_run_log where integration_type = 'xledger'`;
+    expect(count).toBe(0);
+  });
+
+  it('a user may only cancel', async () => {
+    const started = await call(u('/runs'), {
+      method: 'POST',
+      token: coordinator,
+      body: { integrationType: 'only_cancel' },
+    });
+    const res = await call(u(`/runs/${started.body.run.id}`), {
+      method: 'PATCH',
+      token: coordinator,
+      body: { status: 'completed' },
+    });
+    expectError(res, 403, 'forbidden');
+  });
+});
+
+describe('404, 405', () => {
+  it('unknown routes and functions', async () => {
+    expectError(await call(u('/nothing'), { token: coordinator }), 404, 'not_found');
+    expectError(await call(`${h.host.url}/no-such-function/runs`, { token: coordinator }), 404, 'not_found');
+  });
+
+  it('unknown runs, malformed ids', async () => {
+    expectError(await call(u(`/runs/${newOrg()}`), { token: coordinator }), 404, 'not_found');
+    expectError(await call(u('/runs/not-a-uuid'), { token: coordinator }), 404, 'not_found');
+    expectError(
+      await call(u(`/runs/${newOrg()}`), { method: 'PATCH', token: service, body: { status: 'completed' } }),
+      404,
+      'not_found',
+    );
+    expectError(
+      await call(u(`/runs/${newOrg()}`), { method: 'PATCH', token: coordinator, body: { status: 'cancelled' } }),
+      404,
+      'not_found',
+    );
+  });
+
+  it('405 with Allow for a known path and another method', async () => {
+    const res = await call(u('/runs'), { method: 'DELETE', token: coordinator });
+    expectError(res, 405, 'method_not_allowed');
+    expect(res.headers.get('allow')).toContain('POST');
+    expectError(
+      await call(u('/runs/latest'), { method: 'POST', token: coordinator, body: {} }),
+      405,
+      'method_not_allowed',
+    );
+    expectError(
+      await call(u(`/runs/${newOrg()}`), { method: 'PUT', token: coordinator, body: {} }),
+      405,
+      'method_not_allowed',
+    );
+  });
+});
+
+describe('409 conflicts', () => {
+  it('already running', async () => {
+    expect(
+      (await call(u('/runs'), { method: 'POST', token: coordinator, body: { integrationType: 'busy' } })).status,
+    ).toBe(201);
+    expectError(
+      await call(u('/runs'), { method: 'POST', token: coordinator, body: { integrationType: 'busy' } }),
+      409,
+      'already_running',
+    );
+  });
+
+  it('not running (a finished run), with its status', async () => {
+    const started = await call(u('/runs'), {
+      method: 'POST',
+      token: coordinator,
+      body: { integrationType: 'finished' },
+    });
+    const path = `/runs/${started.body.run.id}`;
+    await call(u(path), { method: 'PATCH', token: service, body: { status: 'completed' } });
+    const res = await call(u(path), { method: 'PATCH', token: coordinator, body: { status: 'cancelled' } });
+    expectError(res, 409, 'not_running');
+    expect(res.body.error.details).toEqual({ status: 'completed' });
+    expectError(
+      await call(u(path), { method: 'PATCH', token: service, body: { status: 'running' } }),
+      409,
+      'not_running',
+    );
+  });
+
+  it('duplicate period, with the existing run id', async () => {
+    const body = {
+      orgId: org,
+      integrationType: 'period',
+      triggeredBy: 'scheduler',
+      scheduledFor: '2026-11-28T01:00:00Z',
+      idempotencyKey: 'period:2026-11-28T01:00:00.000Z',
+    };
+    const first = await call(u('/runs'), { method: 'POST', token: service, body });
+    await call(u(`/runs/${first.body.run.id}`), { method: 'PATCH', token: service, body: { status: 'completed' } });
+    const res = await call(u('/runs'), { method: 'POST', token: service, body });
+    expectError(res, 409, 'duplicate_period');
+    expect(res.body.error.details).toEqual({ existingRunId: first.body.run.id });
+  });
+});
+
+describe('413, 415', () => {
+  it('413 over 16 KiB, declared or streamed', async () => {
+    const big = JSON.stringify({ integrationType: 'big', pad: 'x'.repeat(17 * 1024) });
+    expectError(await call(u('/runs'), { method: 'POST', token: coordinator, body: big }), 413, 'payload_too_large');
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 20; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(1024)));
+        controller.close();
+      },
+    });
+    const res = await fetch(u('/runs'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${coordinator}`, 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe('payload_too_large');
+  });
+
+  it('415 without a JSON content type', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await call(u('/runs'), {
+        method: 'POST',
+        token: coordinator,
+        body: '{"integrationType":"ct"}',
+        headers: { 'content-type': type },
+      });
+      expectError(res, 415, 'unsupported_media_type');
+    }
+    const res = await fetch(u('/runs'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${coordinator}` },
+      body: new Uint8Array([123, 125]),
+    });
+    expect(res.status).toBe(415);
+  });
+});
+
+describe('500 without internals', () => {
+  it('a database failure answers a bare internal error: no SQL, no stack, no secret', async () => {
+    await h.db.sql`revoke execute on function public.get_run_history(uuid, text, integer) from authenticated`;
+    try {
+      const res = await call(u('/runs?integrationType=xledger'), { token: coordinator });
+      expectError(res, 500, 'internal');
+      const text = JSON.stringify(res.body);
+      expect(text).not.toMatch(/permission|function|get_run_history|select|postgres|\bat\b/i);
+      const logged = h.logs.find((line) => line.includes(res.headers.get('x-request-id') as string));
+      expect(logged).toContain('"status":500');
+    } finally {
+      await h.db.sql`grant execute on function public.get_run_history(uuid, text, integer) to authenticated`;
+    }
+  });
+});
