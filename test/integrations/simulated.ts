@@ -9,7 +9,8 @@ import {
 import { type SimulatedServer, startSimulatedServer } from '../../src/local/simulated-apis/server.ts';
 import { SIMULATED_XLEDGER_TOKEN, xledgerApi } from '../../src/local/simulated-apis/xledger-api.ts';
 import type { Env } from '../../supabase/functions/_shared/integrations/config.ts';
-import { type HttpRuntime, IntegrationError } from '../../supabase/functions/_shared/integrations/http-client.ts';
+import type { HttpRuntime } from '../../supabase/functions/_shared/integrations/http-client.ts';
+import { IntegrationError } from '../../supabase/functions/_shared/integrations/integration.ts';
 
 export interface SimulatedApis {
   xledger: SimulatedServer;
