@@ -171,7 +171,9 @@ async function startDue(
   try {
     const missed = await deps.scheduler.recordMissedPeriods(runId, due.missed, due.missedCount);
     if (missed) {
-      const periods = (missed.details.missed_periods as string[] | undefined) ?? [];
+      const periods = ((missed.details.missed_periods as string[] | undefined) ?? []).map((p) =>
+        new Date(p).toISOString(),
+      );
       const count = Number(missed.details.missed_count ?? periods.length);
       report.missed.push({ orgId, integrationType, runId, count, periods });
       await alert({
