@@ -47,7 +47,18 @@ export const SQLSTATE = {
 } as const;
 
 /** PostgreSQL's own codes that mean the input was bad (checks, casts, not-null, too long). */
-const INPUT_SQLSTATES = new Set(['23502', '23514', '22P02', '22001', '22003', '22007', '22008', '22023']);
+const INPUT_SQLSTATES = new Set([
+  '23502',
+  '23514',
+  '22P02',
+  '22001',
+  '22003',
+  '22007',
+  '22008',
+  '22023',
+  '22021',
+  '22P05',
+]);
 
 export class SyncRunLogError extends Error {
   override readonly name = 'SyncRunLogError';
@@ -66,7 +77,11 @@ export class SyncRunLogError extends Error {
 }
 
 /** Maps a database error ({ code, message, details } from PostgREST or the SQL adapter) to a typed error. */
-export function fromDatabaseError(error: { code?: string; message?: string; details?: string | null }): SyncRunLogError {
+export function fromDatabaseError(error: {
+  code?: string;
+  message?: string;
+  details?: string | null;
+}): SyncRunLogError {
   const message = error.message ?? 'database error';
   switch (error.code) {
     case SQLSTATE.alreadyRunning:
@@ -82,7 +97,8 @@ export function fromDatabaseError(error: { code?: string; message?: string; deta
     case SQLSTATE.invalidArgument:
       return new SyncRunLogError('invalid_argument', message);
     default:
-      if (error.code && INPUT_SQLSTATES.has(error.code)) return new SyncRunLogError('invalid_argument', 'invalid argument');
+      if (error.code && INPUT_SQLSTATES.has(error.code))
+        return new SyncRunLogError('invalid_argument', 'invalid argument');
       // Anything else (connection lost, permission, unknown function) is internal: never show its text.
       return new SyncRunLogError('internal', 'the run log is unavailable', { databaseCode: error.code ?? null });
   }

@@ -16,7 +16,11 @@ export const serviceStartRun = z
     integrationType,
     triggeredBy: z.enum(TRIGGERS),
     scheduledFor: z.iso.datetime({ offset: true }).optional(),
-    idempotencyKey: z.string().min(1).max(200).optional(),
+    idempotencyKey: z
+      .string()
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+      .regex(/^[^\u0000-\u001f\u007f]{1,200}$/, 'must be 1 to 200 characters without control characters')
+      .optional(),
   })
   .refine((body) => body.triggeredBy === 'scheduler' || body.scheduledFor === undefined, {
     message: 'a manual run has no scheduledFor',
