@@ -7,6 +7,7 @@ import { loadConfig } from './config.ts';
 import { startDatabase } from './embedded-db.ts';
 import { startFunctionsHost } from './functions-host.ts';
 import { applyLocalCompat, migrate } from './migrate.ts';
+import { simulatedApisConfigFromEnv, simulatedApisEnabled, startSimulatedApis } from './simulated-apis/index.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -37,6 +38,12 @@ async function main(): Promise<void> {
 
   const stops: Array<() => Promise<void>> = [];
   // Later parts of the stack (functions host, scheduler ticker, simulated APIs) register here.
+  if (simulatedApisEnabled()) {
+    // First, so that the functions and the ticker inherit XLEDGER_BASE_URL etc. pointing at them.
+    const apis = await startSimulatedApis(simulatedApisConfigFromEnv());
+    stops.push(() => apis.stop());
+    for (const api of apis.servers) console.log(`simulated ${api.name} API: ${api.url} (faults: ${api.url}/__control)`);
+  }
   const functions = await startFunctionsHost({
     databaseUrl: db.url,
     log: (line) => console.log(`functions: ${line}`),

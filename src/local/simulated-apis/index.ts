@@ -48,3 +48,25 @@ export async function startSimulatedApis(config: SimulatedApisConfig, env: NodeJ
     },
   };
 }
+
+/** SIMULATED_XLEDGER_PORT, SIMULATED_DYNAMICS_PORT, SIMULATED_BUFDIR_PORT (defaults 54331-54333). */
+export function simulatedApisConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SimulatedApisConfig {
+  const port = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > 65_535)
+      throw new Error(`${name} must be a TCP port (1-65535), got "${raw}"`);
+    return value;
+  };
+  return {
+    xledgerPort: port('SIMULATED_XLEDGER_PORT', 54331),
+    dynamicsPort: port('SIMULATED_DYNAMICS_PORT', 54332),
+    bufdirPort: port('SIMULATED_BUFDIR_PORT', 54333),
+  };
+}
+
+/** SIMULATED_APIS=off skips them (real vendor URLs configured instead). */
+export function simulatedApisEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !['off', 'false', '0', 'no'].includes((env.SIMULATED_APIS ?? '').toLowerCase());
+}
