@@ -65,6 +65,7 @@ export interface CallOptions {
 export interface CallResult {
   status: number;
   headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON came back
   body: any;
 }
 

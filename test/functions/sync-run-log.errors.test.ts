@@ -157,7 +157,7 @@ describe('401 missing, invalid or expired token', () => {
     const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`;
     expectError(await call(u('/runs/latest'), { token: unsigned }), 401, 'unauthorized');
     const serviceNone = `${b64({ alg: 'none' })}.${b64({ role: 'service_role', exp: payload.exp })}.`;
-    expectError(await call(u('/runs/latest?orgId=' + org), { token: serviceNone }), 401, 'unauthorized');
+    expectError(await call(u(`/runs/latest?orgId=${org}`), { token: serviceNone }), 401, 'unauthorized');
   });
 
   it('another algorithm (HS512) even with the right secret', async () => {
