@@ -1,8 +1,8 @@
 // Warm-up: a cold Edge Function can miss a short connection window, so before a scheduled run the scheduler pings
 // the function the run is about to use with a cheap request, ahead of time. The ping happens in the last tick that
 // is at least `leadMs` before the period (ticks come every `windowMs`, one minute): with the defaults, 30 to 90
-// seconds ahead. A first response slower than `coldStartThresholdMs` (or none within `timeoutMs`) is a cold-start
-// incident.
+// seconds ahead. A first response slower than `coldStartThresholdMs`, or none that is usable (timeout after
+// `timeoutMs`, connection refused, not 2xx), is a cold-start incident.
 
 export interface WarmUpOptions {
   /** The URL to ping before a run of this integration; null: no warm-up. */
@@ -62,7 +62,8 @@ export async function ping(url: string, options: WarmUpOptions): Promise<PingRes
     error = timedOut ? 'warm-up timed out' : 'warm-up could not connect';
   }
   const latencyMs = Math.round((elapsed() - started) * 10) / 10;
-  return { url, latencyMs, status, timedOut, error, coldStart: timedOut || latencyMs > threshold };
+  // No usable first answer (timeout, refused, 5xx) counts as an incident too: the run is about to hit the same.
+  return { url, latencyMs, status, timedOut, error, coldStart: error !== null || latencyMs > threshold };
 }
 
 /** The URL without query or credentials, safe to log and store. */
