@@ -1,0 +1,182 @@
+// The app client with a mocked supabase-js client: what it sends through functions.invoke, what it returns, and how
+// supabase-js's error classes become the typed error codes.
+import { FunctionsFetchError, FunctionsHttpError, FunctionsRelayError } from '@supabase/supabase-js';
+import { describe, expect, it, vi } from 'vitest';
+import { createSyncRunLogClient, type SyncRun, SyncRunLogError } from '../../src/client/index.ts';
+
+const RUN: SyncRun = {
+  id: '7b0c4d4e-8f0a-4a43-9d55-0f5e0e7a1a11',
+  orgId: '11111111-1111-4111-8111-111111111111',
+  integrationType: 'xledger',
+  startedAt: '2026-11-28T10:00:00+00:00',
+  endedAt: null,
+  status: 'running',
+  recordsProcessed: 0,
+  recordsFailed: 0,
+  errorMessage: null,
+  triggeredBy: 'manual',
+  scheduledFor: null,
+  idempotencyKey: null,
+  heartbeatAt: '2026-11-28T10:00:00+00:00',
+  durationSeconds: null,
+};
+
+function mockSupabase(result: { data: unknown; error: unknown } | (() => never)) {
+  const invoke = vi.fn(async () => (typeof result === 'function' ? result() : result));
+  // biome-ignore lint/suspicious/noExplicitAny: a structural stand-in for SupabaseClient['functions']
+  return { invoke, supabase: { functions: { invoke } } as any };
+}
+
+const httpError = (status: number, body: unknown) =>
+  new FunctionsHttpError(
+    new Response(typeof body === 'string' ? body : JSON.stringify(body), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    }),
+  );
+
+async function rejection(promise: Promise<unknown>): Promise<SyncRunLogError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(SyncRunLogError);
+    return error as SyncRunLogError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('calls', () => {
+  it('getLastRunPerIntegration: GET sync-run-log/runs/latest, returns the runs', async () => {
+    const { invoke, supabase } = mockSupabase({ data: { runs: [RUN] }, error: null });
+    await expect(createSyncRunLogClient(supabase).getLastRunPerIntegration()).resolves.toEqual([RUN]);
+    expect(invoke).toHaveBeenCalledWith('sync-run-log/runs/latest', { method: 'GET', body: undefined });
+  });
+
+  it('getRunHistory: passes integrationType and limit (default 50)', async () => {
+    const { invoke, supabase } = mockSupabase({ data: { runs: [RUN, RUN] }, error: null });
+    const client = createSyncRunLogClient(supabase);
+    await expect(client.getRunHistory('xledger', 2)).resolves.toHaveLength(2);
+    expect(invoke).toHaveBeenLastCalledWith('sync-run-log/runs?integrationType=xledger&limit=2', {
+      method: 'GET',
+      body: undefined,
+    });
+    await client.getRunHistory('dynamics');
+    expect(invoke).toHaveBeenLastCalledWith('sync-run-log/runs?integrationType=dynamics&limit=50', {
+      method: 'GET',
+      body: undefined,
+    });
+  });
+
+  it('triggerManualSync: POST /runs with only the integration type (the org comes from the JWT)', async () => {
+    const { invoke, supabase } = mockSupabase({ data: { run: RUN }, error: null });
+    await expect(createSyncRunLogClient(supabase).triggerManualSync('xledger')).resolves.toEqual(RUN);
+    expect(invoke).toHaveBeenCalledWith('sync-run-log/runs', { method: 'POST', body: { integrationType: 'xledger' } });
+  });
+
+  it('cancelRun: PATCH /runs/{id} with status cancelled; getRun: GET /runs/{id}', async () => {
+    const { invoke, supabase } = mockSupabase({ data: { run: { ...RUN, status: 'cancelled' } }, error: null });
+    const client = createSyncRunLogClient(supabase);
+    await expect(client.cancelRun(RUN.id)).resolves.toMatchObject({ status: 'cancelled' });
+    expect(invoke).toHaveBeenCalledWith(`sync-run-log/runs/${RUN.id}`, {
+      method: 'PATCH',
+      body: { status: 'cancelled' },
+    });
+    await client.getRun(RUN.id);
+    expect(invoke).toHaveBeenLastCalledWith(`sync-run-log/runs/${RUN.id}`, { method: 'GET', body: undefined });
+  });
+});
+
+describe('bad input is refused before any call', () => {
+  it.each([
+    ['getRunHistory bad type', (c: ReturnType<typeof createSyncRunLogClient>) => c.getRunHistory('Bad Type', 5)],
+    ['getRunHistory limit 0', (c: ReturnType<typeof createSyncRunLogClient>) => c.getRunHistory('xledger', 0)],
+    ['getRunHistory limit 1001', (c: ReturnType<typeof createSyncRunLogClient>) => c.getRunHistory('xledger', 1001)],
+    ['getRunHistory limit 2.5', (c: ReturnType<typeof createSyncRunLogClient>) => c.getRunHistory('xledger', 2.5)],
+    ['triggerManualSync', (c: ReturnType<typeof createSyncRunLogClient>) => c.triggerManualSync('../x')],
+    ['cancelRun', (c: ReturnType<typeof createSyncRunLogClient>) => c.cancelRun('1; drop table')],
+    ['getRun', (c: ReturnType<typeof createSyncRunLogClient>) => c.getRun('')],
+  ])('%s', async (_name, act) => {
+    const { invoke, supabase } = mockSupabase({ data: null, error: null });
+    const error = await rejection(act(createSyncRunLogClient(supabase)));
+    expect(error.code).toBe('invalid_argument');
+    expect(invoke).not.toHaveBeenCalled();
+  });
+});
+
+describe('errors', () => {
+  it.each([
+    [409, 'already_running'],
+    [409, 'duplicate_period'],
+    [409, 'not_running'],
+    [404, 'not_found'],
+    [403, 'forbidden'],
+    [401, 'unauthorized'],
+    [400, 'invalid_argument'],
+    [413, 'payload_too_large'],
+    [415, 'unsupported_media_type'],
+    [500, 'internal'],
+  ] as const)('FunctionsHttpError %i %s keeps the code, message and status', async (status, code) => {
+    const { supabase } = mockSupabase({
+      data: null,
+      error: httpError(status, { error: { code, message: `msg ${code}` } }),
+    });
+    const error = await rejection(createSyncRunLogClient(supabase).triggerManualSync('xledger'));
+    expect(error.code).toBe(code);
+    expect(error.message).toBe(`msg ${code}`);
+    expect(error.status).toBe(status);
+    expect(error.details.httpStatus).toBe(status);
+  });
+
+  it('keeps safe details (the existing run of a duplicate period)', async () => {
+    const body = { error: { code: 'duplicate_period', message: 'dup', details: { existingRunId: RUN.id } } };
+    const { supabase } = mockSupabase({ data: null, error: httpError(409, body) });
+    const error = await rejection(createSyncRunLogClient(supabase).triggerManualSync('xledger'));
+    expect(error.details).toMatchObject({ existingRunId: RUN.id });
+  });
+
+  it('an HTTP error without our JSON shape is classified by status', async () => {
+    const cases: [number, string][] = [
+      [401, 'unauthorized'],
+      [404, 'not_found'],
+      [503, 'unavailable'],
+      [502, 'internal'],
+    ];
+    for (const [status, code] of cases) {
+      const { supabase } = mockSupabase({ data: null, error: httpError(status, '<html>gateway</html>') });
+      expect((await rejection(createSyncRunLogClient(supabase).getLastRunPerIntegration())).code).toBe(code);
+    }
+    const { supabase } = mockSupabase({
+      data: null,
+      error: httpError(418, { error: { code: 'teapot', message: 'x' } }),
+    });
+    expect((await rejection(createSyncRunLogClient(supabase).getLastRunPerIntegration())).code).toBe('internal');
+  });
+
+  it('FunctionsFetchError and FunctionsRelayError are unavailable', async () => {
+    for (const error of [
+      new FunctionsFetchError(new TypeError('fetch failed')),
+      new FunctionsRelayError(new Response('', { status: 502, headers: { 'x-relay-error': 'true' } })),
+    ]) {
+      const { supabase } = mockSupabase({ data: null, error });
+      const thrown = await rejection(createSyncRunLogClient(supabase).getLastRunPerIntegration());
+      expect(thrown.code).toBe('unavailable');
+      expect(thrown.status).toBe(503);
+    }
+  });
+
+  it('an invoke that throws is unavailable too', async () => {
+    const { supabase } = mockSupabase(() => {
+      throw new Error('boom');
+    });
+    expect((await rejection(createSyncRunLogClient(supabase).getLastRunPerIntegration())).code).toBe('unavailable');
+  });
+
+  it('an answer of the wrong shape is internal', async () => {
+    for (const data of [null, 'text', { runs: 'x' }, { runs: [{ id: 1 }] }]) {
+      const { supabase } = mockSupabase({ data, error: null });
+      expect((await rejection(createSyncRunLogClient(supabase).getLastRunPerIntegration())).code).toBe('internal');
+    }
+    const { supabase } = mockSupabase({ data: { run: null }, error: null });
+    expect((await rejection(createSyncRunLogClient(supabase).triggerManualSync('xledger'))).code).toBe('internal');
+  });
+});
