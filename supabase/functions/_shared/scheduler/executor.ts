@@ -32,7 +32,14 @@ export interface RunExecutorOptions {
   log: Logger;
   /** Attempts of the final status write when the database is unavailable (default 3). */
   finalWriteAttempts?: number;
+  /** Calls `fire` after `ms`; returns a cancel function (default setTimeout; tests inject one). */
+  timer?: (ms: number, fire: () => void) => () => void;
 }
+
+const realTimer = (ms: number, fire: () => void) => {
+  const handle = setTimeout(fire, ms);
+  return () => clearTimeout(handle);
+};
 
 class RunTimeout extends Error {
   override readonly name = 'RunTimeout';
@@ -75,15 +82,15 @@ export class RunExecutor {
       return this.finish(run, 'failed', null, null, `no adapter is registered for integration ${run.integrationType}`);
     }
     const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let cancelTimer: () => void = () => {};
     const stopped = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      cancelTimer = (this.options.timer ?? realTimer)(run.timeoutSeconds * 1000, () => {
         const error = new RunTimeout(
           `the run exceeded its timeout of ${formatMinutes(run.timeoutSeconds)} and was stopped`,
         );
         controller.abort(error);
         reject(error);
-      }, run.timeoutSeconds * 1000);
+      });
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
     });
     stopped.catch(() => {});
@@ -133,7 +140,7 @@ export class RunExecutor {
       }
       return this.finish(run, 'failed', null, null, failureMessage(error, run.integrationType));
     } finally {
-      clearTimeout(timer);
+      cancelTimer();
       if (!controller.signal.aborted) controller.abort(new EndedElsewhere('done'));
     }
   }

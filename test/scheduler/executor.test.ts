@@ -1,0 +1,117 @@
+// The executor: progress becomes heartbeats, the end becomes completed or failed with a sanitised message, and
+// nothing leaves a run `running` (a throw, a timeout, no adapter). Small adapters written here; the timer is
+// injected (no test waits on wall time).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IntegrationAdapter, SyncContext } from '../../supabase/functions/_shared/integrations/integration.ts';
+import { IntegrationError } from '../../supabase/functions/_shared/integrations/integration.ts';
+import { RunExecutor, type StartedRun } from '../../supabase/functions/_shared/scheduler/executor.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { databaseNow, newOrg, pagedAdapter, plus, recordingLogger, repositories, runsOf } from './helpers.ts';
+
+let db: TestDatabase;
+let repos: ReturnType<typeof repositories>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  repos = repositories(db.sql);
+});
+afterAll(() => db.drop());
+
+async function started(type: string, timeoutSeconds = 1800): Promise<StartedRun> {
+  const orgId = newOrg();
+  const runId = await repos.runLog.insertRunLog(orgId, type, 'manual');
+  return { runId, orgId, integrationType: type, scheduledFor: null, timeoutSeconds };
+}
+
+function adapter(type: string, sync: (context: SyncContext) => Promise<never> | Promise<{ recordsProcessed: number; recordsFailed: number; errorMessage: string | null }>): IntegrationAdapter {
+  return { type, healthCheck: async () => ({ status: 'healthy', latencyMs: 1 }), sync };
+}
+
+describe('RunExecutor', () => {
+  it('records progress as heartbeats and ends completed, with failed records counted and explained', async () => {
+    const run = await started('xledger');
+    const heartbeats: (string | null)[] = [];
+    const inner = pagedAdapter('xledger', 3, 1);
+    const watched = adapter('xledger', (context) =>
+      inner.sync({
+        ...context,
+        onProgress: async (progress) => {
+          await context.onProgress(progress);
+          const [row] = await db.sql`select records_processed, heartbeat_at from public.sync_run_log where id = ${run.runId}`;
+          heartbeats.push(`${row?.records_processed}`);
+        },
+      }),
+    );
+    const outcome = await new RunExecutor({ runLog: repos.runLog, adapters: { xledger: watched }, log: recordingLogger() }).start(run);
+    expect(outcome).toMatchObject({ status: 'completed', recordsProcessed: 30, recordsFailed: 3, errorMessage: '3 records refused' });
+    expect(heartbeats).toEqual(['10', '20', '30']);
+    const [row] = await runsOf(db.sql, run.orgId);
+    expect(row).toMatchObject({ status: 'completed', records_processed: 30, records_failed: 3, error_message: '3 records refused' });
+  });
+
+  it('a thrown error fails the run with a sanitised message', async () => {
+    const run = await started('dynamics');
+    const failing = adapter('dynamics', async () => {
+      throw new Error('connect failed: postgres://sync:hunter2@db.internal:5432/x password=hunter2');
+    });
+    const outcome = await new RunExecutor({ runLog: repos.runLog, adapters: { dynamics: failing }, log: recordingLogger() }).start(run);
+    expect(outcome.status).toBe('failed');
+    const [row] = await runsOf(db.sql, run.orgId);
+    expect(row?.status).toBe('failed');
+    expect(row?.error_message).toMatch(/^dynamics sync failed: Error: connect failed/);
+    expect(row?.error_message).not.toContain('hunter2');
+  });
+
+  it("an adapter's IntegrationError is stored as its message", async () => {
+    const run = await started('bufdir');
+    const limited = adapter('bufdir', async () => {
+      throw new IntegrationError('rate_limited', 'bufdir GET /exports: 429 on every attempt', { status: 429 });
+    });
+    await new RunExecutor({ runLog: repos.runLog, adapters: { bufdir: limited }, log: recordingLogger() }).start(run);
+    expect((await runsOf(db.sql, run.orgId))[0]).toMatchObject({ status: 'failed', error_message: 'bufdir GET /exports: 429 on every attempt' });
+  });
+
+  it('a run past its timeout is aborted and failed, even when the adapter ignores the signal', async () => {
+    const run = await started('xledger', 120);
+    let fire: () => void = () => {};
+    const timer = (ms: number, callback: () => void) => {
+      expect(ms).toBe(120_000);
+      fire = callback;
+      return () => {};
+    };
+    let signal: AbortSignal | undefined;
+    const hanging = adapter('xledger', (context) => {
+      signal = context.signal;
+      return new Promise<never>(() => {});
+    });
+    const outcome = new RunExecutor({ runLog: repos.runLog, adapters: { xledger: hanging }, log: recordingLogger(), timer }).start(run);
+    await new Promise((resolve) => setImmediate(resolve));
+    fire();
+    expect(await outcome).toMatchObject({ status: 'failed', errorMessage: 'the run exceeded its timeout of 2 minutes and was stopped' });
+    expect(signal?.aborted).toBe(true);
+    expect((await runsOf(db.sql, run.orgId))[0]?.status).toBe('failed');
+  });
+
+  it('an integration without an adapter fails at once, with the reason', async () => {
+    const run = await started('unknown_erp');
+    await new RunExecutor({ runLog: repos.runLog, adapters: {}, log: recordingLogger() }).start(run);
+    expect((await runsOf(db.sql, run.orgId))[0]).toMatchObject({ status: 'failed', error_message: 'no adapter is registered for integration unknown_erp' });
+  });
+
+  it('a run reaped meanwhile: the next heartbeat stops the sync and the reaper\'s record stands', async () => {
+    const run = await started('dynamics');
+    let signal: AbortSignal | undefined;
+    const slow = adapter('dynamics', async (context) => {
+      signal = context.signal;
+      await repos.scheduler.reapStuckRuns(plus(await databaseNow(db.sql), 2 * 60 * 60_000));
+      await context.onProgress({ recordsProcessed: 10, recordsFailed: 0 });
+      return { recordsProcessed: 10, recordsFailed: 0, errorMessage: null };
+    });
+    const outcome = await new RunExecutor({ runLog: repos.runLog, adapters: { dynamics: slow }, log: recordingLogger() }).start(run);
+    expect(outcome.status).toBe('ended_elsewhere');
+    expect(signal?.aborted).toBe(true);
+    const [row] = await runsOf(db.sql, run.orgId);
+    expect(row?.status).toBe('failed');
+    expect(row?.error_message).toMatch(/^stuck run failed by the scheduler/);
+  });
+});
