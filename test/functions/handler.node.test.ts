@@ -1,0 +1,267 @@
+// The sync-run-log handler in-process (Node, no Deno): the same module the function serves, called with Requests,
+// with an injected clock and a captured log. Fast checks of the building blocks in _shared.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  authenticate,
+  bearerToken,
+  callerFromClaims,
+  LOCAL_JWT_SECRET,
+  mintServiceToken,
+  mintUserToken,
+  requireServiceRole,
+} from '../../supabase/functions/_shared/auth.ts';
+import { connectDatabase, databaseUrl, sqlPorts } from '../../supabase/functions/_shared/database.ts';
+import { SyncRunLogError } from '../../supabase/functions/_shared/errors.ts';
+import { createFunctionHandler, functionPath } from '../../supabase/functions/_shared/function-handler.ts';
+import { readJsonBody, requestIdOf } from '../../supabase/functions/_shared/http.ts';
+import { jsonLogger, silentLogger } from '../../supabase/functions/_shared/log.ts';
+import { parseInput, queryObject } from '../../supabase/functions/_shared/validation.ts';
+import { createSyncRunLogHandler } from '../../supabase/functions/sync-run-log/app.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+let db: TestDatabase;
+let handler: (request: Request) => Promise<Response>;
+const lines: string[] = [];
+let clock = new Date();
+const org = randomUUID();
+const BASE = 'http://local/functions/v1/sync-run-log';
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  handler = createSyncRunLogHandler({
+    jwtSecret: LOCAL_JWT_SECRET,
+    db: sqlPorts(db.sql),
+    log: jsonLogger(
+      (line) => lines.push(line),
+      () => clock,
+    ),
+    now: () => clock,
+  });
+});
+afterAll(async () => db?.drop());
+
+async function send(path: string, init: RequestInit & { token?: string } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+  const response = await handler(new Request(`${BASE}${path}`, { ...init, headers }));
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: response.status === 204 ? null : await response.json(),
+  };
+}
+
+describe('the handler in-process', () => {
+  it('serves the route table for a coordinator', async () => {
+    const token = await mintUserToken(
+      { orgId: org, userRole: 'coordinator' },
+      { secret: LOCAL_JWT_SECRET, now: () => clock },
+    );
+    const started = await send('/runs', {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ integrationType: 'xledger' }),
+    });
+    expect(started.status).toBe(201);
+    expect((await send('/runs/latest', { token })).body.runs).toHaveLength(1);
+    expect((await send('/runs?integrationType=xledger', { token })).body.runs).toHaveLength(1);
+    expect((await send(`/runs/${started.body.run.id}`, { token })).body.run.id).toBe(started.body.run.id);
+    const cancelled = await send(`/runs/${started.body.run.id}`, {
+      method: 'PATCH',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'cancelled' }),
+    });
+    expect(cancelled.body.run.status).toBe('cancelled');
+  });
+
+  it('the service role: PATCH transitions, reads with orgId', async () => {
+    const token = await mintServiceToken({ secret: LOCAL_JWT_SECRET, now: () => clock });
+    const json = { 'content-type': 'application/json' };
+    const started = await send('/runs', {
+      method: 'POST',
+      token,
+      headers: json,
+      body: JSON.stringify({
+        orgId: org,
+        integrationType: 'svc',
+        triggeredBy: 'scheduler',
+        scheduledFor: '2026-11-28T00:00:00Z',
+        idempotencyKey: 'svc:1',
+      }),
+    });
+    expect(started.status).toBe(201);
+    const done = await send(`/runs/${started.body.run.id}`, {
+      method: 'PATCH',
+      token,
+      headers: json,
+      body: JSON.stringify({ status: 'completed', recordsProcessed: 3, recordsFailed: 0, errorMessage: null }),
+    });
+    expect(done.body.run).toMatchObject({ status: 'completed', recordsProcessed: 3 });
+    expect((await send(`/runs/latest?orgId=${org}`, { token })).body.runs.length).toBeGreaterThan(0);
+    expect((await send(`/runs/${started.body.run.id}?orgId=${org}`, { token })).status).toBe(200);
+  });
+
+  it('token expiry follows the injected clock', async () => {
+    const token = await mintUserToken(
+      { orgId: org, userRole: 'admin' },
+      { secret: LOCAL_JWT_SECRET, expiresIn: 60, now: () => clock },
+    );
+    expect((await send('/runs/latest', { token })).status).toBe(200);
+    const saved = clock;
+    clock = new Date(saved.getTime() + 61_000);
+    try {
+      const res = await send('/runs/latest', { token });
+      expect(res.status).toBe(401);
+      expect(res.body.error.message).toMatch(/expired/);
+    } finally {
+      clock = saved;
+    }
+  });
+
+  it('GET /health asks get_integration_health for the caller org and camelCases the rows', async () => {
+    const token = await mintUserToken(
+      { orgId: org, userRole: 'coordinator' },
+      { secret: LOCAL_JWT_SECRET, now: () => clock },
+    );
+    const res = await send('/health', { token });
+    // The RPC belongs to the health monitor's migration; whatever it returns, the answer is { health: [...] } or a typed error.
+    if (res.status === 200) expect(Array.isArray(res.body.health)).toBe(true);
+    else expect(res.body.error.code).toEqual(expect.any(String));
+  });
+
+  it('logs one JSON line per request with its request id, status and caller', async () => {
+    const token = await mintUserToken(
+      { orgId: org, userRole: 'coordinator' },
+      { secret: LOCAL_JWT_SECRET, now: () => clock },
+    );
+    await send('/runs/latest', { token, headers: { 'x-request-id': 'node-req-1' } });
+    const line = lines.map((l) => JSON.parse(l)).find((l) => l.requestId === 'node-req-1');
+    expect(line).toMatchObject({
+      time: clock.toISOString(),
+      level: 'info',
+      status: 200,
+      caller: 'coordinator',
+      orgId: org,
+    });
+  });
+});
+
+describe('_shared building blocks', () => {
+  it('bearerToken and callerFromClaims', () => {
+    expect(bearerToken(null)).toBeNull();
+    expect(bearerToken('Basic abc')).toBeNull();
+    expect(bearerToken('bearer  abc.def ')).toBe('abc.def');
+    expect(callerFromClaims({ role: 'service_role' }).kind).toBe('service');
+    const user = callerFromClaims({ role: 'authenticated', org_id: org.toUpperCase(), user_role: 'admin', sub: 'u1' });
+    expect(user).toMatchObject({ kind: 'user', orgId: org, userRole: 'admin', userId: 'u1' });
+    for (const claims of [
+      { role: 'anon' },
+      { role: 'authenticated', user_role: 'admin' },
+      { role: 'authenticated', org_id: org, user_role: 'member' },
+    ]) {
+      expect(() => callerFromClaims(claims)).toThrow(SyncRunLogError);
+    }
+    expect(() => requireServiceRole(user)).toThrow(/service role/);
+    expect(() => requireServiceRole({ kind: 'service', claims: {} })).not.toThrow();
+  });
+
+  it('authenticate refuses a short secret configuration loudly (401, no detail leaked)', async () => {
+    const error = await authenticate('Bearer a.b.c', { secret: 'short' }).catch((e: unknown) => e);
+    expect((error as SyncRunLogError).code).toBe('unauthorized');
+  });
+
+  it('functionPath strips the gateway prefix and the function name', () => {
+    expect(functionPath('/functions/v1/sync-run-log/runs/', 'sync-run-log')).toBe('/runs');
+    expect(functionPath('/sync-run-log', 'sync-run-log')).toBe('/');
+    expect(functionPath('/sync-run-logx/runs', 'sync-run-log')).toBeNull();
+  });
+
+  it('an unexpected exception in a route is a bare 500, logged', async () => {
+    const logged: string[] = [];
+    const h = createFunctionHandler({
+      name: 'boom',
+      log: jsonLogger((l) => logged.push(l)),
+      routes: [
+        {
+          method: 'GET',
+          path: '/x',
+          handle: () => {
+            throw new TypeError('secret=abc at /srv/x.ts');
+          },
+        },
+        { method: 'GET', path: '/y/:id', handle: (c) => new Response(c.params.id) },
+        {
+          method: 'GET',
+          path: '/z',
+          handle: () => {
+            throw new SyncRunLogError('unavailable', 'down');
+          },
+        },
+        {
+          method: 'GET',
+          path: '/i',
+          handle: () => {
+            throw new SyncRunLogError('internal', 'db text here', { databaseCode: 'XX000' });
+          },
+        },
+      ],
+    });
+    const res = await h(new Request('http://l/boom/x'));
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { code: 'internal', message: 'internal error' } });
+    expect(logged.join('\n')).not.toContain('abc');
+    expect((await h(new Request('http://l/boom/y/%E0%A4%A'))).status).toBe(404);
+    expect(await (await h(new Request('http://l/boom/y/a%20b'))).text()).toBe('a b');
+    expect((await h(new Request('http://l/boom/z'))).status).toBe(503);
+    const internal = await h(new Request('http://l/boom/i'));
+    expect(await internal.json()).toEqual({ error: { code: 'internal', message: 'internal error' } });
+    expect((await h(new Request('http://l/other'))).status).toBe(404);
+  });
+
+  it('readJsonBody: declared size, invalid UTF-8, vendor JSON types', async () => {
+    const req = (body: BodyInit, headers: Record<string, string>) =>
+      new Request('http://l/', { method: 'POST', body, headers });
+    const err = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e: SyncRunLogError) => e.code,
+      );
+    expect(await err(readJsonBody(req('{}', { 'content-type': 'application/json', 'content-length': '99999' })))).toBe(
+      'payload_too_large',
+    );
+    expect(await err(readJsonBody(req(new Uint8Array([0xff, 0xfe]), { 'content-type': 'application/json' })))).toBe(
+      'invalid_argument',
+    );
+    expect(await readJsonBody(req('{"a":1}', { 'content-type': 'application/vnd.api+json' }))).toEqual({ a: 1 });
+    expect(
+      await err(
+        readJsonBody(new Request('http://l/', { method: 'POST', headers: { 'content-type': 'application/json' } })),
+      ),
+    ).toBe('invalid_argument');
+  });
+
+  it('requestIdOf keeps sane ids only', () => {
+    expect(requestIdOf(new Request('http://l/', { headers: { 'x-request-id': 'abc-1' } }))).toBe('abc-1');
+    expect(requestIdOf(new Request('http://l/', { headers: { 'x-request-id': 'bad id<script>' } }))).not.toContain('<');
+  });
+
+  it('queryObject refuses repeats; parseInput names the path', async () => {
+    expect(() => queryObject(new URLSearchParams('a=1&a=2'))).toThrow(/twice/);
+    const { z } = await import('zod');
+    expect(() => parseInput(z.strictObject({ n: z.number() }), { n: 'x' }, 'body')).toThrow(/body\.n/);
+    expect(() => parseInput(z.number(), 'x', 'body')).toThrow(/^body: /);
+  });
+
+  it('databaseUrl prefers SUPABASE_DB_URL; connectDatabase opens lazily and ends', async () => {
+    expect(databaseUrl({ SUPABASE_DB_URL: 'postgres://a', DATABASE_URL: 'postgres://b' })).toBe('postgres://a');
+    expect(() => databaseUrl({})).toThrow(/SUPABASE_DB_URL or DATABASE_URL/);
+    const ports = connectDatabase({ DATABASE_URL: db.url, DB_POOL_MAX: '2' });
+    const result = await ports.asService().rpc('get_run', { p_run_id: randomUUID() });
+    expect(result).toEqual({ data: [], error: null });
+    await ports.end();
+    silentLogger.log('info', 'nothing');
+  });
+});
