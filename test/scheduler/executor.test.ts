@@ -23,7 +23,12 @@ async function started(type: string, timeoutSeconds = 1800): Promise<StartedRun>
   return { runId, orgId, integrationType: type, scheduledFor: null, timeoutSeconds };
 }
 
-function adapter(type: string, sync: (context: SyncContext) => Promise<never> | Promise<{ recordsProcessed: number; recordsFailed: number; errorMessage: string | null }>): IntegrationAdapter {
+function adapter(
+  type: string,
+  sync: (
+    context: SyncContext,
+  ) => Promise<never> | Promise<{ recordsProcessed: number; recordsFailed: number; errorMessage: string | null }>,
+): IntegrationAdapter {
   return { type, healthCheck: async () => ({ status: 'healthy', latencyMs: 1 }), sync };
 }
 
@@ -37,16 +42,31 @@ describe('RunExecutor', () => {
         ...context,
         onProgress: async (progress) => {
           await context.onProgress(progress);
-          const [row] = await db.sql`select records_processed, heartbeat_at from public.sync_run_log where id = ${run.runId}`;
+          const [row] =
+            await db.sql`select records_processed, heartbeat_at from public.sync_run_log where id = ${run.runId}`;
           heartbeats.push(`${row?.records_processed}`);
         },
       }),
     );
-    const outcome = await new RunExecutor({ runLog: repos.runLog, adapters: { xledger: watched }, log: recordingLogger() }).start(run);
-    expect(outcome).toMatchObject({ status: 'completed', recordsProcessed: 30, recordsFailed: 3, errorMessage: '3 records refused' });
+    const outcome = await new RunExecutor({
+      runLog: repos.runLog,
+      adapters: { xledger: watched },
+      log: recordingLogger(),
+    }).start(run);
+    expect(outcome).toMatchObject({
+      status: 'completed',
+      recordsProcessed: 30,
+      recordsFailed: 3,
+      errorMessage: '3 records refused',
+    });
     expect(heartbeats).toEqual(['10', '20', '30']);
     const [row] = await runsOf(db.sql, run.orgId);
-    expect(row).toMatchObject({ status: 'completed', records_processed: 30, records_failed: 3, error_message: '3 records refused' });
+    expect(row).toMatchObject({
+      status: 'completed',
+      records_processed: 30,
+      records_failed: 3,
+      error_message: '3 records refused',
+    });
   });
 
   it('a thrown error fails the run with a sanitised message', async () => {
@@ -54,7 +74,11 @@ describe('RunExecutor', () => {
     const failing = adapter('dynamics', async () => {
       throw new Error('connect failed: postgres://sync:hunter2@db.internal:5432/x password=hunter2');
     });
-    const outcome = await new RunExecutor({ runLog: repos.runLog, adapters: { dynamics: failing }, log: recordingLogger() }).start(run);
+    const outcome = await new RunExecutor({
+      runLog: repos.runLog,
+      adapters: { dynamics: failing },
+      log: recordingLogger(),
+    }).start(run);
     expect(outcome.status).toBe('failed');
     const [row] = await runsOf(db.sql, run.orgId);
     expect(row?.status).toBe('failed');
@@ -68,7 +92,10 @@ describe('RunExecutor', () => {
       throw new IntegrationError('rate_limited', 'bufdir GET /exports: 429 on every attempt', { status: 429 });
     });
     await new RunExecutor({ runLog: repos.runLog, adapters: { bufdir: limited }, log: recordingLogger() }).start(run);
-    expect((await runsOf(db.sql, run.orgId))[0]).toMatchObject({ status: 'failed', error_message: 'bufdir GET /exports: 429 on every attempt' });
+    expect((await runsOf(db.sql, run.orgId))[0]).toMatchObject({
+      status: 'failed',
+      error_message: 'bufdir GET /exports: 429 on every attempt',
+    });
   });
 
   it('a run past its timeout is aborted and failed, even when the adapter ignores the signal', async () => {
@@ -84,10 +111,18 @@ describe('RunExecutor', () => {
       signal = context.signal;
       return new Promise<never>(() => {});
     });
-    const outcome = new RunExecutor({ runLog: repos.runLog, adapters: { xledger: hanging }, log: recordingLogger(), timer }).start(run);
+    const outcome = new RunExecutor({
+      runLog: repos.runLog,
+      adapters: { xledger: hanging },
+      log: recordingLogger(),
+      timer,
+    }).start(run);
     await new Promise((resolve) => setImmediate(resolve));
     fire();
-    expect(await outcome).toMatchObject({ status: 'failed', errorMessage: 'the run exceeded its timeout of 2 minutes and was stopped' });
+    expect(await outcome).toMatchObject({
+      status: 'failed',
+      errorMessage: 'the run exceeded its timeout of 2 minutes and was stopped',
+    });
     expect(signal?.aborted).toBe(true);
     expect((await runsOf(db.sql, run.orgId))[0]?.status).toBe('failed');
   });
@@ -95,10 +130,13 @@ describe('RunExecutor', () => {
   it('an integration without an adapter fails at once, with the reason', async () => {
     const run = await started('unknown_erp');
     await new RunExecutor({ runLog: repos.runLog, adapters: {}, log: recordingLogger() }).start(run);
-    expect((await runsOf(db.sql, run.orgId))[0]).toMatchObject({ status: 'failed', error_message: 'no adapter is registered for integration unknown_erp' });
+    expect((await runsOf(db.sql, run.orgId))[0]).toMatchObject({
+      status: 'failed',
+      error_message: 'no adapter is registered for integration unknown_erp',
+    });
   });
 
-  it('a run reaped meanwhile: the next heartbeat stops the sync and the reaper\'s record stands', async () => {
+  it("a run reaped meanwhile: the next heartbeat stops the sync and the reaper's record stands", async () => {
     const run = await started('dynamics');
     let signal: AbortSignal | undefined;
     const slow = adapter('dynamics', async (context) => {
@@ -107,7 +145,11 @@ describe('RunExecutor', () => {
       await context.onProgress({ recordsProcessed: 10, recordsFailed: 0 });
       return { recordsProcessed: 10, recordsFailed: 0, errorMessage: null };
     });
-    const outcome = await new RunExecutor({ runLog: repos.runLog, adapters: { dynamics: slow }, log: recordingLogger() }).start(run);
+    const outcome = await new RunExecutor({
+      runLog: repos.runLog,
+      adapters: { dynamics: slow },
+      log: recordingLogger(),
+    }).start(run);
     expect(outcome.status).toBe('ended_elsewhere');
     expect(signal?.aborted).toBe(true);
     const [row] = await runsOf(db.sql, run.orgId);

@@ -1,0 +1,41 @@
+// The sync-scheduler handler wired to its environment. index.ts serves it; the local functions router imports it.
+//   SUPABASE_DB_URL (set by Supabase) or DATABASE_URL (local): the database, used as the service role
+//   SUPABASE_JWT_SECRET or JWT_SECRET: the HS256 secret the caller's JWT (the service role key) is verified with
+//   SUPABASE_URL (set by Supabase): the default warm-up target is this function's GET /warm
+//   the adapters' variables (XLEDGER_*, DYNAMICS_*, BUFDIR_*) and the scheduler's (see _shared/scheduler/config.ts)
+import { LOCAL_JWT_SECRET } from '../_shared/auth.ts';
+import { connectDatabase } from '../_shared/database.ts';
+import { createAdapters } from '../_shared/integrations/registry.ts';
+import { jsonLogger } from '../_shared/log.ts';
+import { schedulerSettingsFromEnv } from '../_shared/scheduler/config.ts';
+import { createSyncSchedulerHandler, FUNCTION_NAME } from './app.ts';
+
+const env = Deno.env.toObject();
+
+function jwtSecret(): string {
+  const secret = env.SUPABASE_JWT_SECRET || env.JWT_SECRET;
+  if (secret) return secret;
+  if (env.SUPABASE_DB_URL)
+    throw new Error('set the JWT_SECRET secret: the local default must not guard a hosted project');
+  return LOCAL_JWT_SECRET;
+}
+
+function selfUrl(): string | null {
+  if (env.SUPABASE_URL) return `${env.SUPABASE_URL.replace(/\/$/, '')}/functions/v1/${FUNCTION_NAME}/warm`;
+  if (env.FUNCTIONS_PORT) return `http://127.0.0.1:${env.FUNCTIONS_PORT}/functions/v1/${FUNCTION_NAME}/warm`;
+  return null;
+}
+
+type EdgeRuntimeGlobal = { EdgeRuntime?: { waitUntil(promise: Promise<unknown>): void } };
+const edgeRuntime = (globalThis as EdgeRuntimeGlobal).EdgeRuntime;
+
+export const handler: (request: Request) => Promise<Response> = createSyncSchedulerHandler({
+  jwtSecret: jwtSecret(),
+  db: connectDatabase(env),
+  log: jsonLogger(),
+  adapters: createAdapters(env),
+  settings: schedulerSettingsFromEnv(env, selfUrl()),
+  waitUntil: edgeRuntime ? (promise) => edgeRuntime.waitUntil(promise) : undefined,
+});
+
+export default handler;
