@@ -11,8 +11,8 @@ export interface FaultSettings {
   latencyMs?: number | [number, number];
   /** The next `count` requests get 429 with Retry-After. */
   rateLimitNext?: { count: number; retryAfterSeconds: number; on?: Scope };
-  /** The next `count` requests fail with `status` (default 503). */
-  errorBurst?: { count: number; status?: number; on?: Scope };
+  /** The next `count` requests fail with `status` (default 503); `after`: let that many through first (mid-sync). */
+  errorBurst?: { count: number; status?: number; on?: Scope; after?: number };
   /** The next `count` requests never get an answer (the client's timeout must fire). */
   hangNext?: { count: number; on?: Scope };
   /** Every request answers 503 until set back to false. */
@@ -54,7 +54,7 @@ function validCount(value: unknown, name: string): number {
 export class FaultControl {
   latency: [number, number] = [0, 0];
   private rateLimitNext: (Counted & { retryAfterSeconds: number }) | null = null;
-  private errorBurst: (Counted & { status: number }) | null = null;
+  private errorBurst: (Counted & { status: number; after: number }) | null = null;
   private hangNext: Counted | null = null;
   private down = false;
   private limit: { requests: number; perSeconds: number; on: Scope } | null = null;
@@ -94,7 +94,12 @@ export class FaultControl {
       const status = s.status ?? 503;
       if (!Number.isInteger(status) || status < 400 || status > 599)
         throw new Error('errorBurst.status must be 400-599');
-      next.errorBurst = { count: validCount(s.count, 'errorBurst.count'), status, on: s.on ?? 'any' };
+      next.errorBurst = {
+        count: validCount(s.count, 'errorBurst.count'),
+        status,
+        on: s.on ?? 'any',
+        after: validCount(s.after ?? 0, 'errorBurst.after'),
+      };
     }
     if (settings.hangNext !== undefined) {
       next.hangNext = {
@@ -135,7 +140,9 @@ export class FaultControl {
     const now = this.now();
     if (this.down) return { kind: 'status', status: 503 };
     if (this.take(this.hangNext, kind)) return { kind: 'hang' };
-    if (this.errorBurst && this.take(this.errorBurst, kind)) return { kind: 'status', status: this.errorBurst.status };
+    const burst = this.errorBurst;
+    if (burst && burst.after > 0 && burst.count > 0 && applies(burst.on, kind)) burst.after -= 1;
+    else if (burst && this.take(burst, kind)) return { kind: 'status', status: burst.status };
     if (this.rateLimitNext && this.take(this.rateLimitNext, kind)) {
       return this.tooMany(now, this.rateLimitNext.retryAfterSeconds);
     }

@@ -1,0 +1,74 @@
+// The simulated APIs' control API over HTTP (what a person or another process uses; tests may also use
+// server.control in-process): faults switch on and off, bad settings are refused and change nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SimulatedApis, startApis } from './simulated.ts';
+
+let apis: SimulatedApis;
+beforeAll(async () => {
+  apis = await startApis();
+});
+afterAll(() => apis.stop());
+
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+describe('control API', () => {
+  it('switches a burst of 5xx, a 429 and an outage on and back off', async () => {
+    const base = apis.bufdir.url;
+    expect((await post(`${base}/__control/faults`, { errorBurst: { count: 2, status: 500 } })).status).toBe(200);
+    expect((await fetch(`${base}/api/v1/status`)).status).toBe(500);
+    expect((await fetch(`${base}/api/v1/status`)).status).toBe(500);
+    expect((await fetch(`${base}/api/v1/status`)).status).toBe(200);
+
+    await post(`${base}/__control/faults`, { rateLimitNext: { count: 1, retryAfterSeconds: 42 } });
+    const limited = await fetch(`${base}/api/v1/status`);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('42');
+
+    await post(`${base}/__control/faults`, { down: true });
+    expect((await fetch(`${base}/api/v1/status`)).status).toBe(503);
+    await post(`${base}/__control/reset`, {});
+    expect((await fetch(`${base}/api/v1/status`)).status).toBe(200);
+  });
+
+  it('reports its state and request log', async () => {
+    const base = apis.xledger.url;
+    await post(`${base}/__control/reset`, {});
+    await fetch(`${base}/graphql`, { method: 'HEAD' });
+    const state = (await (await fetch(`${base}/__control`)).json()) as { faults: { requests: number } };
+    expect(state.faults.requests).toBe(1);
+    const log = (await (await fetch(`${base}/__control/requests`)).json()) as Array<{ kind: string; status: number }>;
+    expect(log).toMatchObject([{ method: 'HEAD', path: '/graphql', kind: 'health', status: 200 }]);
+  });
+
+  it('changes the data set', async () => {
+    const base = apis.bufdir.url;
+    expect((await post(`${base}/__control/data`, { totalRecords: 5, invalidEvery: 5 })).status).toBe(200);
+    const page = (await (
+      await fetch(`${base}/api/v1/exports/records?page=1&pageSize=10`, {
+        headers: { 'x-api-key': String(apis.env.BUFDIR_API_KEY) },
+      })
+    ).json()) as { data: Array<{ participants: number }>; meta: { totalPages: number } };
+    expect(page.data).toHaveLength(5);
+    expect(page.data[4]?.participants).toBe(-1);
+    expect(page.meta.totalPages).toBe(1);
+  });
+
+  it('refuses bad settings with 400 and keeps the previous ones', async () => {
+    const base = apis.dynamics.url;
+    await post(`${base}/__control/reset`, {});
+    for (const bad of [
+      'not json',
+      '[1]',
+      { latencyMs: -1 },
+      { errorBurst: { count: 1, status: 200 } },
+      { down: 'yes' },
+    ]) {
+      const response = await post(`${base}/__control/faults`, bad);
+      expect(response.status).toBe(400);
+    }
+    expect((await post(`${base}/__control/data`, { totalRecords: 1.5 })).status).toBe(400);
+    expect((await fetch(`${base}/api/data/v9.2/`, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(`${base}/__control/nothing`)).status).toBe(404);
+  });
+});
