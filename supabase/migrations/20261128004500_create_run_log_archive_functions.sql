@@ -81,8 +81,10 @@ begin
   perform sync_private.check_archival_arguments(p_retention, p_batch_size);
   v_cutoff := now() - p_retention;
 
+  -- The candidates are locked and then deleted by their tuple id (ctid): a locked row cannot change under us
+  -- (final runs never change at all), and a TID scan is several times cheaper than a primary-key probe per row.
   with candidates as (
-    select r.id
+    select r.ctid as tid
     from public.sync_run_log r
     where r.started_at < v_cutoff
       and r.status in ('completed', 'failed', 'cancelled')
@@ -99,8 +101,7 @@ begin
   ),
   moved as (
     delete from public.sync_run_log r
-    using candidates c
-    where r.id = c.id
+    where r.ctid = any (array(select c.tid from candidates c))
     returning r.*
   )
   insert into public.sync_run_log_archive (
