@@ -3,11 +3,17 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
+import { SERVICE_CONTEXT } from '../../supabase/functions/_shared/database.ts';
+import { createAdapters } from '../../supabase/functions/_shared/integrations/registry.ts';
+import { jsonLogger } from '../../supabase/functions/_shared/log.ts';
+import { schedulerSettingsFromEnv } from '../../supabase/functions/_shared/scheduler/config.ts';
+import { createSqlRpc } from '../../supabase/functions/_shared/sql-rpc.ts';
 import { loadConfig } from './config.ts';
 import { startDatabase } from './embedded-db.ts';
 import { startFunctionsHost } from './functions-host.ts';
 import { applyLocalCompat, migrate } from './migrate.ts';
 import { simulatedApisConfigFromEnv, simulatedApisEnabled, startSimulatedApis } from './simulated-apis/index.ts';
+import { startTicker, tickerEnabled } from './ticker.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -50,6 +56,18 @@ async function main(): Promise<void> {
   });
   stops.push(() => functions.stop());
   console.log(`functions: ${functions.functions.join(', ')} served by Deno at ${functions.url}/<name>`);
+
+  if (tickerEnabled()) {
+    // The scheduler's every-minute tick (pg_cron's job on Supabase), running the syncs in this process.
+    const ticker = startTicker({
+      rpc: createSqlRpc(sql, SERVICE_CONTEXT),
+      adapters: createAdapters(process.env),
+      log: jsonLogger((line) => console.log(`scheduler: ${line}`)),
+      settings: schedulerSettingsFromEnv(process.env, `${functions.url}/sync-scheduler/warm`),
+    });
+    stops.push(() => ticker.stop());
+    console.log('scheduler: ticking every minute (SCHEDULER_TICKER=off disables it)');
+  }
 
   console.log('ready. Ctrl-C stops.');
   await new Promise<void>((resolve) => {

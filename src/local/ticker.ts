@@ -1,0 +1,108 @@
+// The local ticker inside `npm start`: what pg_cron does on Supabase. It calls the scheduler's tick with the real
+// clock once a minute, a second after each minute begins (and once at start, which is how a restart catches up:
+// one run for the latest missed period), and runs the started syncs in this process with the adapters.
+// A tick still busy when the next is due makes the next one wait for the following minute (no overlap). Several
+// tickers, or a ticker beside pg_cron, are harmless: the database decides which one starts a period.
+import type { AdapterRegistry } from '../../supabase/functions/_shared/integrations/integration.ts';
+import type { Logger } from '../../supabase/functions/_shared/log.ts';
+import type { RpcPort } from '../../supabase/functions/_shared/rpc-port.ts';
+import { SyncRunLogRepository } from '../../supabase/functions/_shared/run-log.repository.ts';
+import { type SchedulerSettings, tickOptions } from '../../supabase/functions/_shared/scheduler/config.ts';
+import { RunExecutor } from '../../supabase/functions/_shared/scheduler/executor.ts';
+import { SchedulerRepository } from '../../supabase/functions/_shared/scheduler/scheduler.repository.ts';
+import { tick } from '../../supabase/functions/_shared/scheduler/tick.ts';
+import type { TickReport } from '../../supabase/functions/_shared/scheduler/tick.types.ts';
+
+export interface TickerOptions {
+  /** The database as the service role. */
+  rpc: RpcPort;
+  adapters: AdapterRegistry;
+  log: Logger;
+  settings: SchedulerSettings;
+  /** Default one minute. */
+  intervalMs?: number;
+  /** How long after each interval boundary to tick (default 1 s). */
+  offsetMs?: number;
+  /** How long stop() waits for running syncs before leaving them to the reaper (default 10 s). */
+  drainMs?: number;
+  now?: () => Date;
+}
+
+export interface Ticker {
+  /** One tick now (also what the timer calls). Resolves with its report; null when a tick was already running. */
+  tickNow(): Promise<TickReport | null>;
+  stop(): Promise<void>;
+}
+
+/** True unless SCHEDULER_TICKER is off/false/0/no (e.g. where pg_cron ticks the same database). */
+export function tickerEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !['off', 'false', '0', 'no'].includes((env.SCHEDULER_TICKER ?? '').toLowerCase());
+}
+
+export function startTicker(options: TickerOptions): Ticker {
+  const intervalMs = options.intervalMs ?? 60_000;
+  const offsetMs = options.offsetMs ?? 1_000;
+  const now = options.now ?? (() => new Date());
+  const runLog = new SyncRunLogRepository(options.rpc);
+  const scheduler = new SchedulerRepository(options.rpc);
+  const executor = new RunExecutor({ runLog, adapters: options.adapters, log: options.log });
+  const deps = {
+    ...tickOptions(options.settings),
+    runLog,
+    scheduler,
+    log: options.log,
+    execute: executor.start.bind(executor),
+  };
+  let current: Promise<TickReport> | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+
+  async function tickNow(): Promise<TickReport | null> {
+    if (current) {
+      options.log.log('warn', 'tick skipped: the previous tick is still running', { event: 'tick_overlap' });
+      return null;
+    }
+    current = tick(now(), deps);
+    try {
+      return await current;
+    } catch (error) {
+      options.log.log('error', 'tick failed', {
+        event: 'tick_error',
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return null;
+    } finally {
+      current = null;
+    }
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    const at = now().getTime();
+    const delay = intervalMs - (at % intervalMs) + offsetMs;
+    timer = setTimeout(() => {
+      void tickNow().finally(schedule);
+    }, delay);
+  }
+
+  void tickNow().finally(schedule);
+
+  return {
+    tickNow,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current?.catch(() => {});
+      const drainMs = options.drainMs ?? 10_000;
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([executor.idle(), new Promise((resolve) => (timeout = setTimeout(resolve, drainMs)))]);
+      clearTimeout(timeout);
+      if (executor.running > 0) {
+        options.log.log('warn', 'stopping with syncs still running: the reaper fails them after their timeout', {
+          event: 'ticker_stopped_with_runs',
+          running: executor.running,
+        });
+      }
+    },
+  };
+}
