@@ -203,7 +203,7 @@ describe('403 role not allowed', () => {
       expectError(await call(u('/runs'), { method: 'POST', token: coordinator, body }), 403, 'forbidden');
     }
     expectError(await call(u(`/runs/latest?orgId=${newOrg()}`), { token: coordinator }), 403, 'forbidden');
-    const [{ count }] = await h.db
+    const [counted] = await h.db
       .sql`select count(*)::int as count from public.sync_run_log where integration_type = 'xledger'`;
     expect(counted?.count).toBe(0);
   });

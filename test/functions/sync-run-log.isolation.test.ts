@@ -65,7 +65,7 @@ describe('org A against org B', () => {
       body: { orgId: orgB, integrationType: 'sneaky' },
     });
     expect(post.status).toBe(403);
-    const [{ count }] = await h.db
+    const [counted] = await h.db
       .sql`select count(*)::int as count from public.sync_run_log where integration_type = 'sneaky'`;
     expect(counted?.count).toBe(0);
   });
