@@ -1,0 +1,135 @@
+// Edge cases of the shared HTTP behaviour that the simulated servers do not produce on their own; here the vendor is
+// a stand-in fetch (the external API is the one thing tests may fake).
+import { describe, expect, it } from 'vitest';
+import {
+  abortableSleep,
+  DEFAULT_POLICY,
+  HttpClient,
+  type HttpRuntime,
+  parseRetryAfter,
+} from '../../supabase/functions/_shared/integrations/http-client.ts';
+import type { IntegrationError, SyncContext } from '../../supabase/functions/_shared/integrations/integration.ts';
+import { createAdapters } from '../../supabase/functions/_shared/integrations/registry.ts';
+
+function runtime(answers: Array<() => Response>, sleeps: number[] = []): HttpRuntime & { urls: string[] } {
+  const urls: string[] = [];
+  return {
+    urls,
+    fetch: async (input) => {
+      urls.push(String(input));
+      const next = answers.shift();
+      if (!next) throw new Error('no more answers');
+      return next();
+    },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    random: () => 0.5,
+    now: () => Date.parse('2026-11-28T12:00:00Z'),
+  };
+}
+
+const json =
+  (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  () =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+const context = (): SyncContext => ({
+  orgId: '11111111-1111-4111-8111-111111111111',
+  scheduledFor: null,
+  signal: new AbortController().signal,
+  onProgress: async () => {},
+});
+
+describe('HttpClient', () => {
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('2026-11-28T12:00:00Z');
+    expect(parseRetryAfter('120', now)).toBe(120_000);
+    expect(parseRetryAfter('Sat, 28 Nov 2026 12:01:30 GMT', now)).toBe(90_000);
+    expect(parseRetryAfter('Sat, 28 Nov 2026 11:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+
+  it('waits an HTTP-date Retry-After', async () => {
+    const sleeps: number[] = [];
+    const client = new HttpClient(
+      'x',
+      new URL('https://api.example.com'),
+      DEFAULT_POLICY,
+      runtime([json({}, 429, { 'retry-after': 'Sat, 28 Nov 2026 12:00:45 GMT' }), json({ ok: true })], sleeps),
+    );
+    const response = await client.request('/a', { signal: new AbortController().signal });
+    expect(response.body).toEqual({ ok: true });
+    expect(sleeps).toEqual([45_000]);
+  });
+
+  it('never follows a next-page link to another host (credentials stay with the configured API)', async () => {
+    const rt = runtime([
+      json({
+        value: [{}],
+        '@odata.nextLink': 'https://evil.example.net/api/data/v9.2/msdyn_transactions?$skiptoken=1',
+      }),
+    ]);
+    // first the token, then the page
+    rt.fetch = ((original) => {
+      let first = true;
+      return async (input: RequestInfo | URL, init?: RequestInit) => {
+        if (first) {
+          first = false;
+          rt.urls.push(String(input));
+          return json({ access_token: 't', expires_in: 3600 })();
+        }
+        return original(input, init);
+      };
+    })(rt.fetch);
+    const adapter = createAdapters(
+      { DYNAMICS_BASE_URL: 'https://org.crm4.dynamics.com', DYNAMICS_CLIENT_ID: 'id', DYNAMICS_CLIENT_SECRET: 's' },
+      rt,
+    ).dynamics;
+    const error = (await adapter?.sync(context()).catch((e: unknown) => e)) as IntegrationError;
+    expect(error.code).toBe('bad_response');
+    expect(error.message).toBe('dynamics: a next-page link points to another host');
+    expect(rt.urls.some((url) => url.includes('evil'))).toBe(false);
+  });
+
+  it('reports GraphQL errors (HTTP 200) with the vendor code only, and non-JSON bodies as bad responses', async () => {
+    const env = { XLEDGER_BASE_URL: 'https://www.xledger.net', XLEDGER_API_TOKEN: 'secret-token' };
+    const graphqlError = createAdapters(
+      env,
+      runtime([
+        json({
+          errors: [{ message: 'User secret-token lacks access to ledger 42', extensions: { code: 'FORBIDDEN' } }],
+        }),
+      ]),
+    ).xledger;
+    const e1 = (await graphqlError?.sync(context()).catch((e: unknown) => e)) as IntegrationError;
+    expect(e1.message).toBe('xledger: the GraphQL query failed FORBIDDEN');
+    const notJson = createAdapters(
+      env,
+      runtime([() => new Response('<html>maintenance</html>', { status: 200 })]),
+    ).xledger;
+    const e2 = (await notJson?.sync(context()).catch((e: unknown) => e)) as IntegrationError;
+    expect(e2.code).toBe('bad_response');
+    expect(e2.message).toBe('xledger: POST /graphql returned a body that is not JSON');
+  });
+
+  it('a cancelled run stops waiting for a retry at once', async () => {
+    const controller = new AbortController();
+    const waiting = abortableSleep(3_600_000, controller.signal);
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
+  it('refuses a pointer that does not move instead of looping', async () => {
+    const page = { data: { transactions: { edges: [], pageInfo: { hasNextPage: true, endCursor: 'same' } } } };
+    const adapter = createAdapters(
+      { XLEDGER_BASE_URL: 'https://www.xledger.net', XLEDGER_API_TOKEN: 't' },
+      runtime([json(page), json(page), json(page)]),
+    ).xledger;
+    await expect(adapter?.sync(context())).rejects.toMatchObject({
+      code: 'bad_response',
+      message: 'xledger: the next-page pointer repeats',
+    });
+  });
+});
