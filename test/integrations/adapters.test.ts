@@ -160,6 +160,15 @@ describe.each(VENDORS)('%s adapter', (vendor) => {
     expect(server.control.count()).toBe(3);
   });
 
+  it('reports a health check that never answers as unhealthy after its own timeout', async () => {
+    const { adapter, server } = setUp(vendor, { INTEGRATION_HEALTH_TIMEOUT_MS: '150' });
+    server.control.set({ hangNext: { count: 1, on: 'health' } });
+    expect(await adapter.healthCheck()).toMatchObject({
+      status: 'unhealthy',
+      error: `${vendor}: health check timed out after 150 ms`,
+    });
+  });
+
   it('reports a missing configuration instead of calling anything', async () => {
     const adapter = createAdapters({})[vendor] as IntegrationAdapter;
     expect(adapter.configured).toBe(false);
