@@ -122,7 +122,8 @@ describe('the three ways to run it', () => {
     const conn = await db.sql.reserve();
     try {
       await conn`set role service_role`;
-      await conn`call public.archive_run_log_in_batches('90 days', 3, 'manual')`;
+      const [called] = await conn`call public.archive_run_log_in_batches('90 days', 3, 'manual')`;
+      expect(Number(called?.p_rows_moved)).toBe(7);
       await conn`reset role`;
     } finally {
       conn.release();
