@@ -1,6 +1,6 @@
 // Simulated Microsoft Dynamics 365: POST /oauth2/token (client credentials), OData v4 GET
 // /api/data/v9.2/msdyn_transactions honouring `Prefer: odata.maxpagesize` and paging by @odata.nextLink
-// ($skiptoken); HEAD /api/data/v9.2/ is the health check (the service root, no data).
+// ($skiptoken); HEAD /api/data/v9.2/ is the health check (the service root, no data; 401 without a valid token).
 import { randomUUID } from 'node:crypto';
 import { amountFor, Dataset, type DatasetSettings, dateFor } from './dataset.ts';
 import type { RequestKind } from './fault-control.ts';
@@ -52,13 +52,13 @@ export function dynamicsApi(
           body: { token_type: 'Bearer', expires_in: options.tokenLifetimeSeconds ?? 3599, access_token: token },
         };
       }
-      if (path === ROOT && request.method === 'HEAD') return { status: 200 };
+      const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
+      const authorised = Boolean(bearer?.[1] && tokens.has(bearer[1]));
+      if (path === ROOT && request.method === 'HEAD') return { status: authorised ? 200 : 401 };
       if (path !== ENTITY)
         return { status: 404, body: { error: { code: '0x80060888', message: 'Resource not found' } } };
       if (request.method !== 'GET') return { status: 405, body: { error: { code: '0x80040216', message: 'method' } } };
-      const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
-      if (!bearer?.[1] || !tokens.has(bearer[1]))
-        return { status: 401, body: { error: { code: '0x80072560', message: 'unauthorized' } } };
+      if (!authorised) return { status: 401, body: { error: { code: '0x80072560', message: 'unauthorized' } } };
 
       const prefer = /odata\.maxpagesize=(\d+)/.exec(String(request.headers.prefer ?? ''));
       const size = dataset.pageSize(prefer ? Number(prefer[1]) : undefined);

@@ -2,11 +2,17 @@
 // authorised by an OAuth 2.0 client-credentials token (cached until a minute before it expires).
 // Environment: DYNAMICS_BASE_URL, DYNAMICS_CLIENT_ID, DYNAMICS_CLIENT_SECRET, optional DYNAMICS_TOKEN_URL
 // (default <base>/oauth2/token) and the DYNAMICS_* / INTEGRATION_* tuning (config.ts).
-// Health: HEAD /api/data/v9.2/ (the service root), which touches no data.
+// Health: HEAD /api/data/v9.2/ (the service root) with the cached token, which touches no data.
 import { type AdapterSetup, notConfigured, notConfiguredHealth, setUpAdapter } from './adapter-base.ts';
 import type { Env } from './config.ts';
 import { defaultRuntime, type HttpRuntime } from './http-client.ts';
-import type { HealthCheckResult, IntegrationAdapter, SyncContext, SyncResult } from './integration.ts';
+import {
+  type HealthCheckResult,
+  type IntegrationAdapter,
+  IntegrationError,
+  type SyncContext,
+  type SyncResult,
+} from './integration.ts';
 import { badShape, isObject, type Page, runPagedSync } from './paged-sync.ts';
 
 export const DYNAMICS_API_ROOT = '/api/data/v9.2/';
@@ -28,10 +34,31 @@ export class DynamicsAdapter implements IntegrationAdapter {
     this.env = env;
   }
 
-  healthCheck(signal?: AbortSignal): Promise<HealthCheckResult> {
+  /**
+   * HEAD on the service root with the bearer token (Dynamics answers 401 without one). The token is cached for its
+   * lifetime (about an hour), so the check costs one HEAD and, hourly, one request to the token endpoint.
+   */
+  async healthCheck(signal?: AbortSignal): Promise<HealthCheckResult> {
     const { client, problem } = this.setup;
-    if (!client) return Promise.resolve(notConfiguredHealth(this.type, problem ?? 'unknown'));
-    return client.probe(DYNAMICS_API_ROOT, { method: 'HEAD', ...(signal ? { signal } : {}) });
+    if (!client) return notConfiguredHealth(this.type, problem ?? 'unknown');
+    let token: string;
+    try {
+      token = await this.accessToken(signal ?? new AbortController().signal);
+    } catch (error) {
+      const e = error instanceof IntegrationError ? error : null;
+      const result: HealthCheckResult = {
+        status: e?.code === 'rate_limited' ? 'rate_limited' : 'unhealthy',
+        latencyMs: 0,
+        error: `dynamics: health check could not get a token: ${e ? e.message : 'unexpected error'}`,
+      };
+      if (e?.details.retryAfterSeconds !== undefined) result.retryAfterSeconds = e.details.retryAfterSeconds;
+      return result;
+    }
+    return client.probe(DYNAMICS_API_ROOT, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${token}` },
+      ...(signal ? { signal } : {}),
+    });
   }
 
   sync(context: SyncContext): Promise<SyncResult> {
