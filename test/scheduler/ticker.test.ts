@@ -1,0 +1,72 @@
+// The local ticker of `npm start`: ticks once at start (a restart's one catch-up), never two ticks at once, runs
+// the started syncs in process, and stops cleanly. The clock is injected; the interval is long enough that the
+// timer never fires during the test.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTicker, tickerEnabled } from '../../src/local/ticker.ts';
+import { schedulerSettingsFromEnv } from '../../supabase/functions/_shared/scheduler/config.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import {
+  databaseNow,
+  floorTo,
+  MINUTE,
+  newOrg,
+  pagedAdapter,
+  plus,
+  recordingLogger,
+  repositories,
+  runsOf,
+} from './helpers.ts';
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db.drop());
+
+describe('local ticker', () => {
+  it('ticks at start, one tick at a time, runs the syncs, and stops after they end', async () => {
+    const repos = repositories(db.sql);
+    const org = newOrg();
+    const base = plus(floorTo(await databaseNow(db.sql), 1), MINUTE);
+    await repos.scheduler.upsertSchedule({
+      orgId: org,
+      integrationType: 'bufdir',
+      cronExpression: '* * * * *',
+      activeFrom: plus(base, -10 * MINUTE),
+    });
+    let now = plus(base, 5_000);
+    const log = recordingLogger();
+    const ticker = startTicker({
+      rpc: repos.port,
+      adapters: { bufdir: pagedAdapter('bufdir', 2) },
+      log,
+      settings: schedulerSettingsFromEnv({}),
+      intervalMs: 24 * 60 * MINUTE,
+      now: () => now,
+    });
+    // The start-up tick is running: a second one at the same time is refused, not overlapped.
+    expect(await ticker.tickNow()).toBeNull();
+    now = plus(base, MINUTE + 5_000);
+    await expect.poll(async () => (await ticker.tickNow())?.started.filter((s) => s.orgId === org).length).toBe(1);
+    await ticker.stop();
+
+    const runs = await runsOf(db.sql, org);
+    expect(runs.map((r) => [r.scheduled_for?.toISOString(), r.status, r.records_processed])).toEqual([
+      [base.toISOString(), 'completed', 20],
+      [plus(base, MINUTE).toISOString(), 'completed', 20],
+    ]);
+    expect(log.lines.some((l) => l.fields.event === 'tick_overlap')).toBe(true);
+  });
+
+  it('SCHEDULER_TICKER=off turns it off; malformed settings are refused by name', () => {
+    expect(tickerEnabled({ SCHEDULER_TICKER: 'off' })).toBe(false);
+    expect(tickerEnabled({})).toBe(true);
+    expect(() => schedulerSettingsFromEnv({ SCHEDULER_WARM_UP_LEAD_MS: 'soon' })).toThrow(
+      'SCHEDULER_WARM_UP_LEAD_MS must be a whole number between 0 and 3600000, got "soon"',
+    );
+    expect(() => schedulerSettingsFromEnv({ ALERT_WEBHOOK_URL: 'ftp://x' })).toThrow(
+      'ALERT_WEBHOOK_URL must be an http(s) URL',
+    );
+  });
+});
