@@ -102,13 +102,28 @@ export function createSqlRpc(sql: Sql, context: RequestContext): RpcPort {
                 ? `select null::jsonb as data from ${call}`
                 : `select to_jsonb(${call}) as data`;
         const values = names.map((name) => serialise(args[name]));
-        const rows = await withRequestContext(sql, context, (tx) => tx.unsafe(query, values as never[]));
+        const rows = await pipelined(sql, context, query, values);
         return { data: (rows[0] as unknown as { data: unknown } | undefined)?.data ?? null, error: null };
       } catch (error) {
         return { data: null, error: toRpcError(error) };
       }
     },
   };
+}
+
+/**
+ * The per-call transaction with its setup and the call sent together (postgres.js pipelines the queries a
+ * `begin` callback returns as an array): one round trip fewer than awaiting each. Prepared when the pool prepares.
+ */
+async function pipelined(sql: Sql, context: RequestContext, query: string, values: unknown[]): Promise<unknown[]> {
+  if (!ROLES.has(context.role)) throw new Error(`unknown database role: ${String(context.role)}`);
+  const prepare = (sql as unknown as { options?: { prepare?: boolean } }).options?.prepare !== false;
+  const claims = JSON.stringify(context.claims);
+  const results = (await sql.begin((tx) => [
+    tx`select set_config('role', ${context.role}, true), set_config('request.jwt.claims', ${claims}, true)`,
+    tx.unsafe(query, values as never[], { prepare }),
+  ])) as unknown as unknown[][];
+  return results[1] ?? [];
 }
 
 function serialise(value: unknown): unknown {

@@ -1,0 +1,109 @@
+// End to end: GET /functions/v1/sync-run-log/runs/latest through the Edge Function under real Deno (JWT check,
+// validation, the SQL adapter as `authenticated` under RLS, JSON), for the seeded org with the deepest history, at
+// concurrency 1 and 16. Beside it, the database-only figure from the same run: the same repository call in process
+// through the same SQL adapter, without HTTP, Deno or the JWT. Target: p99 under 20 ms at concurrency 16.
+import postgres from 'postgres';
+import { startFunctionsHost } from '../src/local/functions-host.ts';
+import { LOCAL_JWT_SECRET, mintUserToken } from '../supabase/functions/_shared/auth.ts';
+import { SyncRunLogRepository } from '../supabase/functions/_shared/run-log.repository.ts';
+import { createSqlRpc } from '../supabase/functions/_shared/sql-rpc.ts';
+import { freePort } from '../test/helpers/free-port.ts';
+import { type BenchContext, type BenchSection, summarize } from './bench-context.ts';
+
+const REQUESTS = 2_000;
+const WARMUP = 200;
+const TARGET_P99_MS = 20;
+
+/** Runs `total` calls with `concurrency` workers; returns each call's latency in ms and the wall time. */
+async function load(
+  concurrency: number,
+  total: number,
+  once: () => Promise<void>,
+): Promise<{ samples: number[]; wallMs: number }> {
+  const samples: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next++;
+        const t0 = performance.now();
+        await once();
+        samples.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { samples, wallMs: performance.now() - started };
+}
+
+export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection> {
+  const deepest = [...ctx.seeded.orgs].sort((a, b) => b.depth - a.depth)[0];
+  if (!deepest) throw new Error('the seeded database has no orgs');
+  const lines: string[] = [];
+  const figures: Record<string, number> = {};
+  const host = await startFunctionsHost({
+    databaseUrl: ctx.seeded.url,
+    port: await freePort(),
+    jwtSecret: LOCAL_JWT_SECRET,
+    env: { DB_POOL_MAX: '16' },
+    log: () => {},
+  });
+  const sql = postgres(ctx.seeded.url, { max: 16, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+  try {
+    const token = await mintUserToken({ orgId: deepest.orgId, userRole: 'coordinator' }, { secret: LOCAL_JWT_SECRET });
+    const url = `${host.url}/sync-run-log/runs/latest`;
+    const headers = { authorization: `Bearer ${token}` };
+    let integrations = -1;
+    const viaFunction = async () => {
+      const response = await fetch(url, { headers });
+      const body = (await response.json()) as { runs?: unknown[] };
+      if (response.status !== 200 || !Array.isArray(body.runs)) throw new Error(`GET /runs/latest: ${response.status}`);
+      integrations = body.runs.length;
+    };
+    const claims = { role: 'authenticated', sub: deepest.orgId, org_id: deepest.orgId, user_role: 'coordinator' };
+    const repository = new SyncRunLogRepository(createSqlRpc(sql, { role: 'authenticated', claims }));
+    const viaDatabase = async () => {
+      await repository.getLastRunPerIntegration(deepest.orgId);
+    };
+
+    ctx.log(`functions: warming up Deno and the pool (${WARMUP} requests)`);
+    await load(4, WARMUP, viaFunction);
+    await load(4, WARMUP, viaDatabase);
+    lines.push(
+      `org with ${deepest.depth.toLocaleString('en')} runs per integration (${integrations} integrations), ${REQUESTS} requests per row`,
+    );
+    lines.push('path                                    concurrency   median ms    p99 ms    requests/s');
+    for (const concurrency of [1, 16]) {
+      for (const [name, key, once] of [
+        ['HTTP -> Deno function -> PostgreSQL', 'e2e', viaFunction],
+        ['repository -> PostgreSQL (in process)', 'db', viaDatabase],
+      ] as const) {
+        ctx.log(`functions: ${key} at concurrency ${concurrency}`);
+        const { samples, wallMs } = await load(concurrency, REQUESTS, once);
+        const s = summarize(samples);
+        const rps = (samples.length / wallMs) * 1000;
+        figures[`${key}_c${concurrency}_median_ms`] = s.median;
+        figures[`${key}_c${concurrency}_p99_ms`] = s.p99;
+        figures[`${key}_c${concurrency}_rps`] = rps;
+        lines.push(
+          `${name.padEnd(40)}${String(concurrency).padStart(11)}   ${s.median.toFixed(2).padStart(9)}   ${s.p99.toFixed(2).padStart(7)}   ${rps.toFixed(0).padStart(11)}`,
+        );
+      }
+    }
+    for (const c of [1, 16]) {
+      const ratio = (figures[`e2e_c${c}_p99_ms`] as number) / (figures[`db_c${c}_p99_ms`] as number);
+      figures[`e2e_over_db_p99_c${c}`] = ratio;
+      lines.push(`end to end / database-only, p99, concurrency ${c}: ${ratio.toFixed(2)}x`);
+    }
+    const p99 = figures.e2e_c16_p99_ms as number;
+    figures.target_p99_ms = TARGET_P99_MS;
+    figures.target_met = p99 < TARGET_P99_MS ? 1 : 0;
+    lines.push(
+      `target p99 < ${TARGET_P99_MS} ms at concurrency 16: ${p99 < TARGET_P99_MS ? 'met' : 'NOT met'} (${p99.toFixed(2)} ms)`,
+    );
+    return { title: 'Edge Function end to end: GET /runs/latest under Deno', lines, figures };
+  } finally {
+    await sql.end({ timeout: 5 });
+    await host.stop();
+  }
+}
