@@ -1,6 +1,7 @@
 // The archival moves exactly what it promises: final runs older than the retention, never the newest run of an
 // (org, integration), in batches of the given size, oldest first, and nothing more when run again.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { archiveOptionsFromEnv } from '../../supabase/functions/_shared/archive/archive-config.ts';
 import { archiveIfDue, isArchiveDue } from '../../supabase/functions/_shared/archive/archive-due.ts';
 import { archiveOldRuns, getArchivalStatus } from '../../supabase/functions/_shared/archive/run-log-archive.ts';
 import type { RpcPort } from '../../supabase/functions/_shared/rpc-port.ts';
@@ -219,5 +220,23 @@ describe('the local ticker step', () => {
       ran: true,
       result: { rowsMoved: 0 },
     });
+  });
+});
+
+describe('settings from the environment', () => {
+  it('reads ARCHIVE_RETENTION_DAYS and ARCHIVE_BATCH_SIZE, defaults when unset, refuses bad values', () => {
+    expect(archiveOptionsFromEnv({})).toEqual({});
+    expect(archiveOptionsFromEnv({ ARCHIVE_RETENTION_DAYS: '120', ARCHIVE_BATCH_SIZE: ' 500 ' })).toEqual({
+      retentionDays: 120,
+      batchSize: 500,
+    });
+    for (const env of [
+      { ARCHIVE_RETENTION_DAYS: '0' },
+      { ARCHIVE_RETENTION_DAYS: '90d' },
+      { ARCHIVE_BATCH_SIZE: '-1' },
+      { ARCHIVE_BATCH_SIZE: '60000' },
+    ]) {
+      expect(() => archiveOptionsFromEnv(env)).toThrow(/ARCHIVE_|archival settings/);
+    }
   });
 });
