@@ -83,11 +83,16 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
 
   try {
     const functions = await waitForListening(child, exited, log, options.startTimeoutMs ?? 120_000);
+    let stopping = false;
+    void exited.then((code) => {
+      if (!stopping) log(JSON.stringify({ level: 'error', msg: 'the Deno functions process exited', code }));
+    });
     return {
       url: `http://127.0.0.1:${port}/functions/v1`,
       port,
       functions,
       async stop() {
+        stopping = true;
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
         await exited;
         cleanup();

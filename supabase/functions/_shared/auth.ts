@@ -28,6 +28,20 @@ function secretKey(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
+// The HMAC key imported once per secret (jose would import a raw key again on every verification).
+const verifyKeys = new Map<string, Promise<CryptoKey>>();
+
+function verifyKey(secret: string): Promise<CryptoKey> {
+  let key = verifyKeys.get(secret);
+  if (!key) {
+    const raw = secretKey(secret) as Uint8Array<ArrayBuffer>;
+    key = crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    if (verifyKeys.size > 8) verifyKeys.clear();
+    verifyKeys.set(secret, key);
+  }
+  return key;
+}
+
 /** The bearer token of an Authorization header, or null when there is none. */
 export function bearerToken(header: string | null): string | null {
   if (!header) return null;
@@ -38,7 +52,7 @@ export function bearerToken(header: string | null): string | null {
 /** Verifies a JWT and returns its claims; any failure is `unauthorized` (401) with a message that says why. */
 export async function verifyJwt(token: string, options: VerifyOptions): Promise<Record<string, unknown>> {
   try {
-    const { payload } = await jwtVerify(token, secretKey(options.secret), {
+    const { payload } = await jwtVerify(token, await verifyKey(options.secret), {
       algorithms: ['HS256'],
       requiredClaims: ['exp'],
       currentDate: options.now?.(),
