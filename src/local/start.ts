@@ -3,7 +3,10 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
+import { archiveOptionsFromEnv } from '../../supabase/functions/_shared/archive/archive-config.ts';
+import { archiveIfDue } from '../../supabase/functions/_shared/archive/archive-due.ts';
 import { SERVICE_CONTEXT } from '../../supabase/functions/_shared/database.ts';
+import { healthConfigFromEnv } from '../../supabase/functions/_shared/health/health-config.ts';
 import { createAdapters } from '../../supabase/functions/_shared/integrations/registry.ts';
 import { jsonLogger } from '../../supabase/functions/_shared/log.ts';
 import { schedulerSettingsFromEnv } from '../../supabase/functions/_shared/scheduler/config.ts';
@@ -59,11 +62,25 @@ async function main(): Promise<void> {
 
   if (tickerEnabled()) {
     // The scheduler's every-minute tick (pg_cron's job on Supabase), running the syncs in this process.
+    // Also the health monitor's checks, and the daily archival where pg_cron does not run it.
+    const rpc = createSqlRpc(sql, SERVICE_CONTEXT);
+    const log = jsonLogger((line) => console.log(`scheduler: ${line}`));
+    const archiveOptions = archiveOptionsFromEnv(process.env);
     const ticker = startTicker({
-      rpc: createSqlRpc(sql, SERVICE_CONTEXT),
+      rpc,
       adapters: createAdapters(process.env),
-      log: jsonLogger((line) => console.log(`scheduler: ${line}`)),
+      log,
       settings: schedulerSettingsFromEnv(process.env, `${functions.url}/sync-scheduler/warm`),
+      health: { config: healthConfigFromEnv(process.env) },
+      steps: [
+        {
+          name: 'archival',
+          run: async (now) => {
+            const outcome = await archiveIfDue(rpc, now, archiveOptions);
+            if (outcome.ran) log.log('info', 'archival pass', { event: 'archival', ...outcome.result });
+          },
+        },
+      ],
     });
     stops.push(() => ticker.stop());
     console.log('scheduler: ticking every minute (SCHEDULER_TICKER=off disables it)');

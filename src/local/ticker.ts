@@ -6,10 +6,11 @@
 import type { AdapterRegistry } from '../../supabase/functions/_shared/integrations/integration.ts';
 import type { Logger } from '../../supabase/functions/_shared/log.ts';
 import type { RpcPort } from '../../supabase/functions/_shared/rpc-port.ts';
-import { SyncRunLogRepository } from '../../supabase/functions/_shared/run-log.repository.ts';
-import { type SchedulerSettings, tickOptions } from '../../supabase/functions/_shared/scheduler/config.ts';
-import { RunExecutor } from '../../supabase/functions/_shared/scheduler/executor.ts';
-import { SchedulerRepository } from '../../supabase/functions/_shared/scheduler/scheduler.repository.ts';
+import type { SchedulerSettings } from '../../supabase/functions/_shared/scheduler/config.ts';
+import {
+  createSchedulerRuntime,
+  type SchedulerRuntimeOptions,
+} from '../../supabase/functions/_shared/scheduler/runtime.ts';
 import { tick } from '../../supabase/functions/_shared/scheduler/tick.ts';
 import type { TickReport } from '../../supabase/functions/_shared/scheduler/tick.types.ts';
 
@@ -19,6 +20,10 @@ export interface TickerOptions {
   adapters: AdapterRegistry;
   log: Logger;
   settings: SchedulerSettings;
+  /** The health monitor's settings; null or unset: no health checks. */
+  health?: SchedulerRuntimeOptions['health'];
+  /** More work after every tick, with the tick's clock (e.g. the archival's archiveIfDue). Failures are logged. */
+  steps?: Array<{ name: string; run(now: Date): Promise<unknown> }>;
   /** Default one minute. */
   intervalMs?: number;
   /** How long after each interval boundary to tick (default 1 s). */
@@ -43,16 +48,7 @@ export function startTicker(options: TickerOptions): Ticker {
   const intervalMs = options.intervalMs ?? 60_000;
   const offsetMs = options.offsetMs ?? 1_000;
   const now = options.now ?? (() => new Date());
-  const runLog = new SyncRunLogRepository(options.rpc);
-  const scheduler = new SchedulerRepository(options.rpc);
-  const executor = new RunExecutor({ runLog, adapters: options.adapters, log: options.log });
-  const deps = {
-    ...tickOptions(options.settings),
-    runLog,
-    scheduler,
-    log: options.log,
-    execute: executor.start.bind(executor),
-  };
+  const { deps, executor } = createSchedulerRuntime(options);
   let current: Promise<TickReport> | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
@@ -62,7 +58,22 @@ export function startTicker(options: TickerOptions): Ticker {
       options.log.log('warn', 'tick skipped: the previous tick is still running', { event: 'tick_overlap' });
       return null;
     }
-    current = tick(now(), deps);
+    const at = now();
+    current = tick(at, deps).then(async (report) => {
+      for (const step of options.steps ?? []) {
+        try {
+          await step.run(at);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          options.log.log('error', `${step.name} failed`, {
+            event: 'ticker_step_failed',
+            step: step.name,
+            error: message,
+          });
+        }
+      }
+      return report;
+    });
     try {
       return await current;
     } catch (error) {

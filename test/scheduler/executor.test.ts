@@ -86,16 +86,29 @@ describe('RunExecutor', () => {
     expect(row?.error_message).not.toContain('hunter2');
   });
 
-  it("an adapter's IntegrationError is stored as its message", async () => {
+  it("an adapter's IntegrationError is stored as its message, and the end is told to the listener with its cause", async () => {
     const run = await started('bufdir');
-    const limited = adapter('bufdir', async () => {
-      throw new IntegrationError('rate_limited', 'bufdir GET /exports: 429 on every attempt', { status: 429 });
+    const cause = new IntegrationError('rate_limited', 'bufdir GET /exports: 429 on every attempt', {
+      status: 429,
+      retryAfterSeconds: 120,
     });
-    await new RunExecutor({ runLog: repos.runLog, adapters: { bufdir: limited }, log: recordingLogger() }).start(run);
+    const limited = adapter('bufdir', async () => {
+      throw cause;
+    });
+    const ended: unknown[] = [];
+    await new RunExecutor({
+      runLog: repos.runLog,
+      adapters: { bufdir: limited },
+      log: recordingLogger(),
+      onEnded: async (endedRun, outcome, why) => {
+        ended.push([endedRun.runId, outcome.status, why]);
+      },
+    }).start(run);
     expect((await runsOf(db.sql, run.orgId))[0]).toMatchObject({
       status: 'failed',
       error_message: 'bufdir GET /exports: 429 on every attempt',
     });
+    expect(ended).toEqual([[run.runId, 'failed', cause]]);
   });
 
   it('a run past its timeout is aborted and failed, even when the adapter ignores the signal', async () => {

@@ -3,7 +3,10 @@
 // timer never fires during the test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTicker, tickerEnabled } from '../../src/local/ticker.ts';
+import { IntegrationError } from '../../supabase/functions/_shared/integrations/integration.ts';
 import { schedulerSettingsFromEnv } from '../../supabase/functions/_shared/scheduler/config.ts';
+import { createSchedulerRuntime } from '../../supabase/functions/_shared/scheduler/runtime.ts';
+import { tick } from '../../supabase/functions/_shared/scheduler/tick.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import {
   databaseNow,
@@ -68,5 +71,42 @@ describe('local ticker', () => {
     expect(() => schedulerSettingsFromEnv({ ALERT_WEBHOOK_URL: 'ftp://x' })).toThrow(
       'ALERT_WEBHOOK_URL must be an http(s) URL',
     );
+  });
+});
+
+describe('scheduler runtime with the health monitor', () => {
+  it("every tick runs the monitor's step over the enabled schedules, and a rate-limited sync makes the integration passive", async () => {
+    const repos = repositories(db.sql);
+    const org = newOrg();
+    const base = plus(floorTo(await databaseNow(db.sql), 1), MINUTE);
+    await repos.scheduler.upsertSchedule({
+      orgId: org,
+      integrationType: 'dynamics',
+      cronExpression: '* * * * *',
+      activeFrom: base,
+    });
+    const limited = {
+      ...pagedAdapter('dynamics'),
+      sync: async () => {
+        throw new IntegrationError('rate_limited', 'dynamics GET /accounts: 429', {
+          status: 429,
+          retryAfterSeconds: 3600,
+        });
+      },
+    };
+    const runtime = createSchedulerRuntime({
+      rpc: repos.port,
+      adapters: { dynamics: limited },
+      log: recordingLogger(),
+      settings: schedulerSettingsFromEnv({}),
+      health: { random: () => 0.5 },
+    });
+    const report = await tick(plus(base, 5_000), runtime.deps);
+    await runtime.executor.idle();
+    expect(report.errors).toEqual([]);
+    expect(report.health).toMatchObject({ checks: expect.any(Array) });
+    const [row] =
+      await db.sql`select mode, last_sync_succeeded from public.integration_health where org_id = ${org} and integration_type = 'dynamics'`;
+    expect(row).toMatchObject({ mode: 'passive', last_sync_succeeded: false });
   });
 });

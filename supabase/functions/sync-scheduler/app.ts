@@ -9,10 +9,8 @@ import type { DatabasePorts } from '../_shared/database.ts';
 import { createFunctionHandler, json } from '../_shared/function-handler.ts';
 import type { AdapterRegistry } from '../_shared/integrations/integration.ts';
 import type { Logger } from '../_shared/log.ts';
-import { SyncRunLogRepository } from '../_shared/run-log.repository.ts';
-import { type SchedulerSettings, tickOptions } from '../_shared/scheduler/config.ts';
-import { RunExecutor } from '../_shared/scheduler/executor.ts';
-import { SchedulerRepository } from '../_shared/scheduler/scheduler.repository.ts';
+import type { SchedulerSettings } from '../_shared/scheduler/config.ts';
+import { createSchedulerRuntime, type SchedulerRuntimeOptions } from '../_shared/scheduler/runtime.ts';
 import { tick } from '../_shared/scheduler/tick.ts';
 
 export const FUNCTION_NAME = 'sync-scheduler';
@@ -23,6 +21,8 @@ export interface SyncSchedulerDeps {
   log: Logger;
   adapters: AdapterRegistry;
   settings: SchedulerSettings;
+  /** The health monitor's settings; null: none. */
+  health?: SchedulerRuntimeOptions['health'];
   /** The scheduler's clock (default: the real one). */
   now?: () => Date;
   /** Keeps background work alive after the response (Supabase: EdgeRuntime.waitUntil). */
@@ -31,11 +31,14 @@ export interface SyncSchedulerDeps {
 
 export function createSyncSchedulerHandler(deps: SyncSchedulerDeps): (request: Request) => Promise<Response> {
   const now = deps.now ?? (() => new Date());
-  const service = deps.db.asService();
-  const runLog = new SyncRunLogRepository(service);
-  const scheduler = new SchedulerRepository(service);
-  const executor = new RunExecutor({ runLog, adapters: deps.adapters, log: deps.log });
-  const options = tickOptions(deps.settings);
+  const runtime = createSchedulerRuntime({
+    rpc: deps.db.asService(),
+    adapters: deps.adapters,
+    log: deps.log,
+    settings: deps.settings,
+    health: deps.health,
+    waitUntil: deps.waitUntil,
+  });
 
   return createFunctionHandler({
     name: FUNCTION_NAME,
@@ -48,16 +51,7 @@ export function createSyncSchedulerHandler(deps: SyncSchedulerDeps): (request: R
           const caller = await authenticate(context.request.headers.get('authorization'), { secret: deps.jwtSecret });
           requireServiceRole(caller);
           context.annotate({ caller: 'service_role' });
-          const report = await tick(now(), {
-            ...options,
-            runLog,
-            scheduler,
-            log: deps.log,
-            execute: (run) => {
-              const running = executor.start(run);
-              deps.waitUntil?.(running);
-            },
-          });
+          const report = await tick(now(), runtime.deps);
           context.annotate({ started: report.started.length, errors: report.errors.length });
           return json(report.errors.some((e) => e.stage === 'schedules') ? 503 : 200, report);
         },

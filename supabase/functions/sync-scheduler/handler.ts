@@ -2,9 +2,11 @@
 //   SUPABASE_DB_URL (set by Supabase) or DATABASE_URL (local): the database, used as the service role
 //   SUPABASE_JWT_SECRET or JWT_SECRET: the HS256 secret the caller's JWT (the service role key) is verified with
 //   SUPABASE_URL (set by Supabase): the default warm-up target is this function's GET /warm
-//   the adapters' variables (XLEDGER_*, DYNAMICS_*, BUFDIR_*) and the scheduler's (see _shared/scheduler/config.ts)
+//   the adapters' variables (XLEDGER_*, DYNAMICS_*, BUFDIR_*), the scheduler's (_shared/scheduler/config.ts) and
+//   the health monitor's (HEALTH_*, _shared/health/health-config.ts)
 import { LOCAL_JWT_SECRET } from '../_shared/auth.ts';
 import { connectDatabase } from '../_shared/database.ts';
+import { healthConfigFromEnv } from '../_shared/health/health-config.ts';
 import { createAdapters } from '../_shared/integrations/registry.ts';
 import { jsonLogger } from '../_shared/log.ts';
 import { schedulerSettingsFromEnv } from '../_shared/scheduler/config.ts';
@@ -35,6 +37,7 @@ export const handler: (request: Request) => Promise<Response> = createSyncSchedu
   log: jsonLogger(),
   adapters: createAdapters(env),
   settings: schedulerSettingsFromEnv(env, selfUrl()),
+  health: { config: healthConfigFromEnv(env) },
   waitUntil: edgeRuntime ? (promise) => edgeRuntime.waitUntil(promise) : undefined,
 });
 

@@ -34,6 +34,8 @@ export interface RunExecutorOptions {
   finalWriteAttempts?: number;
   /** Calls `fire` after `ms`; returns a cancel function (default setTimeout; tests inject one). */
   timer?: (ms: number, fire: () => void) => () => void;
+  /** Told when a run's end was recorded (e.g. the health monitor's recordSyncOutcome); `cause` is what failed it. */
+  onEnded?: (run: StartedRun, outcome: RunOutcome, cause: unknown) => Promise<void>;
 }
 
 const realTimer = (ms: number, fire: () => void) => {
@@ -138,7 +140,7 @@ export class RunExecutor {
           errorMessage: null,
         };
       }
-      return this.finish(run, 'failed', null, null, failureMessage(error, run.integrationType));
+      return this.finish(run, 'failed', null, null, failureMessage(error, run.integrationType), error);
     } finally {
       cancelTimer();
       if (!controller.signal.aborted) controller.abort(new EndedElsewhere('done'));
@@ -151,6 +153,7 @@ export class RunExecutor {
     processed: number | null,
     failed: number | null,
     message: string | null,
+    cause: unknown = null,
   ): Promise<RunOutcome> {
     const { runLog, log } = this.options;
     const attempts = this.options.finalWriteAttempts ?? 3;
@@ -165,13 +168,15 @@ export class RunExecutor {
           recordsProcessed: ended.recordsProcessed,
           recordsFailed: ended.recordsFailed,
         });
-        return {
+        const outcome: RunOutcome = {
           runId: run.runId,
           status,
           recordsProcessed: ended.recordsProcessed,
           recordsFailed: ended.recordsFailed,
           errorMessage: ended.errorMessage,
         };
+        await this.notifyEnded(run, outcome, cause);
+        return outcome;
       } catch (error) {
         if (error instanceof SyncRunLogError && (error.code === 'not_running' || error.code === 'not_found')) {
           log.log('info', 'run ended elsewhere', { event: 'run_ended_elsewhere', runId: run.runId });
@@ -199,6 +204,19 @@ export class RunExecutor {
           };
         }
       }
+    }
+  }
+
+  private async notifyEnded(run: StartedRun, outcome: RunOutcome, cause: unknown): Promise<void> {
+    if (!this.options.onEnded) return;
+    try {
+      await this.options.onEnded(run, outcome, cause);
+    } catch (error) {
+      this.options.log.log('warn', 'run end listener failed', {
+        event: 'run_end_listener_failed',
+        runId: run.runId,
+        code: codeOf(error),
+      });
     }
   }
 }

@@ -6,7 +6,8 @@
 //      decides (a key used before: duplicate_period; a run still running: already_running; an older period than
 //      one started already: superseded). Earlier due periods are recorded as missed: never a catch-up storm;
 //   3. a started run gets its drift checked (alert over 5 minutes) and is handed to the executor;
-//   4. functions about to be used are pinged ahead of their period (cold-start incidents).
+//   4. functions about to be used are pinged ahead of their period (cold-start incidents);
+//   5. the health monitor's step, when given (it checks only what is due).
 // Everything it decides is in the run log, the alerts or the report it returns; nothing fails the whole tick but
 // an unreachable database, and even then the report says so.
 import { SyncRunLogError } from '../errors.ts';
@@ -99,6 +100,18 @@ export async function tick(now: Date, deps: TickDeps): Promise<TickReport> {
 
   // 4. Warm-up pings: one per URL, however many orgs' runs it serves.
   if (deps.warmUp) await warmUp(deps, now, warmUps, report, fail, alert, log);
+
+  // 5. The health monitor (lightweight checks, each integration at most every 15 minutes: it decides what is due).
+  if (deps.health) {
+    try {
+      report.health = await deps.health(
+        now,
+        schedules.map((s) => ({ orgId: s.orgId, integrationType: s.integrationType })),
+      );
+    } catch (error) {
+      fail({ stage: 'health', ...describe(error) });
+    }
+  }
   return finish(report, log);
 }
 

@@ -27,6 +27,8 @@ export interface TickDeps {
   fetch?: typeof fetch;
   /** Schedules handled at once (default 8). */
   concurrency?: number;
+  /** The health monitor's step (runHealthChecks), given every enabled schedule's (org, integration); unset: none. */
+  health?: (now: Date, targets: { orgId: string; integrationType: string }[]) => Promise<unknown>;
 }
 
 export type SkipReason = 'duplicate_period' | 'already_running' | 'superseded';
@@ -66,7 +68,7 @@ export interface WarmUpEntry {
 }
 
 export interface TickError {
-  stage: 'reap' | 'schedules' | 'due' | 'start' | 'drift' | 'missed' | 'warm_up';
+  stage: 'reap' | 'schedules' | 'due' | 'start' | 'drift' | 'missed' | 'warm_up' | 'health';
   orgId?: string;
   integrationType?: string;
   code: string;
@@ -88,4 +90,6 @@ export interface TickReport {
     alertId: string | null;
   }[];
   errors: TickError[];
+  /** The health monitor's report, when it ran. */
+  health?: unknown;
 }

@@ -1,0 +1,80 @@
+// The scheduler assembled for a host (the sync-scheduler Edge Function, the local ticker): the repositories over
+// one service-role rpc port, the executor with the adapters, the health monitor (its checks in every tick, and
+// every scheduled sync's outcome recorded), and the settings from the environment.
+import { type HealthMonitorDeps, recordSyncOutcome, runHealthChecks } from '../health/monitor.ts';
+import type { AdapterRegistry } from '../integrations/integration.ts';
+import type { Logger } from '../log.ts';
+import type { RpcPort } from '../rpc-port.ts';
+import { SyncRunLogRepository } from '../run-log.repository.ts';
+import { type SchedulerSettings, tickOptions } from './config.ts';
+import { RunExecutor } from './executor.ts';
+import { SchedulerRepository } from './scheduler.repository.ts';
+import type { TickDeps } from './tick.types.ts';
+
+export interface SchedulerRuntimeOptions {
+  /** The database as the service role. */
+  rpc: RpcPort;
+  adapters: AdapterRegistry;
+  log: Logger;
+  settings: SchedulerSettings;
+  /** The health monitor's settings; null: no health checks, no sync outcomes recorded. */
+  health?: Pick<HealthMonitorDeps, 'config' | 'random'> | null;
+  /** Keeps a started run's execution alive after the tick returns (Supabase: EdgeRuntime.waitUntil). */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+export interface SchedulerRuntime {
+  deps: TickDeps;
+  executor: RunExecutor;
+}
+
+export function createSchedulerRuntime(options: SchedulerRuntimeOptions): SchedulerRuntime {
+  const { rpc, adapters, log, health } = options;
+  const runLog = new SyncRunLogRepository(rpc);
+  const scheduler = new SchedulerRepository(rpc);
+  const executor = new RunExecutor({
+    runLog,
+    adapters,
+    log,
+    onEnded: health
+      ? async (run, outcome, cause) => {
+          if (outcome.status !== 'completed' && outcome.status !== 'failed') return;
+          const details = (cause as { code?: unknown; details?: { retryAfterSeconds?: number } } | null) ?? null;
+          await recordSyncOutcome(
+            {
+              orgId: run.orgId,
+              integrationType: run.integrationType,
+              at: new Date(),
+              succeeded: outcome.status === 'completed',
+              errorMessage: outcome.errorMessage,
+              rateLimited: details?.code === 'rate_limited',
+              retryAfterSeconds: details?.details?.retryAfterSeconds,
+            },
+            { rpc, config: health.config },
+          );
+        }
+      : undefined,
+  });
+  const deps: TickDeps = {
+    ...tickOptions(options.settings),
+    runLog,
+    scheduler,
+    log,
+    execute: (run) => {
+      const running = executor.start(run);
+      options.waitUntil?.(running);
+    },
+    health: health
+      ? (now, targets) =>
+          runHealthChecks(now, {
+            rpc,
+            adapters,
+            targets,
+            config: health.config,
+            random: health.random,
+            log: (line) => log.log('info', 'health check', line),
+          })
+      : undefined,
+  };
+  return { deps, executor };
+}
