@@ -89,7 +89,7 @@ export async function tick(now: Date, deps: TickDeps): Promise<TickReport> {
     const where = { orgId: schedule.orgId, integrationType: schedule.integrationType };
     let cron: ScheduleCron;
     try {
-      cron = parseScheduleCron(schedule.cronExpression, schedule.timeZone);
+      cron = cachedCron(schedule.cronExpression, schedule.timeZone);
     } catch (error) {
       fail({ stage: 'due', ...where, ...describe(error) });
       return;
@@ -296,6 +296,20 @@ async function warmUp(
       }
     }),
   );
+}
+
+/** Parsed expressions, reused from tick to tick (a long-lived host ticks every minute over the same schedules). */
+const crons = new Map<string, ScheduleCron>();
+
+function cachedCron(expression: string, timeZone: string): ScheduleCron {
+  const key = `${timeZone}\u0000${expression}`;
+  let cron = crons.get(key);
+  if (!cron) {
+    cron = parseScheduleCron(expression, timeZone);
+    if (crons.size >= 10_000) crons.clear();
+    crons.set(key, cron);
+  }
+  return cron;
 }
 
 function skipReason(error: unknown): SkipReason | null {
