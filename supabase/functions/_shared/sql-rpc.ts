@@ -112,18 +112,29 @@ export function createSqlRpc(sql: Sql, context: RequestContext): RpcPort {
 }
 
 /**
- * The per-call transaction with its setup and the call sent together (postgres.js pipelines the queries a
- * `begin` callback returns as an array): one round trip fewer than awaiting each. Prepared when the pool prepares.
+ * The per-call transaction in one round trip: `begin`, the role and claims, the call and `commit` are sent together
+ * on one reserved connection (postgres.js pipelines queries that are not awaited one by one). When the call fails,
+ * PostgreSQL turns the `commit` of the aborted transaction into a rollback. Prepared when the pool prepares.
  */
 async function pipelined(sql: Sql, context: RequestContext, query: string, values: unknown[]): Promise<unknown[]> {
   if (!ROLES.has(context.role)) throw new Error(`unknown database role: ${String(context.role)}`);
   const prepare = (sql as unknown as { options?: { prepare?: boolean } }).options?.prepare !== false;
   const claims = JSON.stringify(context.claims);
-  const results = (await sql.begin((tx) => [
-    tx`select set_config('role', ${context.role}, true), set_config('request.jwt.claims', ${claims}, true)`,
-    tx.unsafe(query, values as never[], { prepare }),
-  ])) as unknown as unknown[][];
-  return results[1] ?? [];
+  const connection = await sql.reserve();
+  let settled: PromiseSettledResult<unknown>[];
+  try {
+    settled = await Promise.allSettled([
+      connection`begin`,
+      connection`select set_config('role', ${context.role}, true), set_config('request.jwt.claims', ${claims}, true)`,
+      connection.unsafe(query, values as never[], { prepare }),
+      connection`commit`,
+    ]);
+  } finally {
+    connection.release();
+  }
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return (settled[2] as PromiseFulfilledResult<unknown[]>).value;
 }
 
 function serialise(value: unknown): unknown {
