@@ -187,6 +187,52 @@ describe('tick', () => {
     expect(after.started.filter((s) => s.orgId === org)).toEqual([]);
   });
 
+  it('across the Europe/Oslo DST changes, a daily 02:30 schedule starts exactly one run a day', async () => {
+    // A past window, ticked every 20 simulated minutes: only the periods matter here (their drift against the
+    // database's clock is months, which this test ignores).
+    const org = newOrg();
+    await repos.scheduler.upsertSchedule({
+      orgId: org,
+      integrationType: 'bufdir',
+      cronExpression: '30 2 * * *',
+      activeFrom: new Date('2026-03-27T12:00:00Z'),
+    });
+    const executor = new RunExecutor({
+      runLog: repos.runLog,
+      adapters: { bufdir: pagedAdapter('bufdir', 1) },
+      log: recordingLogger(),
+    });
+    const deps = {
+      ...repos,
+      execute: (run: Parameters<RunExecutor['start']>[0]) => executor.start(run),
+      driftThresholdSeconds: 86_400 * 365,
+    };
+    for (const [from, to] of [
+      ['2026-03-27T12:00:00Z', '2026-03-31T12:00:00Z'],
+      ['2026-10-23T12:00:00Z', '2026-10-27T12:00:00Z'],
+    ] as const) {
+      for (let t = new Date(from).getTime(); t <= new Date(to).getTime(); t += 20 * MINUTE) {
+        await tick(new Date(t), deps);
+        await executor.idle();
+      }
+    }
+    const periods = (await runsOf(db.sql, org)).map((r) => r.scheduled_for?.toISOString());
+    expect(periods).toEqual([
+      '2026-03-28T01:30:00.000Z',
+      '2026-03-29T01:00:00.000Z', // 02:30 does not exist that day: 03:00 CEST
+      '2026-03-30T00:30:00.000Z',
+      '2026-03-31T00:30:00.000Z',
+      '2026-10-23T00:30:00.000Z', // back after months: one catch-up run for the latest missed period
+      '2026-10-24T00:30:00.000Z',
+      '2026-10-25T00:30:00.000Z', // the first of the two 02:30s
+      '2026-10-26T01:30:00.000Z',
+      '2026-10-27T01:30:00.000Z',
+    ]);
+    // The months between the two windows were a downtime: recorded as missed once, not run.
+    const missed = (await alertsOf(db.sql, org)).filter((a) => a.kind === 'missed_periods');
+    expect(missed.map((a) => a.details.missed_count)).toEqual([205]); // 1 April to 22 October
+  });
+
   it('a disabled schedule starts nothing; enabling it again does not catch up the time it was off', async () => {
     const org = newOrg();
     const base = plus(floorTo(await databaseNow(db.sql), 1), MINUTE);
