@@ -42,6 +42,13 @@ function verifyKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
+/**
+ * Tokens already verified with a secret, until their `exp`: an app repeats one access token for its lifetime, so the
+ * signature is checked once per token, not per request. Expiry is checked on every use, against the injected clock.
+ */
+const verified = new Map<string, { claims: Record<string, unknown>; exp: number }>();
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /** The bearer token of an Authorization header, or null when there is none. */
 export function bearerToken(header: string | null): string | null {
   if (!header) return null;
@@ -51,13 +58,28 @@ export function bearerToken(header: string | null): string | null {
 
 /** Verifies a JWT and returns its claims; any failure is `unauthorized` (401) with a message that says why. */
 export async function verifyJwt(token: string, options: VerifyOptions): Promise<Record<string, unknown>> {
+  const nowSeconds = (options.now?.() ?? new Date()).getTime() / 1000;
+  const cacheKey = `${options.secret}\n${token}`;
+  const known = verified.get(cacheKey);
+  if (known) {
+    if (known.exp <= nowSeconds) {
+      verified.delete(cacheKey);
+      throw new SyncRunLogError('unauthorized', 'the token has expired');
+    }
+    return known.claims;
+  }
   try {
     const { payload } = await jwtVerify(token, await verifyKey(options.secret), {
       algorithms: ['HS256'],
       requiredClaims: ['exp'],
       currentDate: options.now?.(),
     });
-    return payload as Record<string, unknown>;
+    const claims = Object.freeze({ ...payload }) as Record<string, unknown>;
+    if (typeof payload.exp === 'number' && payload.nbf === undefined) {
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear();
+      verified.set(cacheKey, { claims, exp: payload.exp });
+    }
+    return claims;
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw new SyncRunLogError('unauthorized', 'the token has expired');
     if (error instanceof joseErrors.JOSEAlgNotAllowed) {
