@@ -1,6 +1,7 @@
 // End-to-end harness: the Edge Functions under real Deno (src/local/functions-host.ts) against this test file's own
 // database, called over HTTP with JWTs signed like Supabase's. Other tests of functions can reuse it.
 import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
 import { type FunctionsHost, startFunctionsHost } from '../../src/local/functions-host.ts';
 import { LOCAL_JWT_SECRET, mintServiceToken, mintUserToken } from '../../supabase/functions/_shared/auth.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -89,4 +90,12 @@ export async function call(
     // not JSON: keep the text
   }
   return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/** The error shape every failure has: status, `{ error: { code, message } }`, JSON, a request id. */
+export function expectError(res: CallResult, status: number, code: string): void {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.body).toEqual({ error: expect.objectContaining({ code, message: expect.any(String) }) });
+  expect(res.headers.get('content-type')).toContain('application/json');
+  expect(res.headers.get('x-request-id')).toBeTruthy();
 }
