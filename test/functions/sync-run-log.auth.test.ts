@@ -3,11 +3,10 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintUserToken } from '../../supabase/functions/_shared/auth.ts';
-import { call, expectError, type Harness, newOrg, SECRET, serviceToken, startHarness, userToken } from './harness.ts';
+import { call, expectError, type Harness, newOrg, SECRET, startHarness, userToken } from './harness.ts';
 
 let h: Harness;
 const org = newOrg();
-let _service: string;
 let coordinator: string;
 const u = (path: string) => h.url('sync-run-log', path);
 
@@ -15,7 +14,6 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 
 beforeAll(async () => {
   h = await startHarness();
-  _service = await serviceToken();
   coordinator = await userToken(org);
 });
 afterAll(async () => h?.stop());
