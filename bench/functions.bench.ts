@@ -2,6 +2,7 @@
 // validation, the SQL adapter as `authenticated` under RLS, JSON), for the seeded org with the deepest history, at
 // concurrency 1 and 16. Beside it, the database-only figure from the same run: the same repository call in process
 // through the same SQL adapter, without HTTP, Deno or the JWT. Target: p99 under 20 ms at concurrency 16.
+import http from 'node:http';
 import postgres from 'postgres';
 import { startFunctionsHost } from '../src/local/functions-host.ts';
 import { LOCAL_JWT_SECRET, mintUserToken } from '../supabase/functions/_shared/auth.ts';
@@ -49,17 +50,36 @@ export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection
     log: () => {},
   });
   const sql = postgres(ctx.seeded.url, { max: 16, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+  const agents: http.Agent[] = [];
   try {
     const token = await mintUserToken({ orgId: deepest.orgId, userRole: 'coordinator' }, { secret: LOCAL_JWT_SECRET });
-    const url = `${host.url}/sync-run-log/runs/latest`;
-    const headers = { authorization: `Bearer ${token}` };
+    // A light load generator (node:http, keep-alive) rather than fetch: undici's own cost would swamp the figure.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+    agents.push(agent);
+    const path = '/functions/v1/sync-run-log/runs/latest';
     let integrations = -1;
-    const viaFunction = async () => {
-      const response = await fetch(url, { headers });
-      const body = (await response.json()) as { runs?: unknown[] };
-      if (response.status !== 200 || !Array.isArray(body.runs)) throw new Error(`GET /runs/latest: ${response.status}`);
-      integrations = body.runs.length;
-    };
+    const viaFunction = () =>
+      new Promise<void>((resolve, reject) => {
+        const request = http.request(
+          { host: '127.0.0.1', port: host.port, path, agent, headers: { authorization: `Bearer ${token}` } },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () => {
+              const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { runs?: unknown[] };
+              if (response.statusCode !== 200 || !Array.isArray(body.runs)) {
+                reject(new Error(`GET /runs/latest: ${response.statusCode}`));
+                return;
+              }
+              integrations = body.runs.length;
+              resolve();
+            });
+            response.on('error', reject);
+          },
+        );
+        request.on('error', reject);
+        request.end();
+      });
     const claims = { role: 'authenticated', sub: deepest.orgId, org_id: deepest.orgId, user_role: 'coordinator' };
     const repository = new SyncRunLogRepository(createSqlRpc(sql, { role: 'authenticated', claims }));
     const viaDatabase = async () => {
@@ -103,6 +123,7 @@ export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection
     );
     return { title: 'Edge Function end to end: GET /runs/latest under Deno', lines, figures };
   } finally {
+    for (const agent of agents) agent.destroy();
     await sql.end({ timeout: 5 });
     await host.stop();
   }
