@@ -12,11 +12,11 @@
 // an unreachable database, and even then the report says so.
 import { SyncRunLogError } from '../errors.ts';
 import { type Logger, silentLogger } from '../log.ts';
-import { duePeriods, nextPeriod, parseScheduleCron, periodKey, type ScheduleCron } from './cron.ts';
+import { duePeriods, parseScheduleCron, periodKey, type ScheduleCron } from './cron.ts';
 import { type AlertNotice, notifyAlert } from './notify.ts';
 import type { Schedule } from './schedule.types.ts';
 import type { SkipReason, TickDeps, TickError, TickReport } from './tick.types.ts';
-import { isWarmUpTick, ping, safeUrl, WARM_UP_DEFAULTS } from './warm-up.ts';
+import { collectWarmUp, describe, type WarmUpTargets, warmUp } from './tick-warm-up.ts';
 
 export const DRIFT_THRESHOLD_SECONDS = 300;
 export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
@@ -84,7 +84,7 @@ export async function tick(now: Date, deps: TickDeps): Promise<TickReport> {
   }
 
   // 2 and 3: each schedule on its own; a few at once.
-  const warmUps = new Map<string, { integrationType: string; period: Date; orgIds: string[] }>();
+  const warmUps: WarmUpTargets = new Map();
   await eachLimited(schedules, deps.concurrency ?? 8, async (schedule) => {
     const where = { orgId: schedule.orgId, integrationType: schedule.integrationType };
     let cron: ScheduleCron;
@@ -203,101 +203,6 @@ async function startDue(
   }
 }
 
-function collectWarmUp(
-  schedule: Schedule,
-  cron: ScheduleCron,
-  now: Date,
-  deps: TickDeps,
-  warmUps: Map<string, { integrationType: string; period: Date; orgIds: string[] }>,
-): void {
-  if (!deps.warmUp) return;
-  const next = nextPeriod(cron, now);
-  const lead = deps.warmUp.leadMs ?? WARM_UP_DEFAULTS.leadMs;
-  const window = deps.warmUp.windowMs ?? WARM_UP_DEFAULTS.windowMs;
-  if (!next || !isWarmUpTick(next, now, lead, window)) return;
-  const url = deps.warmUp.url(schedule.integrationType);
-  if (!url) return;
-  const entry = warmUps.get(url) ?? { integrationType: schedule.integrationType, period: next, orgIds: [] };
-  entry.orgIds.push(schedule.orgId);
-  if (next < entry.period) entry.period = next;
-  warmUps.set(url, entry);
-}
-
-async function warmUp(
-  deps: TickDeps,
-  now: Date,
-  targets: Map<string, { integrationType: string; period: Date; orgIds: string[] }>,
-  report: TickReport,
-  fail: (error: TickError) => void,
-  alert: (notice: AlertNotice) => Promise<void>,
-  log: Logger,
-): Promise<void> {
-  const options = deps.warmUp;
-  if (!options) return;
-  await Promise.all(
-    [...targets].map(async ([url, target]) => {
-      const result = await ping(url, options);
-      const period = target.period.toISOString();
-      const shownUrl = safeUrl(url);
-      report.warmUps.push({
-        integrationType: target.integrationType,
-        url: shownUrl,
-        period,
-        latencyMs: result.latencyMs,
-        coldStart: result.coldStart,
-        error: result.error,
-        orgIds: target.orgIds,
-      });
-      log.log(
-        result.coldStart ? 'warn' : 'info',
-        result.coldStart ? 'cold start before a scheduled run' : 'warm-up ping',
-        {
-          event: result.coldStart ? 'cold_start' : 'warm_up',
-          url: shownUrl,
-          integrationType: target.integrationType,
-          period,
-          latencyMs: result.latencyMs,
-          status: result.status,
-          error: result.error,
-          secondsAhead: (target.period.getTime() - now.getTime()) / 1000,
-        },
-      );
-      if (!result.coldStart) return;
-      const details = {
-        url: shownUrl,
-        period,
-        latencyMs: result.latencyMs,
-        thresholdMs: options.coldStartThresholdMs ?? WARM_UP_DEFAULTS.coldStartThresholdMs,
-        status: result.status,
-        timedOut: result.timedOut,
-        error: result.error,
-      };
-      for (const orgId of target.orgIds) {
-        try {
-          const recorded = await deps.scheduler.recordAlert({
-            orgId,
-            kind: 'cold_start',
-            integrationType: target.integrationType,
-            details,
-            dedupeKey: `cold_start:${target.integrationType}:${period}`,
-          });
-          if (recorded)
-            await alert({
-              kind: 'cold_start',
-              orgId,
-              integrationType: target.integrationType,
-              runId: null,
-              alertId: recorded.id,
-              details,
-            });
-        } catch (error) {
-          fail({ stage: 'warm_up', orgId, integrationType: target.integrationType, ...describe(error) });
-        }
-      }
-    }),
-  );
-}
-
 /** Parsed expressions, reused from tick to tick (a long-lived host ticks every minute over the same schedules). */
 const crons = new Map<string, ScheduleCron>();
 
@@ -318,11 +223,6 @@ function skipReason(error: unknown): SkipReason | null {
   if (error.code === 'already_running') return 'already_running';
   if (error.code === 'internal' && error.details.databaseCode === SQLSTATE_SUPERSEDED) return 'superseded';
   return null;
-}
-
-function describe(error: unknown): { code: string; message: string } {
-  if (error instanceof SyncRunLogError) return { code: error.code, message: error.message };
-  return { code: 'internal', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
 }
 
 function finish(report: TickReport, log: Logger): TickReport {
