@@ -214,6 +214,25 @@ describe('database errors become typed errors', () => {
     expect(error.details).toEqual({ existingRunId: RUN_ID });
   });
 
+  it('SR007 period superseded (a newer period of the schedule started) is a 409 with the newest period', async () => {
+    const { repo } = mockClient(dbError('SR007', 'period superseded', '2026-11-28T06:00:00+00:00'));
+    const error = await caught(repo.insertRunLog(ORG, 'x1', 'scheduler', { idempotencyKey: 'k' }));
+    expect(error.code).toBe('period_superseded');
+    expect(error.status).toBe(409);
+    expect(error.details).toEqual({ newestPeriod: '2026-11-28T06:00:00+00:00' });
+  });
+
+  it('a known CHECK violation gets its own message; an unknown one only "invalid argument"', async () => {
+    const known = mockClient(
+      dbError('23514', 'new row for relation "sync_run_log" violates check constraint "sync_run_log_manual_key_not_a_period"'),
+    );
+    const error = await caught(known.repo.insertRunLog(ORG, 'x1', 'manual', { idempotencyKey: 'x1:2026-11-28T06:00:00Z' }));
+    expect(error.code).toBe('invalid_argument');
+    expect(error.message).toMatch(/manual run cannot use a scheduled period key/);
+    const unknown = mockClient(dbError('23514', 'new row violates check constraint "some_internal_rule"'));
+    expect((await caught(unknown.repo.insertRunLog(ORG, 'x1', 'manual'))).message).toBe('invalid argument');
+  });
+
   it('SR004 not running carries the current status', async () => {
     const { repo } = mockClient(dbError('SR004', 'not running', 'completed'));
     const error = await caught(repo.updateRunLogStatus(RUN_ID, 'cancelled', null, null, null));

@@ -4,6 +4,7 @@
 export const ERROR_CODES = [
   'already_running',
   'duplicate_period',
+  'period_superseded',
   'not_found',
   'not_running',
   'invalid_transition',
@@ -22,6 +23,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   already_running: 409,
   duplicate_period: 409,
+  period_superseded: 409,
   not_found: 404,
   not_running: 409,
   invalid_transition: 409,
@@ -44,7 +46,17 @@ export const SQLSTATE = {
   runNotRunning: 'SR004',
   invalidArgument: 'SR005',
   invalidTransition: 'SR006',
+  periodSuperseded: 'SR007',
 } as const;
+
+/** CHECK constraints whose violation has a message worth showing (the rest say "invalid argument"). */
+const CHECK_MESSAGES: Record<string, string> = {
+  sync_run_log_manual_key_not_a_period:
+    'a manual run cannot use a scheduled period key (<integration>:<ISO timestamp>): that would swallow the scheduled run',
+  sync_run_log_manual_has_no_period: 'a manual run has no scheduled period (scheduledFor is for scheduler runs)',
+  sync_run_log_integration_type_format: 'integration type must be a lowercase identifier (^[a-z][a-z0-9_]{1,62}$)',
+  sync_run_log_idempotency_key_length: 'idempotency key must be 1 to 200 characters',
+};
 
 /** PostgreSQL's own codes that mean the input was bad (checks, casts, not-null, too long). */
 const INPUT_SQLSTATES = new Set([
@@ -96,9 +108,13 @@ export function fromDatabaseError(error: {
       return new SyncRunLogError('invalid_transition', message);
     case SQLSTATE.invalidArgument:
       return new SyncRunLogError('invalid_argument', message);
+    case SQLSTATE.periodSuperseded:
+      return new SyncRunLogError('period_superseded', message, error.details ? { newestPeriod: error.details } : {});
     default:
-      if (error.code && INPUT_SQLSTATES.has(error.code))
-        return new SyncRunLogError('invalid_argument', 'invalid argument');
+      if (error.code && INPUT_SQLSTATES.has(error.code)) {
+        const constraint = error.code === '23514' ? /check constraint "([a-z0-9_]+)"/.exec(message)?.[1] : undefined;
+        return new SyncRunLogError('invalid_argument', (constraint && CHECK_MESSAGES[constraint]) || 'invalid argument');
+      }
       // Anything else (connection lost, permission, unknown function) is internal: never show its text.
       return new SyncRunLogError('internal', 'the run log is unavailable', { databaseCode: error.code ?? null });
   }

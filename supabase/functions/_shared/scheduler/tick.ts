@@ -21,7 +21,6 @@ import { collectWarmUp, describe, type WarmUpTargets, warmUp } from './tick-warm
 export const DRIFT_THRESHOLD_SECONDS = 300;
 export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
 /** The database's code for a period older than one already started (sync_private.track_scheduled_period). */
-const SQLSTATE_SUPERSEDED = 'SR007';
 
 export async function tick(now: Date, deps: TickDeps): Promise<TickReport> {
   const log = deps.log ?? silentLogger;
@@ -221,7 +220,7 @@ function skipReason(error: unknown): SkipReason | null {
   if (!(error instanceof SyncRunLogError)) return null;
   if (error.code === 'duplicate_period') return 'duplicate_period';
   if (error.code === 'already_running') return 'already_running';
-  if (error.code === 'internal' && error.details.databaseCode === SQLSTATE_SUPERSEDED) return 'superseded';
+  if (error.code === 'period_superseded') return 'superseded';
   return null;
 }
 
