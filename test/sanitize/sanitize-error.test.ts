@@ -166,7 +166,7 @@ describe('properties', () => {
         noise,
         secretInContext,
         noise,
-        fc.constantFrom(' ', '\n', '; ', ', '),
+        fc.constantFrom('', ' ', '\n', '; ', ', ', '"', "'", '=', ':', '\\'),
         (before, { text, secret }, after, gap) => {
           const out = sanitize(`${before}${gap}${text}${gap}${after}`);
           expect(out).not.toContain(secret);

@@ -29,11 +29,11 @@ function isStackFrame(line: string): boolean {
 }
 
 // `scheme://user:password@` (connection strings, URLs): the password, up to the last @ of the authority.
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]{0,30}:\/\/)([^\s:/?#@]{0,256}):([^\s/?#]{0,256})@/gi;
-const JWT = /\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+const URL_PASSWORD = /([a-z][a-z0-9+.-]{0,30}:\/\/)([^\s:/?#@]{0,256}):([^\s/?#]{0,256})@/gi;
+const JWT = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 const KNOWN_KEYS =
-  /\b(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{4,}|sk-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{16,}|xox[abposr]-[A-Za-z0-9-]{8,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|sb_(?:secret|publishable)_[A-Za-z0-9_-]{8,})/g;
-const AUTH_SCHEME = /\b(Bearer|Basic)([ \t]+)([A-Za-z0-9\-._~+/]+=*)/gi;
+  /(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{4,}|sk-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{16,}|xox[abposr]-[A-Za-z0-9-]{8,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|sb_(?:secret|publishable)_[A-Za-z0-9_-]{8,})/g;
+const AUTH_SCHEME = /(Bearer|Basic)([ \t]+)([A-Za-z0-9\-._~+/]+=*)/gi;
 /** A long run of token characters mixing letters and digits: a key or secret without a label. */
 const LONG_TOKEN = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])/g;
 
@@ -43,27 +43,33 @@ const SECRET_KEY =
   /(?:password|passwd|passphrase|pwd|secret|token|api[-_.]?key|access[-_.]?key|private[-_.]?key|credential|signature|cookie|session|auth(?:orization)?|pass|key|sig)(?![a-z])/;
 const UNQUOTED_VALUE = /(?:(?:bearer|basic|token|digest)[ \t]+)?[^\s,;&"'<>(){}]+/iy;
 
-/** Masks the values of secret-looking keys; a scanner, so a value is never mistaken for the next key. */
+/**
+ * Masks the values of secret-looking keys. Every `key=` is looked at, also inside another key's value (`a=password=x`
+ * masks both values): the ranges to mask are collected first, overlapping ones merged, then replaced.
+ */
 function maskKeyValues(text: string): string {
-  let out = '';
-  let copied = 0;
+  const ranges: { start: number; end: number; quote: string }[] = [];
   KEY_SEPARATOR.lastIndex = 0;
   for (let match = KEY_SEPARATOR.exec(text); match; match = KEY_SEPARATOR.exec(text)) {
-    const key = (match[2] as string).toLowerCase();
     const valueStart = match.index + match[0].length;
-    if (!SECRET_KEY.test(key)) {
-      KEY_SEPARATOR.lastIndex = valueStart;
-      continue;
-    }
+    KEY_SEPARATOR.lastIndex = valueStart;
+    if (!SECRET_KEY.test((match[2] as string).toLowerCase())) continue;
     const valueEnd = endOfValue(text, valueStart);
-    if (valueEnd === valueStart) {
-      KEY_SEPARATOR.lastIndex = valueStart;
-      continue;
+    if (valueEnd > valueStart) ranges.push({ start: valueStart, end: valueEnd, quote: quoteAt(text, valueStart) });
+  }
+  let out = '';
+  let copied = 0;
+  for (let i = 0; i < ranges.length; i++) {
+    const range = ranges[i] as { start: number; end: number; quote: string };
+    let { end, quote } = range;
+    // Ranges come in start order; merge the ones that overlap this one.
+    while (i + 1 < ranges.length && (ranges[i + 1] as { start: number }).start < end) {
+      end = Math.max(end, (ranges[i + 1] as { end: number }).end);
+      quote = '';
+      i++;
     }
-    const quote = quoteAt(text, valueStart);
-    out += text.slice(copied, valueStart) + (quote ? `${quote}${REDACTED}${quote}` : REDACTED);
-    copied = valueEnd;
-    KEY_SEPARATOR.lastIndex = valueEnd;
+    out += text.slice(copied, range.start) + (quote ? `${quote}${REDACTED}${quote}` : REDACTED);
+    copied = end;
   }
   return out + text.slice(copied);
 }
