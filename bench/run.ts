@@ -14,11 +14,13 @@ import { runArchiveBench } from './archive.bench.ts';
 import type { BenchContext, BenchDatabase, BenchSection } from './bench-context.ts';
 import { runFunctionsBench } from './functions.bench.ts';
 import { runRunLogBench } from './run-log.bench.ts';
+import { runSchedulerBench } from './scheduler.bench.ts';
 import { seedRunLog } from './seed.ts';
 
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<BenchSection>> = {
   'run-log': runRunLogBench,
   functions: runFunctionsBench,
+  scheduler: runSchedulerBench,
   archive: runArchiveBench,
 };
 
