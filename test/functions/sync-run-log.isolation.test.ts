@@ -59,6 +59,8 @@ describe('org A against org B', () => {
   it('A cannot ask for B by orgId, in the query or the body', async () => {
     expect((await call(u(`/runs/latest?orgId=${orgB}`), { token: coordinatorA })).status).toBe(403);
     expect((await call(u(`/runs?integrationType=xledger&orgId=${orgB}`), { token: coordinatorA })).status).toBe(403);
+    expect((await call(u(`/runs/${runB.id}?orgId=${orgB}`), { token: coordinatorA })).status).toBe(403);
+    expect((await call(u(`/health?orgId=${orgB}`), { token: coordinatorA })).status).toBe(403);
     const post = await call(u('/runs'), {
       method: 'POST',
       token: coordinatorA,

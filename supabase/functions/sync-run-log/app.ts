@@ -136,7 +136,8 @@ export function createSyncRunLogHandler(deps: SyncRunLogDeps): (request: Request
       async handle(context) {
         const who = await caller(context);
         const runId = runIdOf(context);
-        parseInput(orgQuery, queryObject(context.url.searchParams), 'query');
+        const query = parseInput(orgQuery, queryObject(context.url.searchParams), 'query');
+        if (who.kind === 'user' && query.orgId !== undefined) orgOf(who, query.orgId); // 403: the org is the token's
         const run = await readAs(who).getRun(runId);
         if (!run) throw notFound();
         return json(200, { run });
