@@ -42,12 +42,18 @@ export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection
   if (!deepest) throw new Error('the seeded database has no orgs');
   const lines: string[] = [];
   const figures: Record<string, number> = {};
+  // The function's own time per request (its log line's durationMs): what Deno spends inside the handler.
+  const inFunction: number[] = [];
   const host = await startFunctionsHost({
     databaseUrl: ctx.seeded.url,
     port: await freePort(),
     jwtSecret: LOCAL_JWT_SECRET,
     env: { DB_POOL_MAX: '16' },
-    log: () => {},
+    log: (line) => {
+      if (!line.includes('"durationMs"')) return;
+      const entry = JSON.parse(line) as { durationMs?: number; status?: number };
+      if (entry.status === 200 && typeof entry.durationMs === 'number') inFunction.push(entry.durationMs);
+    },
   });
   const sql = postgres(ctx.seeded.url, { max: 16, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
   const agents: http.Agent[] = [];
@@ -99,6 +105,7 @@ export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection
         ['repository -> PostgreSQL (in process)', 'db', viaDatabase],
       ] as const) {
         ctx.log(`functions: ${key} at concurrency ${concurrency}`);
+        inFunction.length = 0;
         const { samples, wallMs } = await load(concurrency, REQUESTS, once);
         const s = summarize(samples);
         const rps = (samples.length / wallMs) * 1000;
@@ -108,6 +115,14 @@ export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection
         lines.push(
           `${name.padEnd(40)}${String(concurrency).padStart(11)}   ${s.median.toFixed(2).padStart(9)}   ${s.p99.toFixed(2).padStart(7)}   ${rps.toFixed(0).padStart(11)}`,
         );
+        if (key === 'e2e' && inFunction.length > 0) {
+          const own = summarize(inFunction);
+          figures[`handler_c${concurrency}_median_ms`] = own.median;
+          figures[`handler_c${concurrency}_p99_ms`] = own.p99;
+          lines.push(
+            `${'  of which inside the handler (Deno)'.padEnd(40)}${String(concurrency).padStart(11)}   ${own.median.toFixed(2).padStart(9)}   ${own.p99.toFixed(2).padStart(7)}`,
+          );
+        }
       }
     }
     for (const c of [1, 16]) {
