@@ -58,6 +58,9 @@ export function mergedImports(dir = FUNCTIONS_DIR): Record<string, string> {
 
 export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
   const port = options.port ?? Number(process.env.FUNCTIONS_PORT || 54_321);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new Error(`FUNCTIONS_PORT must be a TCP port (1-65535), got "${options.port ?? process.env.FUNCTIONS_PORT}"`);
+  }
   const log = options.log ?? ((line: string) => console.log(line));
   const configDir = mkdtempSync(path.join(tmpdir(), 'functions-host-'));
   const config = path.join(configDir, 'deno.json');
