@@ -11,6 +11,13 @@ export interface DatabaseEnv {
   DATABASE_URL?: string;
   /** Connections per function instance (default 10). */
   DB_POOL_MAX?: string;
+  /** Milliseconds a statement may run (default 10000). */
+  DB_STATEMENT_TIMEOUT_MS?: string;
+}
+
+function statementTimeout(env: DatabaseEnv): number {
+  const ms = Number(env.DB_STATEMENT_TIMEOUT_MS ?? '10000');
+  return Number.isInteger(ms) && ms > 0 ? ms : 10_000;
 }
 
 export interface DatabasePorts {
@@ -38,8 +45,10 @@ export function connectDatabase(env: DatabaseEnv): DatabasePorts {
     // Supavisor's transaction mode (port 6543) cannot keep prepared statements across transactions.
     prepare: !/:6543\//.test(url),
     idle_timeout: 30,
+    connect_timeout: 10,
     onnotice: () => {},
-    connection: { application_name: 'edge-function', TimeZone: 'UTC' },
+    // A hung query must not hang the request: PostgREST's roles carry a statement_timeout, a direct connection not.
+    connection: { application_name: 'edge-function', TimeZone: 'UTC', statement_timeout: statementTimeout(env) },
   });
   return sqlPorts(sql);
 }
