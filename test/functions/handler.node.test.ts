@@ -10,6 +10,7 @@ import {
   mintServiceToken,
   mintUserToken,
   requireServiceRole,
+  verifyJwt,
 } from '../../supabase/functions/_shared/auth.ts';
 import { connectDatabase, databaseUrl, sqlPorts } from '../../supabase/functions/_shared/database.ts';
 import { SyncRunLogError } from '../../supabase/functions/_shared/errors.ts';
@@ -166,6 +167,20 @@ describe('_shared building blocks', () => {
     }
     expect(() => requireServiceRole(user)).toThrow(/service role/);
     expect(() => requireServiceRole({ kind: 'service', claims: {} })).not.toThrow();
+  });
+
+  it('a verified token is remembered per secret only, and still expires', async () => {
+    const now = new Date('2026-11-28T12:00:00Z');
+    const token = await mintServiceToken({ secret: LOCAL_JWT_SECRET, expiresIn: 30, now: () => now });
+    await expect(verifyJwt(token, { secret: LOCAL_JWT_SECRET, now: () => now })).resolves.toMatchObject({
+      role: 'service_role',
+    });
+    const other = 'another-secret-that-is-at-least-32-characters';
+    await expect(verifyJwt(token, { secret: other, now: () => now })).rejects.toThrow(/signature/);
+    const later = new Date(now.getTime() + 31_000);
+    await expect(verifyJwt(token, { secret: LOCAL_JWT_SECRET, now: () => later })).rejects.toThrow(/expired/);
+    const tampered = `${token.slice(0, -2)}${token.endsWith('A') ? 'BB' : 'AA'}`;
+    await expect(verifyJwt(tampered, { secret: LOCAL_JWT_SECRET, now: () => now })).rejects.toThrow(SyncRunLogError);
   });
 
   it('authenticate refuses a short secret configuration loudly (401, no detail leaked)', async () => {
