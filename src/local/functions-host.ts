@@ -82,7 +82,16 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const cleanup = () => rmSync(configDir, { recursive: true, force: true });
+  // Should this process end without stop() (a crash, a killed test run), take Deno and the temporary config along.
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(configDir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+  const cleanup = () => {
+    process.removeListener('exit', onExit);
+    rmSync(configDir, { recursive: true, force: true });
+  };
 
   try {
     const functions = await waitForListening(child, exited, log, options.startTimeoutMs ?? 120_000);
