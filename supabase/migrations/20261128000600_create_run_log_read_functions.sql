@@ -4,36 +4,41 @@
 -- get_last_run_per_integration: the newest run (by started_at) of each integration of an org.
 -- Why this shape: a loose index scan over (org_id, integration_type, started_at desc) — one index probe per
 -- integration — so its cost follows the number of integrations, not the length of the history.
+-- plpgsql rather than sql: PL/pgSQL keeps the query's plan for the session, an SQL function plans it on every call
+-- (about half of this function's cost, measured by npm run bench).
 create or replace function public.get_last_run_per_integration(p_org_id uuid)
 returns setof public.sync_run_log
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $$
-  with recursive latest as (
-    (
-      select r
-      from public.sync_run_log r
-      where r.org_id = p_org_id
-      order by r.integration_type, r.started_at desc
-      limit 1
+begin
+  return query
+    with recursive latest as (
+      (
+        select r
+        from public.sync_run_log r
+        where r.org_id = p_org_id
+        order by r.integration_type, r.started_at desc
+        limit 1
+      )
+      union all
+      select (
+        select n
+        from public.sync_run_log n
+        where n.org_id = p_org_id and n.integration_type > (l.r).integration_type
+        order by n.integration_type, n.started_at desc
+        limit 1
+      )
+      from latest l
+      where (l.r).id is not null
     )
-    union all
-    select (
-      select n
-      from public.sync_run_log n
-      where n.org_id = p_org_id and n.integration_type > (l.r).integration_type
-      order by n.integration_type, n.started_at desc
-      limit 1
-    )
+    select (l.r).*
     from latest l
     where (l.r).id is not null
-  )
-  select (l.r).*
-  from latest l
-  where (l.r).id is not null
-  order by (l.r).integration_type
+    order by (l.r).integration_type;
+end
 $$;
 
 comment on function public.get_last_run_per_integration(uuid) is

@@ -20,7 +20,6 @@ import { collectWarmUp, describe, type WarmUpTargets, warmUp } from './tick-warm
 
 export const DRIFT_THRESHOLD_SECONDS = 300;
 export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
-/** The database's code for a period older than one already started (sync_private.track_scheduled_period). */
 
 export async function tick(now: Date, deps: TickDeps): Promise<TickReport> {
   const log = deps.log ?? silentLogger;
