@@ -94,13 +94,21 @@ export async function startEmbedded({ dataDir, port, log, fast = false }: Embedd
 
 /**
  * A server left running by a killed process keeps its data directory locked (postmaster.pid).
- * Stop it (fast shutdown) so that this start can take over; remove a stale pid file.
+ * Stop it (fast shutdown) so that this start can take over; remove a stale pid file. A server whose Node parent
+ * is still alive is not an orphan but another running stack: refuse, rather than pull its database away.
  */
 export async function stopOrphan(dataDir: string, log: (line: string) => void): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
   if (Number.isInteger(pid) && pid > 0 && isPostgres(pid)) {
+    const owner = liveOwner(pid);
+    if (owner !== null) {
+      throw new Error(
+        `the database in ${dataDir} is in use by another running process (pid ${owner}, e.g. another npm start): ` +
+          'stop it first, or give this one its own DATA_DIR and DB_PORT',
+      );
+    }
     log(`stopping an orphaned PostgreSQL server (pid ${pid}) that still holds ${dataDir}`);
     process.kill(pid, 'SIGINT');
     for (let waited = 0; isAlive(pid); waited += 100) {
@@ -113,6 +121,19 @@ export async function stopOrphan(dataDir: string, log: (line: string) => void): 
   }
   // Once the server is gone, its pid file is stale; a SIGKILLed server leaves it behind.
   if (existsSync(pidFile) && !(Number.isInteger(pid) && isAlive(pid))) rmSync(pidFile, { force: true });
+}
+
+/** The pid of the Node process that started this server, while it lives; null once the server is orphaned. */
+function liveOwner(pid: number): number | null {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number.parseInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '', 10);
+    if (!Number.isInteger(ppid) || ppid <= 1 || !isAlive(ppid)) return null;
+    return readFileSync(`/proc/${ppid}/cmdline`, 'utf8').includes('node') ? ppid : null;
+  } catch {
+    return null; // no /proc: treat it as an orphan, as before
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -79,7 +79,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   const child = spawn(
     DENO_BIN,
     ['run', '--config', config, '--allow-net', '--allow-env', '--allow-read', '--allow-sys', ROUTER],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // Should this process end without stop() (a crash, a killed test run), take Deno and the temporary config along.

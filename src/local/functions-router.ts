@@ -21,6 +21,15 @@ for await (const entry of Deno.readDir(functionsDir)) {
   handlers.set(entry.name, handler);
 }
 
+// The Node process that started this router holds the other end of stdin. When that process dies, even by SIGKILL,
+// the pipe closes: exit then, so that no orphaned router keeps the port from the next start.
+(async () => {
+  for await (const _ of Deno.stdin.readable) {
+    // nothing is ever sent; the loop ends at end of file
+  }
+  Deno.exit(0);
+})();
+
 function notFound(request: Request, message: string): Response {
   const given = request.headers.get('x-request-id');
   return new Response(JSON.stringify({ error: { code: 'not_found', message } }), {

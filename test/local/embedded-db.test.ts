@@ -1,0 +1,94 @@
+// The embedded server's lifecycle: a server orphaned by a killed process does not block the next start, and a
+// server whose process is still alive is never taken away from it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbedded } from '../../src/local/embedded-db.ts';
+import { freePort } from '../helpers/free-port.ts';
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'embedded-db-test-'));
+  chmodSync(root, 0o755);
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A separate Node process that starts the embedded server and says `up <url>`; it never stops it itself. */
+function startOwner(dataDir: string, port: number): Promise<{ child: ChildProcess; url: string }> {
+  const script = `
+    import { startEmbedded } from ${JSON.stringify(path.resolve('src/local/embedded-db.ts'))};
+    const db = await startEmbedded({ dataDir: ${JSON.stringify(dataDir)}, port: ${port}, log: () => {}, fast: true });
+    console.log('up ' + db.url);
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += String(chunk);
+      const match = /up (\S+)/.exec(output);
+      if (match) resolve({ child, url: match[1] as string });
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += String(chunk);
+    });
+    child.once('exit', (code) => reject(new Error(`owner exited (${code}) before the server was up: ${output}`)));
+  });
+}
+
+async function answers(url: string): Promise<boolean> {
+  const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+describe('embedded PostgreSQL', () => {
+  it('refuses to take the data directory of a server whose process is alive, and leaves that server running', async () => {
+    const dataDir = path.join(root, 'alive');
+    const { child, url } = await startOwner(dataDir, await freePort());
+    try {
+      await expect(startEmbedded({ dataDir, port: await freePort(), log: () => {} })).rejects.toThrow(
+        /in use by another running process/,
+      );
+      expect(await answers(url)).toBe(true);
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+
+  it('stops a server orphaned by a SIGKILLed process and starts on the same data directory, data intact', async () => {
+    const dataDir = path.join(root, 'orphan');
+    const { child, url } = await startOwner(dataDir, await freePort());
+    const first = postgres(url, { max: 1, onnotice: () => {} });
+    await first`create table kept (value text)`;
+    await first`insert into kept values ('still here')`;
+    await first.end();
+
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(await answers(url)).toBe(true); // the orphan is still running and holds the directory
+
+    const lines: string[] = [];
+    const db = await startEmbedded({ dataDir, port: await freePort(), log: (line) => lines.push(line) });
+    try {
+      expect(lines.join('\n')).toMatch(/stopping an orphaned PostgreSQL server/);
+      expect(await answers(url)).toBe(false); // the orphan is gone
+      const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+      expect(await sql`select value from kept`).toEqual([{ value: 'still here' }]);
+      await sql.end();
+    } finally {
+      await db.stop();
+    }
+  });
+});
