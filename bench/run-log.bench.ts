@@ -8,7 +8,11 @@ const WARMUP = 50;
 const PLAIN_BUDGET_MS = 20_000;
 
 /** Times `calls` calls after a warm-up; with a budget, stops early once it has spent that many ms (at least 30 calls). */
-async function timeCalls(run: () => Promise<unknown>, calls: number, budgetMs = Number.POSITIVE_INFINITY): Promise<number[]> {
+async function timeCalls(
+  run: () => Promise<unknown>,
+  calls: number,
+  budgetMs = Number.POSITIVE_INFINITY,
+): Promise<number[]> {
   const start = performance.now();
   for (let i = 0; i < WARMUP && performance.now() - start < budgetMs / 10; i++) await run();
   const samples: number[] = [];
@@ -32,14 +36,18 @@ export async function runRunLogBench(ctx: BenchContext): Promise<BenchSection> {
   const lines: string[] = [];
   const figures: Record<string, number> = {};
   const fmt = (n: number) => n.toFixed(3).padStart(8);
-  lines.push(`rows in sync_run_log: ${(await ctx.seeded.sql`select count(*)::int as n from public.sync_run_log`)[0]?.n}`);
+  lines.push(
+    `rows in sync_run_log: ${(await ctx.seeded.sql`select count(*)::int as n from public.sync_run_log`)[0]?.n}`,
+  );
   lines.push('runs/integration   function median / p99 (ms)   plain distinct-on median / p99 (ms)   p99 ratio');
   for (const { depth, orgId } of ctx.seeded.orgs) {
     const sql = await coordinatorSession(ctx.seeded.url, orgId);
     try {
       const [check] = await sql`select count(*)::int as n from public.get_last_run_per_integration(${orgId})`;
       if (check?.n !== 10) throw new Error(`expected 10 integrations for the depth-${depth} org, got ${check?.n}`);
-      const fn = summarize(await timeCalls(() => sql`select * from public.get_last_run_per_integration(${orgId})`, CALLS));
+      const fn = summarize(
+        await timeCalls(() => sql`select * from public.get_last_run_per_integration(${orgId})`, CALLS),
+      );
       // The plain query reads the org's whole history per call (a second or more at depth): give it a time budget.
       const plainSamples = await timeCalls(
         () => sql`select distinct on (integration_type) * from public.sync_run_log
@@ -69,5 +77,9 @@ export async function runRunLogBench(ctx: BenchContext): Promise<BenchSection> {
   figures.fn_p99_flatness = Math.max(...p99s) / Math.min(...p99s);
   lines.push(`function p99, deepest / shallowest history: ${figures.fn_p99_flatness.toFixed(2)}x (flat = about 1)`);
   lines.push(`targets: p99 < 2 ms at every depth; >= 20x faster than plain at 100k; flat as history grows`);
-  return { title: 'get_last_run_per_integration as authenticated under RLS (1,000 calls each, one connection)', lines, figures };
+  return {
+    title: 'get_last_run_per_integration as authenticated under RLS (1,000 calls each, one connection)',
+    lines,
+    figures,
+  };
 }

@@ -34,18 +34,22 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
   const only = values.only ? values.only.split(',') : Object.keys(SECTIONS);
   const unknown = only.filter((name) => !SECTIONS[name]);
-  if (unknown.length) throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sync-run-log-bench-'));
   chmodSync(dataDir, 0o755);
   const serverLog: string[] = [];
-  const server = await startDatabase({ dataDir: path.join(dataDir, 'pg'), port: await freePort(), log: (l) => serverLog.push(l), fast: true }).catch(
-    (error: unknown) => {
-      console.error(serverLog.join('\n'));
-      throw error;
-    },
-  );
+  const server = await startDatabase({
+    dataDir: path.join(dataDir, 'pg'),
+    port: await freePort(),
+    log: (l) => serverLog.push(l),
+    fast: true,
+  }).catch((error: unknown) => {
+    console.error(serverLog.join('\n'));
+    throw error;
+  });
   const admin = postgres(server.url, { max: 1, onnotice: () => {} });
   const databases: string[] = [];
   try {
@@ -70,7 +74,12 @@ async function main(): Promise<void> {
     const seededDb = await createDatabase();
     const seeded = await seedRunLog(seededDb.sql, log);
     log(`seeded ${seeded.rows.toLocaleString('en')} rows`);
-    const ctx: BenchContext = { serverUrl: server.url, createDatabase, seeded: { url: seededDb.url, sql: seededDb.sql, orgs: seeded.orgs }, log };
+    const ctx: BenchContext = {
+      serverUrl: server.url,
+      createDatabase,
+      seeded: { url: seededDb.url, sql: seededDb.sql, orgs: seeded.orgs },
+      log,
+    };
 
     const results: BenchSection[] = [];
     for (const name of only) {
@@ -93,7 +102,8 @@ async function main(): Promise<void> {
     );
     log(`written to ${path.join(outDir, 'latest.md')} and latest.json`);
   } finally {
-    for (const name of databases.reverse()) await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+    for (const name of databases.reverse())
+      await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
     await admin.end();
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });

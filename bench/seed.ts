@@ -2,7 +2,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from 'postgres';
 
-export const INTEGRATIONS = ['bufdir', 'dynamics', 'xledger', 'visma', 'tripletex', 'poweroffice', 'fiken', 'unit4', 'sap', 'netsuite'];
+export const INTEGRATIONS = [
+  'bufdir',
+  'dynamics',
+  'xledger',
+  'visma',
+  'tripletex',
+  'poweroffice',
+  'fiken',
+  'unit4',
+  'sap',
+  'netsuite',
+];
 
 /** Inserts `perIntegration` finished runs for each of the 10 integrations of each org, hourly, newest now. */
 async function seedOrgs(sql: Sql, orgIds: string[], perIntegration: number): Promise<void> {

@@ -23,7 +23,9 @@ const stops: Array<() => Promise<void>> = [];
 
 async function stopAll(): Promise<void> {
   for (const stop of stops.splice(0).reverse()) {
-    await stop().catch((error: unknown) => console.error(`stopping: ${error instanceof Error ? error.message : error}`));
+    await stop().catch((error: unknown) =>
+      console.error(`stopping: ${error instanceof Error ? error.message : error}`),
+    );
   }
 }
 

@@ -224,9 +224,14 @@ describe('database errors become typed errors', () => {
 
   it('a known CHECK violation gets its own message; an unknown one only "invalid argument"', async () => {
     const known = mockClient(
-      dbError('23514', 'new row for relation "sync_run_log" violates check constraint "sync_run_log_manual_key_not_a_period"'),
+      dbError(
+        '23514',
+        'new row for relation "sync_run_log" violates check constraint "sync_run_log_manual_key_not_a_period"',
+      ),
     );
-    const error = await caught(known.repo.insertRunLog(ORG, 'x1', 'manual', { idempotencyKey: 'x1:2026-11-28T06:00:00Z' }));
+    const error = await caught(
+      known.repo.insertRunLog(ORG, 'x1', 'manual', { idempotencyKey: 'x1:2026-11-28T06:00:00Z' }),
+    );
     expect(error.code).toBe('invalid_argument');
     expect(error.message).toMatch(/manual run cannot use a scheduled period key/);
     const unknown = mockClient(dbError('23514', 'new row violates check constraint "some_internal_rule"'));

@@ -113,7 +113,10 @@ export function fromDatabaseError(error: {
     default:
       if (error.code && INPUT_SQLSTATES.has(error.code)) {
         const constraint = error.code === '23514' ? /check constraint "([a-z0-9_]+)"/.exec(message)?.[1] : undefined;
-        return new SyncRunLogError('invalid_argument', (constraint && CHECK_MESSAGES[constraint]) || 'invalid argument');
+        return new SyncRunLogError(
+          'invalid_argument',
+          (constraint && CHECK_MESSAGES[constraint]) || 'invalid argument',
+        );
       }
       // Anything else (connection lost, permission, unknown function) is internal: never show its text.
       return new SyncRunLogError('internal', 'the run log is unavailable', { databaseCode: error.code ?? null });
