@@ -1,19 +1,18 @@
 // The archive is read under the same rules as the hot table (the org's coordinators and admins), and nobody but
 // the service role writes it or runs the archival.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asAuthenticated, asRole, createTestDatabase, SERVICE, type TestDatabase, userClaims } from '../helpers/db.ts';
+import {
+  asAuthenticated,
+  asRole,
+  createTestDatabase,
+  SERVICE,
+  sqlstate,
+  type TestDatabase,
+  userClaims,
+} from '../helpers/db.ts';
 import { ORG_A, ORG_B, seedSeries } from './seed.ts';
 
 let db: TestDatabase;
-
-async function sqlstate(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
-}
 
 beforeAll(async () => {
   db = await createTestDatabase();

@@ -2,21 +2,20 @@
 // adapter set per request) and as `anon`.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asAuthenticated, asRole, createTestDatabase, SERVICE, type TestDatabase, userClaims } from '../helpers/db.ts';
+import {
+  asAuthenticated,
+  asRole,
+  createTestDatabase,
+  SERVICE,
+  sqlstate,
+  type TestDatabase,
+  userClaims,
+} from '../helpers/db.ts';
 
 let db: TestDatabase;
 const orgA = randomUUID();
 const orgB = randomUUID();
 let runB: string;
-
-async function sqlstate(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
-}
 
 beforeAll(async () => {
   db = await createTestDatabase();

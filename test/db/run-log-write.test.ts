@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asRole, createTestDatabase, SERVICE, type TestDatabase } from '../helpers/db.ts';
+import { asRole, createTestDatabase, SERVICE, sqlstate, type TestDatabase } from '../helpers/db.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -40,15 +40,6 @@ async function update(
 async function rowOf(id: string) {
   const [row] = await db.sql`select * from public.sync_run_log where id = ${id}`;
   return row as Record<string, unknown>;
-}
-
-async function sqlstate(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
 }
 
 describe('insert_run_log', () => {

@@ -53,3 +53,13 @@ export function asRole<T>(sql: Sql, context: RequestContext, fn: (tx: Sql) => Pr
 }
 
 export const SERVICE: RequestContext = { role: 'service_role', claims: { role: 'service_role' } };
+
+/** The SQLSTATE a query fails with, or undefined when it succeeds. */
+export async function sqlstate(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+}

@@ -7,6 +7,18 @@ import { SyncRunLogError } from './errors.ts';
 /** Supabase CLI's local JWT secret: the default where SUPABASE_JWT_SECRET is unset. */
 export const LOCAL_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
 
+/**
+ * The HS256 secret from a function's environment: SUPABASE_JWT_SECRET or JWT_SECRET; unset, Supabase CLI's local
+ * secret, unless SUPABASE_DB_URL says this is a hosted project (then refuse to start: a public secret is no secret).
+ */
+export function jwtSecretFromEnv(env: Record<string, string | undefined>): string {
+  const secret = env.SUPABASE_JWT_SECRET || env.JWT_SECRET;
+  if (secret) return secret;
+  if (env.SUPABASE_DB_URL)
+    throw new Error('set the JWT_SECRET secret: the local default must not guard a hosted project');
+  return LOCAL_JWT_SECRET;
+}
+
 /** The app roles allowed to see and act on their org's runs (the `user_role` claim). */
 export const STAFF_ROLES = ['coordinator', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];

@@ -2,23 +2,15 @@
 //   SUPABASE_DB_URL (set by Supabase) or DATABASE_URL (local): the database, used as the caller (RLS) or the service role
 //   SUPABASE_JWT_SECRET or JWT_SECRET: the HS256 secret of the project's JWTs. Unset: Supabase CLI's local secret,
 //     unless SUPABASE_DB_URL says this is a hosted project (then it refuses to start: a public secret is no secret).
-import { LOCAL_JWT_SECRET } from '../_shared/auth.ts';
+import { jwtSecretFromEnv } from '../_shared/auth.ts';
 import { connectDatabase } from '../_shared/database.ts';
 import { jsonLogger } from '../_shared/log.ts';
 import { createSyncRunLogHandler } from './app.ts';
 
 const env = Deno.env.toObject();
 
-function jwtSecret(): string {
-  const secret = env.SUPABASE_JWT_SECRET || env.JWT_SECRET;
-  if (secret) return secret;
-  if (env.SUPABASE_DB_URL)
-    throw new Error('set the JWT_SECRET secret: the local default must not guard a hosted project');
-  return LOCAL_JWT_SECRET;
-}
-
 export const handler: (request: Request) => Promise<Response> = createSyncRunLogHandler({
-  jwtSecret: jwtSecret(),
+  jwtSecret: jwtSecretFromEnv(env),
   db: connectDatabase(env),
   log: jsonLogger(),
 });

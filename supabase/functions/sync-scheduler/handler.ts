@@ -4,7 +4,7 @@
 //   SUPABASE_URL (set by Supabase): the default warm-up target is this function's GET /warm
 //   the adapters' variables (XLEDGER_*, DYNAMICS_*, BUFDIR_*), the scheduler's (_shared/scheduler/config.ts) and
 //   the health monitor's (HEALTH_*, _shared/health/health-config.ts)
-import { LOCAL_JWT_SECRET } from '../_shared/auth.ts';
+import { jwtSecretFromEnv } from '../_shared/auth.ts';
 import { connectDatabase } from '../_shared/database.ts';
 import { healthConfigFromEnv } from '../_shared/health/health-config.ts';
 import { createAdapters } from '../_shared/integrations/registry.ts';
@@ -13,14 +13,6 @@ import { schedulerSettingsFromEnv } from '../_shared/scheduler/config.ts';
 import { createSyncSchedulerHandler, FUNCTION_NAME } from './app.ts';
 
 const env = Deno.env.toObject();
-
-function jwtSecret(): string {
-  const secret = env.SUPABASE_JWT_SECRET || env.JWT_SECRET;
-  if (secret) return secret;
-  if (env.SUPABASE_DB_URL)
-    throw new Error('set the JWT_SECRET secret: the local default must not guard a hosted project');
-  return LOCAL_JWT_SECRET;
-}
 
 function selfUrl(): string | null {
   if (env.SUPABASE_URL) return `${env.SUPABASE_URL.replace(/\/$/, '')}/functions/v1/${FUNCTION_NAME}/warm`;
@@ -32,7 +24,7 @@ type EdgeRuntimeGlobal = { EdgeRuntime?: { waitUntil(promise: Promise<unknown>):
 const edgeRuntime = (globalThis as EdgeRuntimeGlobal).EdgeRuntime;
 
 export const handler: (request: Request) => Promise<Response> = createSyncSchedulerHandler({
-  jwtSecret: jwtSecret(),
+  jwtSecret: jwtSecretFromEnv(env),
   db: connectDatabase(env),
   log: jsonLogger(),
   adapters: createAdapters(env),
