@@ -39,6 +39,15 @@ export async function runRunLogBench(ctx: BenchContext): Promise<BenchSection> {
   lines.push(
     `rows in sync_run_log: ${(await ctx.seeded.sql`select count(*)::int as n from public.sync_run_log`)[0]?.n}`,
   );
+  // The floor of this machine in this run: a round trip that does no work, on the same kind of connection.
+  const floorSession = await coordinatorSession(ctx.seeded.url, ctx.seeded.orgs[0]?.orgId ?? '');
+  const floor = summarize(await timeCalls(() => floorSession`select 1`, CALLS));
+  await floorSession.end();
+  figures.floor_median_ms = floor.median;
+  figures.floor_p99_ms = floor.p99;
+  lines.push(
+    `round-trip floor (select 1, same connection setup): median ${floor.median.toFixed(3)} ms, p99 ${floor.p99.toFixed(3)} ms`,
+  );
   lines.push('runs/integration   function median / p99 (ms)   plain distinct-on median / p99 (ms)   p99 ratio');
   for (const { depth, orgId } of ctx.seeded.orgs) {
     const sql = await coordinatorSession(ctx.seeded.url, orgId);
