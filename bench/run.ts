@@ -7,7 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { startDatabase } from '../src/local/embedded-db.ts';
+import { startDatabase, withDatabase } from '../src/local/embedded-db.ts';
 import { applyLocalCompat, migrate } from '../src/local/migrate.ts';
 import { freePort } from '../test/helpers/free-port.ts';
 import { runArchiveBench } from './archive.bench.ts';
@@ -23,12 +23,6 @@ const SECTIONS: Record<string, (ctx: BenchContext) => Promise<BenchSection>> = {
   scheduler: runSchedulerBench,
   archive: runArchiveBench,
 };
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' } } });

@@ -92,6 +92,13 @@ export async function startEmbedded({ dataDir, port, log, fast = false }: Embedd
   };
 }
 
+/** The same server's URL for another database. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
 /**
  * A server left running by a killed process keeps its data directory locked (postmaster.pid).
  * Stop it (fast shutdown) so that this start can take over; remove a stale pid file. A server whose Node parent

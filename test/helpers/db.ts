@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import postgres, { type Sql } from 'postgres';
 import { inject } from 'vitest';
+import { withDatabase } from '../../src/local/embedded-db.ts';
 import { type RequestContext, withRequestContext } from '../../supabase/functions/_shared/sql-rpc.ts';
-import { withDatabase } from './global-setup.ts';
 
 export interface TestDatabase {
   name: string;

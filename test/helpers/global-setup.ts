@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
-import { startDatabase } from '../../src/local/embedded-db.ts';
+import { startDatabase, withDatabase } from '../../src/local/embedded-db.ts';
 import { applyLocalCompat, migrate } from '../../src/local/migrate.ts';
 import { freePort } from './free-port.ts';
 
@@ -49,10 +49,4 @@ export default async function setup(project: TestProject) {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
-}
-
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
 }

@@ -1,5 +1,6 @@
 // One error model from the database to the HTTP response to the client: a code, an HTTP status, a safe message.
 // The database raises SQLSTATEs of class SR (docs/errors.md); they map to these codes and nothing else leaks.
+import type { RpcPort } from './rpc-port.ts';
 
 export const ERROR_CODES = [
   'already_running',
@@ -121,4 +122,24 @@ export function fromDatabaseError(error: {
       // Anything else (connection lost, permission, unknown function) is internal: never show its text.
       return new SyncRunLogError('internal', 'the run log is unavailable', { databaseCode: error.code ?? null });
   }
+}
+
+/**
+ * One call through the rpc port with the error model applied: a port that throws (network) is `unavailable`, a
+ * database error its typed error. Every repository calls its RPC functions through this.
+ */
+export async function callRpc(
+  port: RpcPort,
+  fn: string,
+  args: Record<string, unknown>,
+  unreachable = 'the database could not be reached',
+): Promise<unknown> {
+  let result: Awaited<ReturnType<RpcPort['rpc']>>;
+  try {
+    result = await port.rpc(fn, args);
+  } catch {
+    throw new SyncRunLogError('unavailable', unreachable);
+  }
+  if (result.error) throw fromDatabaseError(result.error);
+  return result.data;
 }

@@ -1,6 +1,6 @@
 // SyncRunLogRepository: the run log's four operations, each a thin typed call of its RPC function through a
 // Supabase-shaped port (a supabase-js client as is, or the SQL adapter in sql-rpc.ts).
-import { fromDatabaseError, SyncRunLogError } from './errors.ts';
+import { callRpc, SyncRunLogError } from './errors.ts';
 import type { RpcPort } from './rpc-port.ts';
 import { type RunStatus, type SyncRun, type SyncRunLogRow, type TriggeredBy, toSyncRun } from './run-log.types.ts';
 import { sanitizeErrorMessage } from './sanitize-error.ts';
@@ -80,14 +80,7 @@ export class SyncRunLogRepository {
     return (data as SyncRunLogRow[]).map(toSyncRun);
   }
 
-  private async call(fn: string, args: Record<string, unknown>): Promise<unknown> {
-    let result: Awaited<ReturnType<RpcPort['rpc']>>;
-    try {
-      result = await this.db.rpc(fn, args);
-    } catch {
-      throw new SyncRunLogError('unavailable', 'the run log could not be reached');
-    }
-    if (result.error) throw fromDatabaseError(result.error);
-    return result.data;
+  private call(fn: string, args: Record<string, unknown>): Promise<unknown> {
+    return callRpc(this.db, fn, args, 'the run log could not be reached');
   }
 }

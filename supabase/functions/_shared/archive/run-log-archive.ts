@@ -2,7 +2,7 @@
 // operators. Each batch is its own rpc call, so its own transaction: locks and snapshots last one batch.
 // The database decides what moves (public.archive_run_log_batch): final runs older than the retention, never
 // the newest per (org, integration). Every pass is recorded in sync_private.run_log_archival.
-import { fromDatabaseError, SyncRunLogError } from '../errors.ts';
+import { callRpc, SyncRunLogError } from '../errors.ts';
 import type { RpcPort } from '../rpc-port.ts';
 
 export const DEFAULT_RETENTION_DAYS = 90;
@@ -126,13 +126,6 @@ export async function getArchivalStatus(db: RpcPort): Promise<ArchivalStatus> {
   };
 }
 
-async function call(db: RpcPort, fn: string, args: Record<string, unknown>): Promise<unknown> {
-  let result: Awaited<ReturnType<RpcPort['rpc']>>;
-  try {
-    result = await db.rpc(fn, args);
-  } catch {
-    throw new SyncRunLogError('unavailable', 'the run log could not be reached');
-  }
-  if (result.error) throw fromDatabaseError(result.error);
-  return result.data;
+function call(db: RpcPort, fn: string, args: Record<string, unknown>): Promise<unknown> {
+  return callRpc(db, fn, args, 'the run log could not be reached');
 }

@@ -1,6 +1,6 @@
 // The health table's RPCs through the rpc port (supabase-js in production, the SQL adapter locally).
 // Writes need the service role; getIntegrationHealth runs as the caller (RLS applies).
-import { fromDatabaseError } from '../errors.ts';
+import { callRpc } from '../errors.ts';
 import type { RpcPort } from '../rpc-port.ts';
 import { type IntegrationHealth, type IntegrationHealthRow, toIntegrationHealth } from './health.types.ts';
 
@@ -8,9 +8,7 @@ export class HealthRepository {
   constructor(private readonly port: RpcPort) {}
 
   private async call<T>(fn: string, args: Record<string, unknown>): Promise<T> {
-    const { data, error } = await this.port.rpc(fn, args);
-    if (error) throw fromDatabaseError(error);
-    return data as T;
+    return (await callRpc(this.port, fn, args, 'the health table could not be reached')) as T;
   }
 
   async register(orgId: string, integrationType: string, now: Date): Promise<void> {

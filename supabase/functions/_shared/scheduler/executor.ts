@@ -131,20 +131,25 @@ export class RunExecutor {
       return await this.finish(run, 'completed', result.recordsProcessed, result.recordsFailed, result.errorMessage);
     } catch (error) {
       if (controller.signal.reason instanceof EndedElsewhere) {
-        log.log('info', 'run ended elsewhere', { event: 'run_ended_elsewhere', runId: run.runId });
-        return {
-          runId: run.runId,
-          status: 'ended_elsewhere',
-          recordsProcessed: null,
-          recordsFailed: null,
-          errorMessage: null,
-        };
+        return this.endedElsewhere(run);
       }
       return this.finish(run, 'failed', null, null, failureMessage(error, run.integrationType), error);
     } finally {
       cancelTimer();
       if (!controller.signal.aborted) controller.abort(new EndedElsewhere('done'));
     }
+  }
+
+  /** The run's record was made final by someone else (a cancel, the reaper): nothing left to write. */
+  private endedElsewhere(run: StartedRun): RunOutcome {
+    this.options.log.log('info', 'run ended elsewhere', { event: 'run_ended_elsewhere', runId: run.runId });
+    return {
+      runId: run.runId,
+      status: 'ended_elsewhere',
+      recordsProcessed: null,
+      recordsFailed: null,
+      errorMessage: null,
+    };
   }
 
   private async finish(
@@ -179,14 +184,7 @@ export class RunExecutor {
         return outcome;
       } catch (error) {
         if (error instanceof SyncRunLogError && (error.code === 'not_running' || error.code === 'not_found')) {
-          log.log('info', 'run ended elsewhere', { event: 'run_ended_elsewhere', runId: run.runId });
-          return {
-            runId: run.runId,
-            status: 'ended_elsewhere',
-            recordsProcessed: null,
-            recordsFailed: null,
-            errorMessage: null,
-          };
+          return this.endedElsewhere(run);
         }
         if (attempt >= attempts) {
           // The reaper fails the run once its heartbeats have stopped for the run timeout.

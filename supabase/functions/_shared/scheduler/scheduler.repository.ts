@@ -1,7 +1,7 @@
 // SchedulerRepository: the scheduler's database calls (schedules, alerts, drift, reaper), each a typed call of an
 // RPC function through the Supabase-shaped port, as the run log's repository does. Runs themselves are started
 // and moved on through SyncRunLogRepository.
-import { fromDatabaseError, SyncRunLogError } from '../errors.ts';
+import { callRpc, SyncRunLogError } from '../errors.ts';
 import type { RpcPort } from '../rpc-port.ts';
 import { DEFAULT_TIME_ZONE, MAX_LISTED_PERIODS, parseScheduleCron } from './cron.ts';
 import {
@@ -149,14 +149,7 @@ export class SchedulerRepository {
     return ((await this.call('get_sync_alerts', { p_org_id: orgId, p_limit: limit })) as AlertRow[]).map(toAlert);
   }
 
-  private async call(fn: string, args: Record<string, unknown>): Promise<unknown> {
-    let result: Awaited<ReturnType<RpcPort['rpc']>>;
-    try {
-      result = await this.db.rpc(fn, args);
-    } catch {
-      throw new SyncRunLogError('unavailable', 'the scheduler database could not be reached');
-    }
-    if (result.error) throw fromDatabaseError(result.error);
-    return result.data;
+  private call(fn: string, args: Record<string, unknown>): Promise<unknown> {
+    return callRpc(this.db, fn, args, 'the scheduler database could not be reached');
   }
 }
