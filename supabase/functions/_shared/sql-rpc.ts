@@ -2,6 +2,8 @@
 // per request, inside one transaction: switch to the caller's database role and publish the JWT claims, so that
 // RLS and grants are enforced by PostgreSQL itself exactly as on Supabase. Results come back as PostgREST
 // renders them (JSON: timestamps as ISO strings), errors as PostgREST's { code, message, details, hint }.
+// Each call is one simple-protocol message of two statements: one round trip, one reply, and no prepared
+// statements (so Supavisor's transaction pooler needs no special case).
 import type { Sql } from 'postgres';
 import type { RpcError, RpcPort, RpcResult } from './rpc-port.ts';
 
@@ -92,18 +94,17 @@ export function createSqlRpc(sql: Sql, context: RequestContext): RpcPort {
             error: { code: 'PGRST202', message: `Could not find the function public.${fn}`, details: null, hint: null },
           };
         }
-        const call = `public.${fn}(${names.map((name, i) => `${name} => $${i + 1}`).join(', ')})`;
+        const call = `public.${fn}(${names.map((name) => `${name} => ${literal(args[name])}`).join(', ')})`;
         const query =
           shape === 'set'
-            ? `select coalesce(jsonb_agg(to_jsonb(r)), '[]'::jsonb) as data from ${call} r`
+            ? `select coalesce(json_agg(r), '[]'::json) as data from ${call} r`
             : shape === 'row'
-              ? `select to_jsonb(r) as data from ${call} r`
+              ? `select to_json(r) as data from ${call} r`
               : shape === 'void'
-                ? `select null::jsonb as data from ${call}`
-                : `select to_jsonb(${call}) as data`;
-        const values = names.map((name) => serialise(args[name]));
-        const rows = await pipelined(sql, context, query, values);
-        return { data: (rows[0] as unknown as { data: unknown } | undefined)?.data ?? null, error: null };
+                ? `select null::json as data from ${call}`
+                : `select to_json(${call}) as data`;
+        const rows = await asCaller(sql, context, query);
+        return { data: (rows[0] as { data: unknown } | undefined)?.data ?? null, error: null };
       } catch (error) {
         return { data: null, error: toRpcError(error) };
       }
@@ -112,33 +113,50 @@ export function createSqlRpc(sql: Sql, context: RequestContext): RpcPort {
 }
 
 /**
- * The per-call transaction in one round trip: `begin`, the role and claims, the call and `commit` are sent together
- * on one reserved connection (postgres.js pipelines queries that are not awaited one by one). When the call fails,
- * PostgreSQL turns the `commit` of the aborted transaction into a rollback. Prepared when the pool prepares.
+ * The call as the caller, in one message: `select set_config('role', ..., true), set_config('request.jwt.claims', ...,
+ * true); <query>`. PostgreSQL runs the statements of one simple-protocol message as one implicit transaction, so the
+ * role and claims hold for the query and end with it, and a failing query rolls everything back. One round trip and
+ * one reply: the pipelined begin/set/call/commit it replaces cost the client four replies to parse.
  */
-async function pipelined(sql: Sql, context: RequestContext, query: string, values: unknown[]): Promise<unknown[]> {
+async function asCaller(sql: Sql, context: RequestContext, query: string): Promise<unknown[]> {
   if (!ROLES.has(context.role)) throw new Error(`unknown database role: ${String(context.role)}`);
-  const prepare = (sql as unknown as { options?: { prepare?: boolean } }).options?.prepare !== false;
-  const claims = JSON.stringify(context.claims);
-  const connection = await sql.reserve();
-  let settled: PromiseSettledResult<unknown>[];
-  try {
-    settled = await Promise.allSettled([
-      connection`begin`,
-      connection`select set_config('role', ${context.role}, true), set_config('request.jwt.claims', ${claims}, true)`,
-      connection.unsafe(query, values as never[], { prepare }),
-      connection`commit`,
-    ]);
-  } finally {
-    connection.release();
-  }
-  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed) throw failed.reason;
-  return (settled[2] as PromiseFulfilledResult<unknown[]>).value;
+  const setup = `select set_config('role', ${literal(context.role)}, true), set_config('request.jwt.claims', ${literal(JSON.stringify(context.claims))}, true)`;
+  const results = (await sql.unsafe(`${setup}; ${query}`)) as unknown as unknown[][];
+  return results[1] ?? [];
 }
 
-function serialise(value: unknown): unknown {
-  if (value === undefined) return null;
-  if (value instanceof Date) return value.toISOString();
-  return value;
+/**
+ * A value as an SQL literal, the way libpq's PQescapeLiteral writes it: quotes doubled and, where there is a
+ * backslash, an E'' string with backslashes doubled, so the literal means the same whatever
+ * standard_conforming_strings says. Untyped, it takes the type of the parameter it is passed to, as a bound
+ * parameter would. Arrays become array literals, other objects JSON (for json/jsonb parameters), dates ISO strings.
+ * PostgreSQL text cannot hold NUL, so a NUL is refused as PostgreSQL refuses it (SQLSTATE 22021), not sent.
+ */
+export function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  return quote(
+    Array.isArray(value) ? arrayLiteral(value) : typeof value === 'object' ? objectText(value) : String(value),
+  );
+}
+
+function objectText(value: object): string {
+  return value instanceof Date ? value.toISOString() : JSON.stringify(value);
+}
+
+function arrayLiteral(values: unknown[]): string {
+  const items = values.map((item) => {
+    if (item === null || item === undefined) return 'NULL';
+    if (Array.isArray(item)) return arrayLiteral(item);
+    const text = typeof item === 'object' ? objectText(item) : String(item);
+    return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+  });
+  return `{${items.join(',')}}`;
+}
+
+function quote(text: string): string {
+  if (text.includes('\0')) {
+    throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+  }
+  const doubled = text.replaceAll("'", "''");
+  return text.includes('\\') ? `E'${doubled.replaceAll('\\', '\\\\')}'` : `'${doubled}'`;
 }
