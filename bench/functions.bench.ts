@@ -1,8 +1,9 @@
 // End to end: GET /functions/v1/sync-run-log/runs/latest through the Edge Function under real Deno (JWT check,
 // validation, the SQL adapter as `authenticated` under RLS, JSON), for the seeded org with the deepest history, at
 // concurrency 1 and 16. Beside it, the database-only figure from the same run: the same repository call in process
-// through the same SQL adapter, without HTTP, Deno or the JWT. Target: p99 under 20 ms at concurrency 16.
-import http from 'node:http';
+// through the same SQL adapter and pool size, without HTTP, Deno or the JWT. Target: p99 under 20 ms at
+// concurrency 16. Then the concurrency-16 figure again for several pool sizes (DB_POOL_MAX).
+import { cpus } from 'node:os';
 import postgres from 'postgres';
 import { startFunctionsHost } from '../src/local/functions-host.ts';
 import { LOCAL_JWT_SECRET, mintUserToken } from '../supabase/functions/_shared/auth.ts';
@@ -10,26 +11,32 @@ import { SyncRunLogRepository } from '../supabase/functions/_shared/run-log.repo
 import { createSqlRpc } from '../supabase/functions/_shared/sql-rpc.ts';
 import { freePort } from '../test/helpers/free-port.ts';
 import { type BenchContext, type BenchSection, summarize } from './bench-context.ts';
+import { getRequest, KeepAliveConnection } from './http-load.ts';
 
 const REQUESTS = 2_000;
 const WARMUP = 200;
 const TARGET_P99_MS = 20;
+// PostgreSQL, Deno and the load generator share this machine's cores: more connections than cores only add
+// context switches (the pool-size rows show it), so the main figures use one connection per core.
+const POOL = Math.max(1, cpus().length);
+const POOL_SIZES = [1, 2, 4, 16];
+const PATH = '/functions/v1/sync-run-log/runs/latest';
 
 /** Runs `total` calls with `concurrency` workers; returns each call's latency in ms and the wall time. */
 async function load(
   concurrency: number,
   total: number,
-  once: () => Promise<void>,
+  once: (worker: number) => Promise<void>,
 ): Promise<{ samples: number[]; wallMs: number }> {
   const samples: number[] = [];
   let next = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: concurrency }, async (_, worker) => {
       while (next < total) {
         next++;
         const t0 = performance.now();
-        await once();
+        await once(worker);
         samples.push(performance.now() - t0);
       }
     }),
@@ -37,55 +44,71 @@ async function load(
   return { samples, wallMs: performance.now() - started };
 }
 
-export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection> {
-  const deepest = [...ctx.seeded.orgs].sort((a, b) => b.depth - a.depth)[0];
-  if (!deepest) throw new Error('the seeded database has no orgs');
-  const lines: string[] = [];
-  const figures: Record<string, number> = {};
-  // The function's own time per request (its log line's durationMs): what Deno spends inside the handler.
-  const inFunction: number[] = [];
+interface FunctionUnderLoad {
+  /** One GET /runs/latest on the worker's own keep-alive connection; checks the 200 and the runs. */
+  get(worker: number): Promise<void>;
+  /** The function's own time per 200 response since the last call (its log line's durationMs). */
+  takeHandlerTimes(): number[];
+  integrations: number;
+  stop(): Promise<void>;
+}
+
+async function startFunction(ctx: BenchContext, orgId: string, poolMax: number): Promise<FunctionUnderLoad> {
+  let handlerTimes: number[] = [];
   const host = await startFunctionsHost({
     databaseUrl: ctx.seeded.url,
     port: await freePort(),
     jwtSecret: LOCAL_JWT_SECRET,
-    env: { DB_POOL_MAX: '16' },
+    env: { DB_POOL_MAX: String(poolMax) },
     log: (line) => {
       if (!line.includes('"durationMs"')) return;
       const entry = JSON.parse(line) as { durationMs?: number; status?: number };
-      if (entry.status === 200 && typeof entry.durationMs === 'number') inFunction.push(entry.durationMs);
+      if (entry.status === 200 && typeof entry.durationMs === 'number') handlerTimes.push(entry.durationMs);
     },
   });
-  const sql = postgres(ctx.seeded.url, { max: 16, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
-  const agents: http.Agent[] = [];
+  const connections: KeepAliveConnection[] = [];
   try {
-    const token = await mintUserToken({ orgId: deepest.orgId, userRole: 'coordinator' }, { secret: LOCAL_JWT_SECRET });
-    // A light load generator (node:http, keep-alive) rather than fetch: undici's own cost would swamp the figure.
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-    agents.push(agent);
-    const path = '/functions/v1/sync-run-log/runs/latest';
-    let integrations = -1;
-    const viaFunction = () =>
-      new Promise<void>((resolve, reject) => {
-        const request = http.request(
-          { host: '127.0.0.1', port: host.port, path, agent, headers: { authorization: `Bearer ${token}` } },
-          (response) => {
-            const chunks: Buffer[] = [];
-            response.on('data', (chunk: Buffer) => chunks.push(chunk));
-            response.on('end', () => {
-              const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { runs?: unknown[] };
-              if (response.statusCode !== 200 || !Array.isArray(body.runs)) {
-                reject(new Error(`GET /runs/latest: ${response.statusCode}`));
-                return;
-              }
-              integrations = body.runs.length;
-              resolve();
-            });
-            response.on('error', reject);
-          },
-        );
-        request.on('error', reject);
-        request.end();
-      });
+    const token = await mintUserToken({ orgId, userRole: 'coordinator' }, { secret: LOCAL_JWT_SECRET });
+    const request = getRequest('127.0.0.1', host.port, PATH, { authorization: `Bearer ${token}` });
+    // A lean HTTP/1.1 client (bench/http-load.ts): node:http's own CPU would be counted as the function's latency.
+    for (let i = 0; i < 16; i++) connections.push(await KeepAliveConnection.open('127.0.0.1', host.port));
+    const fn: FunctionUnderLoad = {
+      integrations: -1,
+      async get(worker) {
+        const response = await (connections[worker] as KeepAliveConnection).send(request);
+        const body = JSON.parse(response.body.toString('utf8')) as { runs?: unknown[] };
+        if (response.status !== 200 || !Array.isArray(body.runs)) throw new Error(`GET ${PATH}: ${response.status}`);
+        fn.integrations = body.runs.length;
+      },
+      takeHandlerTimes() {
+        const taken = handlerTimes;
+        handlerTimes = [];
+        return taken;
+      },
+      async stop() {
+        for (const connection of connections) connection.close();
+        await host.stop();
+      },
+    };
+    return fn;
+  } catch (error) {
+    for (const connection of connections) connection.close();
+    await host.stop();
+    throw error;
+  }
+}
+
+const row = (name: string, concurrency: number | string, median: number, p99: number, rps?: number) =>
+  `${name.padEnd(40)}${String(concurrency).padStart(11)}   ${median.toFixed(2).padStart(9)}   ${p99.toFixed(2).padStart(7)}${rps === undefined ? '' : `   ${rps.toFixed(0).padStart(11)}`}`;
+
+export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection> {
+  const deepest = [...ctx.seeded.orgs].sort((a, b) => b.depth - a.depth)[0];
+  if (!deepest) throw new Error('the seeded database has no orgs');
+  const lines: string[] = [];
+  const figures: Record<string, number> = { pool_max: POOL };
+  const fn = await startFunction(ctx, deepest.orgId, POOL);
+  const sql = postgres(ctx.seeded.url, { max: POOL, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+  try {
     const claims = { role: 'authenticated', sub: deepest.orgId, org_id: deepest.orgId, user_role: 'coordinator' };
     const repository = new SyncRunLogRepository(createSqlRpc(sql, { role: 'authenticated', claims }));
     const viaDatabase = async () => {
@@ -93,35 +116,32 @@ export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection
     };
 
     ctx.log(`functions: warming up Deno and the pool (${WARMUP} requests)`);
-    await load(4, WARMUP, viaFunction);
+    await load(4, WARMUP, fn.get);
     await load(4, WARMUP, viaDatabase);
     lines.push(
-      `org with ${deepest.depth.toLocaleString('en')} runs per integration (${integrations} integrations), ${REQUESTS} requests per row`,
+      `org with ${deepest.depth.toLocaleString('en')} runs per integration (${fn.integrations} integrations), ${REQUESTS} requests per row, DB_POOL_MAX ${POOL} (one connection per core)`,
     );
     lines.push('path                                    concurrency   median ms    p99 ms    requests/s');
     for (const concurrency of [1, 16]) {
       for (const [name, key, once] of [
-        ['HTTP -> Deno function -> PostgreSQL', 'e2e', viaFunction],
+        ['HTTP -> Deno function -> PostgreSQL', 'e2e', fn.get],
         ['repository -> PostgreSQL (in process)', 'db', viaDatabase],
       ] as const) {
         ctx.log(`functions: ${key} at concurrency ${concurrency}`);
-        inFunction.length = 0;
+        fn.takeHandlerTimes();
         const { samples, wallMs } = await load(concurrency, REQUESTS, once);
         const s = summarize(samples);
         const rps = (samples.length / wallMs) * 1000;
         figures[`${key}_c${concurrency}_median_ms`] = s.median;
         figures[`${key}_c${concurrency}_p99_ms`] = s.p99;
         figures[`${key}_c${concurrency}_rps`] = rps;
-        lines.push(
-          `${name.padEnd(40)}${String(concurrency).padStart(11)}   ${s.median.toFixed(2).padStart(9)}   ${s.p99.toFixed(2).padStart(7)}   ${rps.toFixed(0).padStart(11)}`,
-        );
-        if (key === 'e2e' && inFunction.length > 0) {
-          const own = summarize(inFunction);
+        lines.push(row(name, concurrency, s.median, s.p99, rps));
+        const handler = fn.takeHandlerTimes();
+        if (key === 'e2e' && handler.length > 0) {
+          const own = summarize(handler);
           figures[`handler_c${concurrency}_median_ms`] = own.median;
           figures[`handler_c${concurrency}_p99_ms`] = own.p99;
-          lines.push(
-            `${'  of which inside the handler (Deno)'.padEnd(40)}${String(concurrency).padStart(11)}   ${own.median.toFixed(2).padStart(9)}   ${own.p99.toFixed(2).padStart(7)}`,
-          );
+          lines.push(row('  of which inside the handler (Deno)', concurrency, own.median, own.p99));
         }
       }
     }
@@ -136,10 +156,27 @@ export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection
     lines.push(
       `target p99 < ${TARGET_P99_MS} ms at concurrency 16: ${p99 < TARGET_P99_MS ? 'met' : 'NOT met'} (${p99.toFixed(2)} ms)`,
     );
-    return { title: 'Edge Function end to end: GET /runs/latest under Deno', lines, figures };
   } finally {
-    for (const agent of agents) agent.destroy();
     await sql.end({ timeout: 5 });
-    await host.stop();
+    await fn.stop();
   }
+
+  lines.push('', 'the function at concurrency 16 by pool size (a fresh function each)');
+  lines.push('DB_POOL_MAX                             concurrency   median ms    p99 ms    requests/s');
+  for (const poolMax of POOL_SIZES) {
+    ctx.log(`functions: e2e at concurrency 16 with DB_POOL_MAX ${poolMax}`);
+    const sized = await startFunction(ctx, deepest.orgId, poolMax);
+    try {
+      await load(4, WARMUP, sized.get);
+      const { samples, wallMs } = await load(16, REQUESTS, sized.get);
+      const s = summarize(samples);
+      const rps = (samples.length / wallMs) * 1000;
+      figures[`e2e_c16_pool${poolMax}_median_ms`] = s.median;
+      figures[`e2e_c16_pool${poolMax}_p99_ms`] = s.p99;
+      lines.push(row(String(poolMax), 16, s.median, s.p99, rps));
+    } finally {
+      await sized.stop();
+    }
+  }
+  return { title: 'Edge Function end to end: GET /runs/latest under Deno', lines, figures };
 }
