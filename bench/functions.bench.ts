@@ -13,7 +13,7 @@ import { freePort } from '../test/helpers/free-port.ts';
 import { type BenchContext, type BenchSection, summarize } from './bench-context.ts';
 import { getRequest, KeepAliveConnection } from './http-load.ts';
 
-const REQUESTS = 2_000;
+const REQUESTS = 5_000;
 const WARMUP = 200;
 const TARGET_P99_MS = 20;
 // PostgreSQL, Deno and the load generator share this machine's cores: more connections than cores only add
