@@ -133,3 +133,63 @@ describe('HttpClient', () => {
     });
   });
 });
+
+describe('health checks and the Dynamics token URL', () => {
+  it('reads a 503 with Retry-After as rate limited, with the wait, and a bare 503 as unhealthy', async () => {
+    const client = new HttpClient(
+      'x',
+      new URL('https://api.example.com'),
+      DEFAULT_POLICY,
+      runtime([json({}, 503, { 'retry-after': '600' }), json({}, 503)]),
+    );
+    expect(await client.probe('/health', { method: 'HEAD' })).toMatchObject({
+      status: 'rate_limited',
+      retryAfterSeconds: 600,
+      error: 'x: health check was rate limited (HTTP 503)',
+    });
+    expect(await client.probe('/health', { method: 'HEAD' })).toMatchObject({
+      status: 'unhealthy',
+      error: 'x: health check failed with HTTP 503',
+    });
+  });
+
+  const dynamicsEnv = {
+    DYNAMICS_BASE_URL: 'https://org.crm4.dynamics.com',
+    DYNAMICS_CLIENT_ID: 'id',
+    DYNAMICS_CLIENT_SECRET: 'client-secret',
+  };
+
+  it.each([
+    ['http://login.example.com/token', 'DYNAMICS_TOKEN_URL must be an https URL'],
+    ['//login.example.com/token', 'DYNAMICS_TOKEN_URL is not a URL'],
+    ['token', 'DYNAMICS_TOKEN_URL is not a URL'],
+  ])('refuses DYNAMICS_TOKEN_URL %j (it receives the client secret) without sending anything', async (url, problem) => {
+    const rt = runtime([]);
+    const adapter = createAdapters({ ...dynamicsEnv, DYNAMICS_TOKEN_URL: url }, rt).dynamics;
+    expect(adapter?.configured).toBe(false);
+    expect(await adapter?.healthCheck()).toMatchObject({
+      status: 'unhealthy',
+      error: `dynamics is not configured: ${problem}`,
+    });
+    await expect(adapter?.sync(context())).rejects.toMatchObject({ code: 'not_configured' });
+    expect(rt.urls).toEqual([]);
+  });
+
+  it('sends the token request to an https DYNAMICS_TOKEN_URL on another host, or to a path under the base URL', async () => {
+    for (const [tokenUrl, expected] of [
+      [
+        'https://login.microsoftonline.com/tenant/oauth2/v2.0/token',
+        'https://login.microsoftonline.com/tenant/oauth2/v2.0/token',
+      ],
+      ['/custom/token', 'https://org.crm4.dynamics.com/custom/token'],
+      [undefined, 'https://org.crm4.dynamics.com/oauth2/token'],
+    ] as const) {
+      const rt = runtime([json({ access_token: 't', expires_in: 3600 }), json({}, 200)]);
+      const env = tokenUrl === undefined ? dynamicsEnv : { ...dynamicsEnv, DYNAMICS_TOKEN_URL: tokenUrl };
+      const adapter = createAdapters(env, rt).dynamics;
+      expect(adapter?.configured).toBe(true);
+      expect((await adapter?.healthCheck())?.status).toBe('healthy');
+      expect(rt.urls).toEqual([expected, 'https://org.crm4.dynamics.com/api/data/v9.2/']);
+    }
+  });
+});

@@ -1,10 +1,11 @@
 // Microsoft Dynamics 365: OData v4 (GET <entity set>, paged by Prefer: odata.maxpagesize and @odata.nextLink),
 // authorised by an OAuth 2.0 client-credentials token (cached until a minute before it expires).
 // Environment: DYNAMICS_BASE_URL, DYNAMICS_CLIENT_ID, DYNAMICS_CLIENT_SECRET, optional DYNAMICS_TOKEN_URL
-// (default <base>/oauth2/token) and the DYNAMICS_* / INTEGRATION_* tuning (config.ts).
+// (default <base>/oauth2/token; a path under the base URL, or an https URL, as it receives the client secret) and the
+// DYNAMICS_* / INTEGRATION_* tuning (config.ts).
 // Health: HEAD /api/data/v9.2/ (the service root) with the cached token, which touches no data.
 import { type AdapterSetup, notConfigured, notConfiguredHealth, setUpAdapter } from './adapter-base.ts';
-import type { Env } from './config.ts';
+import { baseUrlFromEnv, type Env } from './config.ts';
 import { defaultRuntime, type HttpRuntime } from './http-client.ts';
 import {
   type HealthCheckResult,
@@ -26,9 +27,18 @@ export class DynamicsAdapter implements IntegrationAdapter {
   private readonly runtime: HttpRuntime;
   private readonly env: Env;
   private token: { value: string; expiresAt: number } | null = null;
+  private readonly tokenUrl: string;
 
   constructor(env: Env, runtime: HttpRuntime = defaultRuntime) {
-    this.setup = setUpAdapter('dynamics', 'DYNAMICS', env, ['DYNAMICS_CLIENT_ID', 'DYNAMICS_CLIENT_SECRET'], runtime);
+    const setup = setUpAdapter('dynamics', 'DYNAMICS', env, ['DYNAMICS_CLIENT_ID', 'DYNAMICS_CLIENT_SECRET'], runtime);
+    const tokenUrl = tokenUrlFromEnv(env);
+    if (typeof tokenUrl === 'string') {
+      this.setup = setup;
+      this.tokenUrl = tokenUrl;
+    } else {
+      this.setup = { ...setup, client: null, problem: setup.problem ?? tokenUrl.problem };
+      this.tokenUrl = '';
+    }
     this.configured = this.setup.client !== null;
     this.runtime = runtime;
     this.env = env;
@@ -100,7 +110,7 @@ export class DynamicsAdapter implements IntegrationAdapter {
       client_secret: this.env.DYNAMICS_CLIENT_SECRET ?? '',
       scope: `${client.baseUrl.origin}/.default`,
     });
-    const response = await client.request(this.env.DYNAMICS_TOKEN_URL || '/oauth2/token', {
+    const response = await client.request(this.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: form.toString(),
@@ -115,6 +125,15 @@ export class DynamicsAdapter implements IntegrationAdapter {
     this.token = { value: body.access_token, expiresAt: now + lifetime * 1000 };
     return this.token.value;
   }
+}
+
+/** DYNAMICS_TOKEN_URL: a path under the base URL (the default /oauth2/token) or an https URL; the client secret goes there. */
+function tokenUrlFromEnv(env: Env): string | { problem: string } {
+  const raw = env.DYNAMICS_TOKEN_URL;
+  if (raw === undefined || raw === '') return '/oauth2/token';
+  if (raw.startsWith('/') && !raw.startsWith('//')) return raw;
+  const url = baseUrlFromEnv(env, 'DYNAMICS_TOKEN_URL');
+  return typeof url === 'string' ? { problem: url } : url.href;
 }
 
 function readPage(body: unknown): Page<string> {
