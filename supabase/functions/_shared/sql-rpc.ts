@@ -2,8 +2,8 @@
 // per request, inside one transaction: switch to the caller's database role and publish the JWT claims, so that
 // RLS and grants are enforced by PostgreSQL itself exactly as on Supabase. Results come back as PostgREST
 // renders them (JSON: timestamps as ISO strings), errors as PostgREST's { code, message, details, hint }.
-// Each call is one simple-protocol message of two statements: one round trip, one reply, and no prepared
-// statements (so Supavisor's transaction pooler needs no special case).
+// Each call is one simple-protocol message of two statements: one round trip, one reply, no prepared statement.
+// (The one catalog lookup per function name, below, prepares unless the pool says `prepare: false`.)
 import type { Sql } from 'postgres';
 import type { RpcError, RpcPort, RpcResult } from './rpc-port.ts';
 
