@@ -11,6 +11,7 @@ import { SyncRunLogRepository } from '../supabase/functions/_shared/run-log.repo
 import { createSqlRpc } from '../supabase/functions/_shared/sql-rpc.ts';
 import { freePort } from '../test/helpers/free-port.ts';
 import { type BenchContext, type BenchSection, summarize } from './bench-context.ts';
+import { type CpuShare, cpuShare, readCpuTimes } from './cpu.ts';
 import { getRequest, KeepAliveConnection } from './http-load.ts';
 
 const REQUESTS = 5_000;
@@ -22,14 +23,18 @@ const POOL = Math.max(1, cpus().length);
 const POOL_SIZES = [1, 2, 4, 16];
 const PATH = '/functions/v1/sync-run-log/runs/latest';
 
-/** Runs `total` calls with `concurrency` workers; returns each call's latency in ms and the wall time. */
+/**
+ * Runs `total` calls with `concurrency` workers; returns each call's latency in ms, the wall time, and what the
+ * machine's CPUs did meanwhile (busy and stolen shares, on Linux).
+ */
 async function load(
   concurrency: number,
   total: number,
   once: (worker: number) => Promise<void>,
-): Promise<{ samples: number[]; wallMs: number }> {
+): Promise<{ samples: number[]; wallMs: number; cpu: CpuShare | null }> {
   const samples: number[] = [];
   let next = 0;
+  const cpuBefore = readCpuTimes();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
@@ -41,7 +46,8 @@ async function load(
       }
     }),
   );
-  return { samples, wallMs: performance.now() - started };
+  const wallMs = performance.now() - started;
+  return { samples, wallMs, cpu: cpuShare(cpuBefore, readCpuTimes()) };
 }
 
 interface FunctionUnderLoad {
@@ -98,8 +104,16 @@ async function startFunction(ctx: BenchContext, orgId: string, poolMax: number):
   }
 }
 
-const row = (name: string, concurrency: number | string, median: number, p99: number, rps?: number) =>
-  `${name.padEnd(40)}${String(concurrency).padStart(11)}   ${median.toFixed(2).padStart(9)}   ${p99.toFixed(2).padStart(7)}${rps === undefined ? '' : `   ${rps.toFixed(0).padStart(11)}`}`;
+const HEADER = 'concurrency   median ms    p99 ms    requests/s   CPU busy %   steal %';
+const row = (name: string, concurrency: number, median: number, p99: number, rps?: number, cpu?: CpuShare | null) =>
+  `${name.padEnd(40)}${String(concurrency).padStart(11)}   ${median.toFixed(2).padStart(9)}   ${p99.toFixed(2).padStart(7)}${rps === undefined ? '' : `   ${rps.toFixed(0).padStart(11)}`}${cpu ? `   ${cpu.busyPct.toFixed(0).padStart(10)}   ${cpu.stealPct.toFixed(1).padStart(7)}` : ''}`;
+
+/** Adds a row's CPU shares to the figures, under `key`. */
+function cpuFigures(figures: Record<string, number>, key: string, cpu: CpuShare | null): void {
+  if (!cpu) return;
+  figures[`${key}_cpu_busy_pct`] = cpu.busyPct;
+  figures[`${key}_cpu_steal_pct`] = cpu.stealPct;
+}
 
 export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection> {
   const deepest = [...ctx.seeded.orgs].sort((a, b) => b.depth - a.depth)[0];
@@ -121,7 +135,7 @@ export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection
     lines.push(
       `org with ${deepest.depth.toLocaleString('en')} runs per integration (${fn.integrations} integrations), ${REQUESTS} requests per row, DB_POOL_MAX ${POOL} (one connection per core)`,
     );
-    lines.push('path                                    concurrency   median ms    p99 ms    requests/s');
+    lines.push(`${'path'.padEnd(40)}${HEADER}`);
     for (const concurrency of [1, 16]) {
       for (const [name, key, once] of [
         ['HTTP -> Deno function -> PostgreSQL', 'e2e', fn.get],
@@ -129,13 +143,14 @@ export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection
       ] as const) {
         ctx.log(`functions: ${key} at concurrency ${concurrency}`);
         fn.takeHandlerTimes();
-        const { samples, wallMs } = await load(concurrency, REQUESTS, once);
+        const { samples, wallMs, cpu } = await load(concurrency, REQUESTS, once);
         const s = summarize(samples);
         const rps = (samples.length / wallMs) * 1000;
         figures[`${key}_c${concurrency}_median_ms`] = s.median;
         figures[`${key}_c${concurrency}_p99_ms`] = s.p99;
         figures[`${key}_c${concurrency}_rps`] = rps;
-        lines.push(row(name, concurrency, s.median, s.p99, rps));
+        cpuFigures(figures, `${key}_c${concurrency}`, cpu);
+        lines.push(row(name, concurrency, s.median, s.p99, rps, cpu));
         const handler = fn.takeHandlerTimes();
         if (key === 'e2e' && handler.length > 0) {
           const own = summarize(handler);
@@ -153,8 +168,12 @@ export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection
     const p99 = figures.e2e_c16_p99_ms as number;
     figures.target_p99_ms = TARGET_P99_MS;
     figures.target_met = p99 < TARGET_P99_MS ? 1 : 0;
+    const busy = figures.e2e_c16_cpu_busy_pct;
+    const steal = figures.e2e_c16_cpu_steal_pct;
+    const machine =
+      busy === undefined || steal === undefined ? '' : `; CPUs ${busy.toFixed(0)}% busy, ${steal.toFixed(1)}% stolen`;
     lines.push(
-      `target p99 < ${TARGET_P99_MS} ms at concurrency 16: ${p99 < TARGET_P99_MS ? 'met' : 'NOT met'} (${p99.toFixed(2)} ms)`,
+      `target p99 < ${TARGET_P99_MS} ms at concurrency 16: ${p99 < TARGET_P99_MS ? 'met' : 'NOT met'} (${p99.toFixed(2)} ms${machine})`,
     );
   } finally {
     await sql.end({ timeout: 5 });
@@ -162,18 +181,19 @@ export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection
   }
 
   lines.push('', 'the function at concurrency 16 by pool size (a fresh function each)');
-  lines.push('DB_POOL_MAX                             concurrency   median ms    p99 ms    requests/s');
+  lines.push(`${'DB_POOL_MAX'.padEnd(40)}${HEADER}`);
   for (const poolMax of POOL_SIZES) {
     ctx.log(`functions: e2e at concurrency 16 with DB_POOL_MAX ${poolMax}`);
     const sized = await startFunction(ctx, deepest.orgId, poolMax);
     try {
       await load(4, WARMUP, sized.get);
-      const { samples, wallMs } = await load(16, REQUESTS, sized.get);
+      const { samples, wallMs, cpu } = await load(16, REQUESTS, sized.get);
       const s = summarize(samples);
       const rps = (samples.length / wallMs) * 1000;
       figures[`e2e_c16_pool${poolMax}_median_ms`] = s.median;
       figures[`e2e_c16_pool${poolMax}_p99_ms`] = s.p99;
-      lines.push(row(String(poolMax), 16, s.median, s.p99, rps));
+      cpuFigures(figures, `e2e_c16_pool${poolMax}`, cpu);
+      lines.push(row(String(poolMax), 16, s.median, s.p99, rps, cpu));
     } finally {
       await sized.stop();
     }
