@@ -1,0 +1,123 @@
+// `npm start`, the main job, as the README's "Try it" uses it: the real entry point on a fresh data directory
+// (embedded PostgreSQL, migrations, Deno functions, simulated APIs, ticker), a token from `npm run token`'s script,
+// a manual run started and read back over HTTP; Ctrl-C stops everything; a restart on the same data keeps the run.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.ts';
+
+const ORG = '6f1c1f5e-8a7b-4c0e-9d2a-3b4c5d6e7f80';
+const READY = 'ready. Ctrl-C stops.';
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'sync-run-log-start-'));
+chmodSync(dataDir, 0o755); // as root, the embedded server runs as `postgres` and must reach its data directory
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/start.ts'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => (output += String(chunk)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 120_000; // a first start may fetch Deno's npm packages
+  await new Promise<void>((resolve, reject) => {
+    const poll = setInterval(() => {
+      if (output.includes(READY) || Date.now() > deadline) {
+        clearInterval(poll);
+        if (output.includes(READY)) resolve();
+        else reject(new Error(`npm start was not ready within 120 s:\n${output}`));
+      }
+    }, 50);
+    void exited.then((code) => {
+      clearInterval(poll);
+      reject(new Error(`npm start exited (${code}) before it was ready:\n${output}`));
+    });
+  });
+  return { child, output: () => output, exited };
+}
+
+/** The exit code after `signal`, or a message if the process has not exited within 30 s. */
+async function stop(started: Started, signal: NodeJS.Signals): Promise<number | null | string> {
+  started.child.kill(signal);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve('still running after 30 s'), 30_000);
+  });
+  try {
+    return await Promise.race([started.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+it('starts the local stack, serves the README session, stops on Ctrl-C and keeps its data across a restart', async () => {
+  const functionsPort = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    DB_PORT: String(await freePort()),
+    FUNCTIONS_PORT: String(functionsPort),
+    SIMULATED_XLEDGER_PORT: String(await freePort()),
+    SIMULATED_DYNAMICS_PORT: String(await freePort()),
+    SIMULATED_BUFDIR_PORT: String(await freePort()),
+  };
+  delete env.DATABASE_URL; // the fresh-machine path: the embedded server
+  const base = `http://127.0.0.1:${functionsPort}/functions/v1/sync-run-log`;
+
+  const first = await npmStart(env);
+  expect(first.output()).toContain('database: embedded PostgreSQL 15');
+  expect(first.output()).toMatch(/migrations: [1-9]\d* applied, schema up to date/);
+  expect(first.output()).toContain('functions: sync-run-log, sync-scheduler served by Deno');
+
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'src/local/token.ts', '--org', ORG, '--role', 'coordinator'],
+    { env },
+  );
+  const headers = { authorization: `Bearer ${stdout.trim()}`, 'content-type': 'application/json' };
+
+  const created = await fetch(`${base}/runs`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ integrationType: 'xledger' }),
+  });
+  expect(created.status).toBe(201);
+  const { run } = (await created.json()) as { run: { id: string; orgId: string; status: string; triggeredBy: string } };
+  expect(run).toMatchObject({ orgId: ORG, status: 'running', triggeredBy: 'manual' });
+
+  const latest = await fetch(`${base}/runs/latest`, { headers });
+  expect(latest.status).toBe(200);
+  expect(((await latest.json()) as { runs: { id: string }[] }).runs.map((r) => r.id)).toEqual([run.id]);
+  const history = await fetch(`${base}/runs?integrationType=xledger&limit=10`, { headers });
+  expect(((await history.json()) as { runs: { id: string }[] }).runs.map((r) => r.id)).toEqual([run.id]);
+
+  expect(await stop(first, 'SIGINT')).toBe(0);
+  expect(first.output()).toContain('stopped.');
+  expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+  await expect(fetch(`${base}/runs/latest`, { headers })).rejects.toThrow();
+
+  const second = await npmStart(env);
+  expect(second.output()).toContain('migrations: 0 applied, schema up to date');
+  const again = await fetch(`${base}/runs/latest`, { headers });
+  expect(((await again.json()) as { runs: { id: string; status: string }[] }).runs).toMatchObject([
+    { id: run.id, status: 'running' },
+  ]);
+  expect(await stop(second, 'SIGTERM')).toBe(0);
+  expect(second.output()).toContain('stopped.');
+}, 240_000);
