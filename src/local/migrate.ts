@@ -106,6 +106,9 @@ export async function rollback(
   if (to !== undefined && !/^\d{1,14}$/.test(to))
     throw new Error(`rollback target must be a migration version (digits), got "${to}"`);
   const known = new Map(listMigrations(dir).map((m) => [m.version, m]));
+  // A mistyped version would otherwise compare below or above real ones and undo all or nothing.
+  if (to !== undefined && to !== '0' && !known.has(to))
+    throw new Error(`rollback target ${to} is not a migration version in ${dir} (0 undoes all)`);
   const versions = (await appliedVersions(sql)).reverse();
   const targets = to === undefined ? versions.slice(0, 1) : versions.filter((v) => v > to);
   const undone: string[] = [];

@@ -97,6 +97,16 @@ describe('the migration runner', () => {
     expect(await schemaSnapshot(sql)).toEqual(schema);
   });
 
+  it('refuses a version that is no migration (a typo would undo all or nothing) and changes nothing', async () => {
+    const { sql } = await emptyDatabase();
+    await migrate(sql);
+    const applied = await appliedVersions(sql);
+    const typo = (applied[1] as string).slice(0, -1); // 13 digits: below every real version
+    await expect(rollback(sql, { to: typo })).rejects.toThrow(`rollback target ${typo} is not a migration version`);
+    await expect(rollback(sql, { to: '99999999999999' })).rejects.toThrow(/is not a migration version/);
+    expect(await appliedVersions(sql)).toEqual(applied);
+  });
+
   it('two runners racing apply each migration exactly once', async () => {
     const { sql } = await emptyDatabase();
     const [a, b] = await Promise.all([migrate(sql), migrate(sql)]);
