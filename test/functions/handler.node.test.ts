@@ -279,4 +279,21 @@ describe('_shared building blocks', () => {
     await ports.end();
     silentLogger.log('info', 'nothing');
   });
+
+  it('connectDatabase refuses a malformed pool size or statement timeout, naming it; a valid timeout applies', async () => {
+    const url = db.url;
+    expect(() => connectDatabase({ DATABASE_URL: url, DB_POOL_MAX: 'ten' })).toThrow(
+      'DB_POOL_MAX must be a whole number between 1 and 100, got "ten"',
+    );
+    expect(() => connectDatabase({ DATABASE_URL: url, DB_POOL_MAX: '0' })).toThrow(/DB_POOL_MAX/);
+    expect(() => connectDatabase({ DATABASE_URL: url, DB_STATEMENT_TIMEOUT_MS: '2.5' })).toThrow(
+      'DB_STATEMENT_TIMEOUT_MS must be a whole number between 100 and 600000, got "2.5"',
+    );
+    await db.sql`create function public.test_sleep() returns void language sql as 'select pg_sleep(0.5)'`;
+    await db.sql`grant execute on function public.test_sleep() to service_role`;
+    const ports = connectDatabase({ DATABASE_URL: url, DB_POOL_MAX: ' ', DB_STATEMENT_TIMEOUT_MS: '100' });
+    const slow = await ports.asService().rpc('test_sleep');
+    expect(slow.error?.code).toBe('57014'); // canceled by statement_timeout
+    await ports.end();
+  });
 });

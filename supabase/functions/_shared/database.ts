@@ -3,21 +3,17 @@
 // with the caller's claims, so RLS is enforced by PostgreSQL exactly as behind PostgREST (docs/edge-functions.md).
 import postgres, { type Sql } from 'postgres';
 import type { Caller } from './auth.ts';
+import { integerFromEnv } from './env.ts';
 import type { RpcPort } from './rpc-port.ts';
 import { createSqlRpc, type RequestContext } from './sql-rpc.ts';
 
 export interface DatabaseEnv {
   SUPABASE_DB_URL?: string;
   DATABASE_URL?: string;
-  /** Connections per function instance (default 10). */
+  /** Connections per function instance: 1 to 100, default 10. */
   DB_POOL_MAX?: string;
-  /** Milliseconds a statement may run (default 10000). */
+  /** Milliseconds a statement may run: 100 to 600000, default 10000. */
   DB_STATEMENT_TIMEOUT_MS?: string;
-}
-
-function statementTimeout(env: DatabaseEnv): number {
-  const ms = Number(env.DB_STATEMENT_TIMEOUT_MS ?? '10000');
-  return Number.isInteger(ms) && ms > 0 ? ms : 10_000;
 }
 
 export interface DatabasePorts {
@@ -36,19 +32,20 @@ export function databaseUrl(env: DatabaseEnv): string {
   return url;
 }
 
-/** Opens a pool lazily (postgres.js connects on the first query). */
+/** Opens a pool lazily (postgres.js connects on the first query). A malformed setting is refused here, at start. */
 export function connectDatabase(env: DatabaseEnv): DatabasePorts {
   const url = databaseUrl(env);
-  const max = Number(env.DB_POOL_MAX ?? '10');
+  const max = integerFromEnv({ ...env }, 'DB_POOL_MAX', 10, 1, 100);
+  const statementTimeout = integerFromEnv({ ...env }, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000);
   const sql = postgres(url, {
-    max: Number.isInteger(max) && max > 0 ? max : 10,
+    max,
     // Supavisor's transaction mode (port 6543) cannot keep prepared statements across transactions.
     prepare: !/:6543\//.test(url),
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
     // A hung query must not hang the request: PostgREST's roles carry a statement_timeout, a direct connection not.
-    connection: { application_name: 'edge-function', TimeZone: 'UTC', statement_timeout: statementTimeout(env) },
+    connection: { application_name: 'edge-function', TimeZone: 'UTC', statement_timeout: statementTimeout },
   });
   return sqlPorts(sql);
 }

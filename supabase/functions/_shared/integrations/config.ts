@@ -1,8 +1,9 @@
 // Adapter settings from the server's environment (Deno.env.toObject() or process.env): never from a request.
+import type { Env } from '../env.ts';
 import { DEFAULT_POLICY, type HttpPolicy } from './http-client.ts';
 import { IntegrationError } from './integration.ts';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env };
 
 /** The common knobs; each can be set per vendor with its prefix (XLEDGER_TIMEOUT_MS beats INTEGRATION_TIMEOUT_MS). */
 const POLICY_VARIABLES: ReadonlyArray<[keyof HttpPolicy, string]> = [

@@ -7,9 +7,8 @@
 //   SCHEDULER_WARM_UP_LEAD_MS         ping at least this long before the period (30000)
 //   SCHEDULER_COLD_START_THRESHOLD_MS a slower first answer is a cold-start incident (2000)
 //   SCHEDULER_HTTP_TIMEOUT_MS         timeout of the warm-up ping and the webhook POST (10000)
+import { type Env, integerFromEnv } from '../env.ts';
 import type { TickDeps } from './tick.types.ts';
-
-export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface SchedulerSettings {
   alertWebhookUrl: string | null;
@@ -19,16 +18,6 @@ export interface SchedulerSettings {
   warmUpLeadMs: number;
   coldStartThresholdMs: number;
   httpTimeoutMs: number;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be a whole number between ${min} and ${max}, got "${raw}"`);
-  }
-  return value;
 }
 
 function url(env: Env, name: string): string | null {
@@ -47,12 +36,12 @@ function url(env: Env, name: string): string | null {
 export function schedulerSettingsFromEnv(env: Env, defaultWarmUpUrl: string | null = null): SchedulerSettings {
   return {
     alertWebhookUrl: url(env, 'ALERT_WEBHOOK_URL'),
-    driftThresholdSeconds: integer(env, 'SCHEDULER_DRIFT_ALERT_SECONDS', 300, 0, 86_400),
-    defaultRunTimeoutSeconds: integer(env, 'SCHEDULER_RUN_TIMEOUT_SECONDS', 1800, 60, 86_400),
+    driftThresholdSeconds: integerFromEnv(env, 'SCHEDULER_DRIFT_ALERT_SECONDS', 300, 0, 86_400),
+    defaultRunTimeoutSeconds: integerFromEnv(env, 'SCHEDULER_RUN_TIMEOUT_SECONDS', 1800, 60, 86_400),
     warmUpUrl: url(env, 'SCHEDULER_WARM_UP_URL') ?? defaultWarmUpUrl,
-    warmUpLeadMs: integer(env, 'SCHEDULER_WARM_UP_LEAD_MS', 30_000, 0, 3_600_000),
-    coldStartThresholdMs: integer(env, 'SCHEDULER_COLD_START_THRESHOLD_MS', 2_000, 1, 600_000),
-    httpTimeoutMs: integer(env, 'SCHEDULER_HTTP_TIMEOUT_MS', 10_000, 100, 600_000),
+    warmUpLeadMs: integerFromEnv(env, 'SCHEDULER_WARM_UP_LEAD_MS', 30_000, 0, 3_600_000),
+    coldStartThresholdMs: integerFromEnv(env, 'SCHEDULER_COLD_START_THRESHOLD_MS', 2_000, 1, 600_000),
+    httpTimeoutMs: integerFromEnv(env, 'SCHEDULER_HTTP_TIMEOUT_MS', 10_000, 100, 600_000),
   };
 }
 
