@@ -280,6 +280,29 @@ describe('_shared building blocks', () => {
     silentLogger.log('info', 'nothing');
   });
 
+  it('a database that cannot be reached is 503 unavailable, without the address', async () => {
+    const down = connectDatabase({ DATABASE_URL: 'postgres://nobody:pw@127.0.0.1:9/none' });
+    const logged: string[] = [];
+    const offline = createSyncRunLogHandler({
+      jwtSecret: LOCAL_JWT_SECRET,
+      db: down,
+      log: jsonLogger((l) => logged.push(l)),
+    });
+    const token = await mintUserToken({ orgId: org, userRole: 'coordinator' }, { secret: LOCAL_JWT_SECRET });
+    try {
+      const response = await offline(
+        new Request(`${BASE}/runs/latest`, { headers: { authorization: `Bearer ${token}` } }),
+      );
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('unavailable');
+      expect(JSON.stringify(body)).not.toContain('127.0.0.1');
+      expect(logged.join('\n')).not.toContain('pw@');
+    } finally {
+      await down.end();
+    }
+  });
+
   it('connectDatabase refuses a malformed pool size or statement timeout, naming it; a valid timeout applies', async () => {
     const url = db.url;
     expect(() => connectDatabase({ DATABASE_URL: url, DB_POOL_MAX: 'ten' })).toThrow(

@@ -178,7 +178,7 @@ describe('database errors become typed errors', () => {
     const dead = postgres('postgres://nobody:pw@127.0.0.1:9/none', { max: 1, connect_timeout: 2, onnotice: () => {} });
     try {
       const error = await caught(new SyncRunLogRepository(createSqlRpc(dead, SERVICE)).getLastRunPerIntegration(orgA));
-      expect(['internal', 'unavailable']).toContain(error.code);
+      expect(error.code).toBe('unavailable');
       expect(error.message).not.toContain('127.0.0.1');
     } finally {
       await dead.end({ timeout: 1 });

@@ -198,7 +198,7 @@ describe('database errors become typed errors', () => {
     ['22P02', 'invalid_argument', 400],
     ['42501', 'internal', 500],
     ['PGRST202', 'internal', 500],
-    ['08006', 'internal', 500],
+    ['08006', 'unavailable', 503],
   ])('%s -> %s (%i)', async (sqlstate, code, status) => {
     const { repo } = mockClient(dbError(sqlstate, 'relation "secret_table" permission denied'));
     const error = await caught(repo.getLastRunPerIntegration(ORG));
@@ -252,5 +252,17 @@ describe('database errors become typed errors', () => {
     const error = await caught(repo.getRunHistory(ORG, 'xledger', 5));
     expect(error.code).toBe('unavailable');
     expect(error.message).not.toContain('ECONNREFUSED');
+  });
+
+  it.each([
+    ['', "supabase-js's failed fetch (no code)"],
+    ['57P01', 'server shutting down'],
+    ['57P03', 'server starting up'],
+    ['53300', 'too many connections'],
+  ])('a database that cannot serve now (%s, %s) is unavailable, its text hidden', async (code) => {
+    const { repo } = mockClient(dbError(code, 'FATAL: terminating connection at 10.0.0.1'));
+    const error = await caught(repo.getLastRunPerIntegration(ORG));
+    expect(error.code).toBe('unavailable');
+    expect(error.message).not.toContain('10.0.0.1');
   });
 });

@@ -73,6 +73,14 @@ const INPUT_SQLSTATES = new Set([
   '22P05',
 ]);
 
+/**
+ * A call that got no answer, or PostgreSQL's word that it cannot serve now: no error code (supabase-js's shape of a
+ * failed fetch), connection exceptions (class 08), shutting down or starting up (57P01-57P03), too many connections.
+ */
+function isUnavailable(code: string | undefined): boolean {
+  return !code || code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code);
+}
+
 export class SyncRunLogError extends Error {
   override readonly name = 'SyncRunLogError';
   constructor(
@@ -119,7 +127,8 @@ export function fromDatabaseError(error: {
           (constraint && CHECK_MESSAGES[constraint]) || 'invalid argument',
         );
       }
-      // Anything else (connection lost, permission, unknown function) is internal: never show its text.
+      if (isUnavailable(error.code)) return new SyncRunLogError('unavailable', 'the database could not be reached');
+      // Anything else (permission, unknown function, a bug) is internal: never show its text.
       return new SyncRunLogError('internal', 'the run log is unavailable', { databaseCode: error.code ?? null });
   }
 }

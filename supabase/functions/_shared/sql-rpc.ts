@@ -4,7 +4,7 @@
 // renders them (JSON: timestamps as ISO strings), errors as PostgREST's { code, message, details, hint }.
 // Each call is one simple-protocol message of two statements: one round trip, one reply, no prepared statement.
 // (The one catalog lookup per function name, below, prepares unless the pool says `prepare: false`.)
-import type { Sql } from 'postgres';
+import postgres, { type Sql } from 'postgres';
 import type { RpcError, RpcPort, RpcResult } from './rpc-port.ts';
 
 export type DatabaseRole = 'anon' | 'authenticated' | 'service_role';
@@ -86,6 +86,12 @@ export function createSqlRpc(sql: Sql, context: RequestContext): RpcPort {
           data: null,
           error: { code: 'PGRST202', message: `bad argument name ${bad}`, details: null, hint: null },
         };
+      let call: string;
+      try {
+        call = `public.${fn}(${names.map((name) => `${name} => ${literal(args[name])}`).join(', ')})`;
+      } catch (error) {
+        return { data: null, error: toRpcError(error) };
+      }
       try {
         const shape = await returnShape(sql, fn);
         if (!shape) {
@@ -94,7 +100,6 @@ export function createSqlRpc(sql: Sql, context: RequestContext): RpcPort {
             error: { code: 'PGRST202', message: `Could not find the function public.${fn}`, details: null, hint: null },
           };
         }
-        const call = `public.${fn}(${names.map((name) => `${name} => ${literal(args[name])}`).join(', ')})`;
         const query =
           shape === 'set'
             ? `select coalesce(json_agg(r), '[]'::json) as data from ${call} r`
@@ -106,6 +111,9 @@ export function createSqlRpc(sql: Sql, context: RequestContext): RpcPort {
         const rows = await asCaller(sql, context, query);
         return { data: (rows[0] as { data: unknown } | undefined)?.data ?? null, error: null };
       } catch (error) {
+        // The driver's own failures (refused, closed, timed out) are no answer from PostgreSQL: thrown, so that the
+        // repository reports them as unavailable, as it does for a port whose network fails.
+        if (!(error instanceof postgres.PostgresError)) throw error;
         return { data: null, error: toRpcError(error) };
       }
     },
