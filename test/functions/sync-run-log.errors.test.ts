@@ -177,6 +177,23 @@ describe('409 conflicts', () => {
     expectError(res, 409, 'duplicate_period');
     expect(res.body.error.details).toEqual({ existingRunId: first.body.run.id });
   });
+
+  it('a period older than the newest started one of its schedule, with that newest period', async () => {
+    await h.db.sql`select public.upsert_sync_schedule(${org}::uuid, 'scheduled', '0 * * * *', 'UTC')`;
+    const run = (hour: string) => ({
+      orgId: org,
+      integrationType: 'scheduled',
+      triggeredBy: 'scheduler',
+      scheduledFor: `2026-11-28T${hour}:00:00Z`,
+      idempotencyKey: `period:2026-11-28T${hour}:00:00.000Z`,
+    });
+    const newer = await call(u('/runs'), { method: 'POST', token: service, body: run('06') });
+    expect(newer.status).toBe(201);
+    await call(u(`/runs/${newer.body.run.id}`), { method: 'PATCH', token: service, body: { status: 'completed' } });
+    const res = await call(u('/runs'), { method: 'POST', token: service, body: run('05') });
+    expectError(res, 409, 'period_superseded');
+    expect(Date.parse(res.body.error.details.newestPeriod)).toBe(Date.parse('2026-11-28T06:00:00Z'));
+  });
 });
 
 describe('413, 415', () => {

@@ -43,6 +43,9 @@ function safeDetails(error: SyncRunLogError): Record<string, unknown> | undefine
     return { existingRunId: error.details.existingRunId };
   }
   if (error.code === 'not_running' && typeof error.details.status === 'string') return { status: error.details.status };
+  if (error.code === 'period_superseded' && typeof error.details.newestPeriod === 'string') {
+    return { newestPeriod: error.details.newestPeriod };
+  }
   return undefined;
 }
 
