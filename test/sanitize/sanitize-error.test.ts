@@ -41,6 +41,11 @@ describe('examples', () => {
     ['Stripe-like key', 'used sk_live_4eC39HqLyjWDarjtT1zdp7dc', '4eC39HqLyjWDarjtT1zdp7dc'],
     ['unlabelled long key', 'key material 8f14e45fceea167a5a36dedd4bea2543aa5f8c2b1d7e', '8f14e45fceea167a5a36'],
     ['service role key env', 'SUPABASE_SERVICE_ROLE_KEY="abc"', '"abc"'],
+    ['bracketed form field', 'POST failed, body: user[password]=hunter2&x=1', 'hunter2'],
+    ['URL-encoded bracketed field', 'body: user%5Bpassword%5D=hunter2&x=1', 'hunter2'],
+    ['plural key', 'credentials=hunter2 secrets: hunter3', 'hunter'],
+    ['URL password with / and #', 'connect postgres://svc:Pa/ss#9@db/app failed', 'Pa/ss#9'],
+    ['doubly escaped JSON', '{\\\\\\"password\\\\\\":\\\\\\"hunter2\\\\\\"}', 'hunter2'],
   ])('masks a %s', (_name, input, secret) => {
     const out = sanitize(input);
     expect(out).not.toContain(secret);
@@ -51,6 +56,9 @@ describe('examples', () => {
     expect(sanitize('password=hunter2 while syncing')).toBe(`password=${REDACTED} while syncing`);
     expect(sanitize('{"password": "x", "page": 2}')).toBe(`{"password": "${REDACTED}", "page": 2}`);
     expect(sanitize('postgres://app:pw@db/x')).toBe(`postgres://app:${REDACTED}@db/x`);
+    expect(sanitize('GET https://api.example:8443/users?email=bob@example.com: 500')).toBe(
+      'GET https://api.example:8443/users?email=bob@example.com: 500',
+    );
   });
 
   it('removes NUL and control characters, keeps tabs and newlines', () => {
@@ -121,6 +129,11 @@ const secretInContext = fc.oneof(
     return { text: jwt, secret: jwt };
   }),
   fc.tuple(keyName, secretValue).map(([k, v]) => ({ text: `?${k}=${v}&page=2`, secret: v })),
+  fc.tuple(keyName, secretValue).map(([k, v]) => ({ text: `user[${k}]=${v}&page=2`, secret: v })),
+  fc.tuple(keyName, secretValue).map(([k, v]) => ({ text: `{\\\\\\"${k}\\\\\\":\\\\\\"${v}\\\\\\"}`, secret: v })),
+  fc
+    .tuple(secretValue, fc.constantFrom('/', '?', '#', '@'), secretValue)
+    .map(([a, c, b]) => ({ text: `postgres://svc:${a}${c}${b}@db.example/app`, secret: `${a}${c}${b}` })),
 );
 
 describe('properties', () => {

@@ -28,8 +28,10 @@ function isStackFrame(line: string): boolean {
   return frame && (/^\s/.test(line) || /[/\\]|<anonymous>|\(native\)|\(index \d+\)/.test(text));
 }
 
-// `scheme://user:password@` (connection strings, URLs): the password, up to the last @ of the authority.
-const URL_PASSWORD = /([a-z][a-z0-9+.-]{0,30}:\/\/)([^\s:/?#@]{0,256}):([^\s/?#]{0,256})@/gi;
+// `scheme://user:password@` (connection strings, URLs): the password, up to the last @ before a space, so that a
+// password with a raw `@`, `/`, `?` or `#` is masked whole (a later @ in the path is masked with it: over-masking is
+// the safe side). `host:5432/...` is a port, not a password.
+const URL_PASSWORD = /([a-z][a-z0-9+.-]{0,30}:\/\/)([^\s:/?#@]{0,256}):(?!\d{1,5}(?:[/?#]|$))(\S{0,256})@/gi;
 const JWT = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 const KNOWN_KEYS =
   /(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{4,}|sk-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{16,}|xox[abposr]-[A-Za-z0-9-]{8,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|sb_(?:secret|publishable)_[A-Za-z0-9_-]{8,})/g;
@@ -37,10 +39,13 @@ const AUTH_SCHEME = /(Bearer|Basic)([ \t]+)([A-Za-z0-9\-._~+/]+=*)/gi;
 /** A long run of token characters mixing letters and digits: a key or secret without a label. */
 const LONG_TOKEN = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])/g;
 
-/** `key` `=`/`:`/`=>` (optionally quoted, also JSON-escaped quotes); the value follows the match. */
-const KEY_SEPARATOR = /(\\?["']?)(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{1,100})\1[ \t]*(=>|[:=])[ \t]*/g;
+/**
+ * `key` `=`/`:`/`=>`, optionally quoted (also JSON-escaped once or more: `\"key\"`, `\\\"key\\\"`) or the last part of a
+ * bracketed form field (`user[password]=`, also URL-encoded `%5D`); the value follows the match.
+ */
+const KEY_SEPARATOR = /(\\{0,8}["']?)(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{1,100})\1(?:\]|%5[Dd])?[ \t]*(=>|[:=])[ \t]*/g;
 const SECRET_KEY =
-  /(?:password|passwd|passphrase|pwd|secret|token|api[-_.]?key|access[-_.]?key|private[-_.]?key|credential|signature|cookie|session|auth(?:orization)?|pass|key|sig)(?![a-z])/;
+  /(?:password|passwd|passphrase|pwd|secret|token|api[-_.]?key|access[-_.]?key|private[-_.]?key|credential|signature|cookie|session|auth(?:orization)?|pass|key|sig)s?(?![a-z])/;
 const UNQUOTED_VALUE = /(?:(?:bearer|basic|token|digest)[ \t]+)?[^\s,;&"'<>(){}]+/iy;
 
 /**
@@ -74,18 +79,19 @@ function maskKeyValues(text: string): string {
   return out + text.slice(copied);
 }
 
+/** The quote a value starts with: `"` or `'`, or an escaped one (`\"`, `\\\"`, ...); '' when unquoted. */
+const QUOTE = /\\{0,8}["']/y;
 function quoteAt(text: string, at: number): string {
-  if (text.startsWith('\\"', at)) return '\\"';
-  const c = text[at];
-  return c === '"' || c === "'" ? c : '';
+  QUOTE.lastIndex = at;
+  return QUOTE.exec(text)?.[0] ?? '';
 }
 
 /** Where the value starting at `at` ends: a quoted string (escapes honoured) or a run of value characters. */
 function endOfValue(text: string, at: number): number {
   const quote = quoteAt(text, at);
-  if (quote === '\\"') {
-    const close = text.indexOf('\\"', at + 2);
-    return close === -1 ? text.length : close + 2;
+  if (quote.length > 1) {
+    const close = text.indexOf(quote, at + quote.length);
+    return close === -1 ? text.length : close + quote.length;
   }
   if (quote) {
     for (let i = at + 1; i < text.length; i++) {
