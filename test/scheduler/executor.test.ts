@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntegrationAdapter, SyncContext } from '../../supabase/functions/_shared/integrations/integration.ts';
 import { IntegrationError } from '../../supabase/functions/_shared/integrations/integration.ts';
+import type { RpcPort } from '../../supabase/functions/_shared/rpc-port.ts';
+import { SyncRunLogRepository } from '../../supabase/functions/_shared/run-log.repository.ts';
 import { RunExecutor, type StartedRun } from '../../supabase/functions/_shared/scheduler/executor.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { databaseNow, newOrg, pagedAdapter, plus, recordingLogger, repositories, runsOf } from './helpers.ts';
@@ -168,5 +170,63 @@ describe('RunExecutor', () => {
     const [row] = await runsOf(db.sql, run.orgId);
     expect(row?.status).toBe('failed');
     expect(row?.error_message).toMatch(/^stuck run failed by the scheduler/);
+  });
+
+  describe('the final write while the database is unavailable', () => {
+    /** The run log over a port whose first `failures` final writes fail like a lost connection. */
+    function flakyRunLog(failures: number): { runLog: SyncRunLogRepository; attempts: () => number } {
+      let attempts = 0;
+      const port: RpcPort = {
+        rpc: (fn, args) => {
+          if (fn === 'update_run_log_status' && args?.p_status !== 'running' && attempts++ < failures) {
+            return Promise.reject(new Error('write CONNECTION_CLOSED 127.0.0.1:5432'));
+          }
+          return repos.port.rpc(fn, args);
+        },
+      };
+      return { runLog: new SyncRunLogRepository(port), attempts: () => attempts };
+    }
+    const waitsOf = (waits: number[]) => (ms: number, fire: () => void) => {
+      waits.push(ms);
+      if (ms < 60_000) setImmediate(fire); // the retry waits pass at once; the run's own timeout never fires
+      return () => {};
+    };
+
+    it('is retried after waits, and a database back within them records the end', async () => {
+      const run = await started('xledger');
+      const flaky = flakyRunLog(2);
+      const waits: number[] = [];
+      const log = recordingLogger();
+      const outcome = await new RunExecutor({
+        runLog: flaky.runLog,
+        adapters: { xledger: pagedAdapter('xledger', 2) },
+        log,
+        timer: waitsOf(waits),
+      }).start(run);
+      expect(outcome).toMatchObject({ status: 'completed', recordsProcessed: 20 });
+      expect(flaky.attempts()).toBe(3);
+      expect(waits.filter((ms) => ms < 60_000)).toEqual([1_000, 4_000]);
+      expect(log.lines.filter((l) => l.fields.event === 'run_end_retry')).toHaveLength(2);
+      expect((await runsOf(db.sql, run.orgId))[0]).toMatchObject({ status: 'completed', records_processed: 20 });
+    });
+
+    it('gives up after the last wait and leaves the run to the reaper, saying so', async () => {
+      const run = await started('xledger');
+      const flaky = flakyRunLog(100);
+      const waits: number[] = [];
+      const log = recordingLogger();
+      const outcome = await new RunExecutor({
+        runLog: flaky.runLog,
+        adapters: { xledger: pagedAdapter('xledger', 1) },
+        log,
+        timer: waitsOf(waits),
+        finalWriteRetryDelaysMs: [10, 20],
+      }).start(run);
+      expect(outcome).toMatchObject({ status: 'unrecorded', recordsProcessed: 10 });
+      expect(flaky.attempts()).toBe(3);
+      expect(waits.filter((ms) => ms < 60_000)).toEqual([10, 20]);
+      expect(log.lines.at(-1)?.fields).toMatchObject({ event: 'run_end_unrecorded', code: 'unavailable' });
+      expect((await runsOf(db.sql, run.orgId))[0]?.status).toBe('running');
+    });
   });
 });

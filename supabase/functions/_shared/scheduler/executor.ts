@@ -1,8 +1,8 @@
 // The executor runs a started run with its integration's adapter: progress becomes heartbeats
 // (updateRunLogStatus(runId, 'running', processed, failed, null)), the end becomes completed (even with failed
 // records, which are counted and explained) or failed with a sanitised message. Nothing leaves a run `running`:
-// a thrown error fails it, a run past its timeout is aborted and failed, and should the final write itself be
-// lost (the database unreachable), the reaper fails the run once its heartbeats have stopped for its timeout.
+// a thrown error fails it, a run past its timeout is aborted and failed, the final write is retried while the
+// database cannot answer, and should it still be lost, the reaper fails the run once its heartbeats have stopped.
 import { SyncRunLogError } from '../errors.ts';
 import type { AdapterRegistry, IntegrationAdapter } from '../integrations/integration.ts';
 import type { Logger } from '../log.ts';
@@ -30,13 +30,18 @@ export interface RunExecutorOptions {
   runLog: SyncRunLogRepository;
   adapters: AdapterRegistry | ((integrationType: string) => IntegrationAdapter | undefined);
   log: Logger;
-  /** Attempts of the final status write when the database is unavailable (default 3). */
-  finalWriteAttempts?: number;
+  /**
+   * Waits before each retry of the final status write when the database is unavailable (default 1 s, 4 s, 15 s: a
+   * restart or failover of a few seconds is ridden out; beyond that the reaper fails the run).
+   */
+  finalWriteRetryDelaysMs?: readonly number[];
   /** Calls `fire` after `ms`; returns a cancel function (default setTimeout; tests inject one). */
   timer?: (ms: number, fire: () => void) => () => void;
   /** Told when a run's end was recorded (e.g. the health monitor's recordSyncOutcome); `cause` is what failed it. */
   onEnded?: (run: StartedRun, outcome: RunOutcome, cause: unknown) => Promise<void>;
 }
+
+const FINAL_WRITE_RETRY_DELAYS_MS = [1_000, 4_000, 15_000];
 
 const realTimer = (ms: number, fire: () => void) => {
   const handle = setTimeout(fire, ms);
@@ -161,8 +166,8 @@ export class RunExecutor {
     cause: unknown = null,
   ): Promise<RunOutcome> {
     const { runLog, log } = this.options;
-    const attempts = this.options.finalWriteAttempts ?? 3;
-    for (let attempt = 1; ; attempt++) {
+    const delays = this.options.finalWriteRetryDelaysMs ?? FINAL_WRITE_RETRY_DELAYS_MS;
+    for (let attempt = 0; ; attempt++) {
       try {
         const ended = await runLog.updateRunLogStatus(run.runId, status, processed, failed, message);
         log.log(status === 'failed' ? 'warn' : 'info', `run ${status}`, {
@@ -186,7 +191,19 @@ export class RunExecutor {
         if (error instanceof SyncRunLogError && (error.code === 'not_running' || error.code === 'not_found')) {
           return this.endedElsewhere(run);
         }
-        if (attempt >= attempts) {
+        // Only a database that could not answer may answer later; a refusal stays a refusal.
+        const transient =
+          !(error instanceof SyncRunLogError) || error.code === 'unavailable' || error.code === 'internal';
+        const delay = delays[attempt];
+        if (transient && delay !== undefined) {
+          log.log('warn', 'run end not recorded yet; retrying', {
+            event: 'run_end_retry',
+            runId: run.runId,
+            code: codeOf(error),
+            retryInMs: delay,
+          });
+          await new Promise<void>((resolve) => (this.options.timer ?? realTimer)(delay, resolve));
+        } else {
           // The reaper fails the run once its heartbeats have stopped for the run timeout.
           log.log('error', 'run end not recorded; the reaper will fail it', {
             event: 'run_end_unrecorded',
