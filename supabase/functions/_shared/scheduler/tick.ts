@@ -13,7 +13,7 @@
 import { SyncRunLogError } from '../errors.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import { duePeriods, parseScheduleCron, periodKey, type ScheduleCron } from './cron.ts';
-import { type AlertNotice, notifyAlert } from './notify.ts';
+import { type AlertNotice, alertNotifier } from './notify.ts';
 import type { Schedule } from './schedule.types.ts';
 import type { SkipReason, TickDeps, TickError, TickReport } from './tick.types.ts';
 import { collectWarmUp, describe, type WarmUpTargets, warmUp } from './tick-warm-up.ts';
@@ -23,6 +23,25 @@ export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
 
 export async function tick(now: Date, deps: TickDeps): Promise<TickReport> {
   const log = deps.log ?? silentLogger;
+  const notifier = alertNotifier({
+    log,
+    webhookUrl: deps.alertWebhookUrl,
+    timeoutMs: deps.webhookTimeoutMs,
+    fetch: deps.fetch,
+  });
+  try {
+    return await tickSteps(now, deps, log, notifier.notify);
+  } finally {
+    await notifier.drained();
+  }
+}
+
+async function tickSteps(
+  now: Date,
+  deps: TickDeps,
+  log: Logger,
+  notify: (notice: AlertNotice) => void,
+): Promise<TickReport> {
   const report: TickReport = {
     now: now.toISOString(),
     started: [],
@@ -45,12 +64,7 @@ export async function tick(now: Date, deps: TickDeps): Promise<TickReport> {
       runId: notice.runId,
       alertId: notice.alertId,
     });
-    await notifyAlert(notice, {
-      log,
-      webhookUrl: deps.alertWebhookUrl,
-      timeoutMs: deps.webhookTimeoutMs,
-      fetch: deps.fetch,
-    });
+    notify(notice);
   };
 
   // 1. The reaper, before anything starts: a stuck run must not hold the slot of this tick's period.
