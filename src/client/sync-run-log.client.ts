@@ -119,7 +119,7 @@ const BY_STATUS: Record<number, ErrorCode> = {
 async function fromFunctionsError(error: unknown): Promise<SyncRunLogError> {
   const name = (error as { name?: unknown } | null)?.name;
   const context = (error as { context?: unknown } | null)?.context;
-  if (name === 'FunctionsHttpError' && context instanceof Response) return fromHttpResponse(context);
+  if (name === 'FunctionsHttpError' && isResponseLike(context)) return fromHttpResponse(context);
   if (name === 'FunctionsRelayError') {
     return new SyncRunLogError('unavailable', 'the Supabase relay could not reach the sync-run-log function');
   }
@@ -131,7 +131,18 @@ function fromInvokeError(error: unknown): SyncRunLogError {
   return new SyncRunLogError('unavailable', 'the sync-run-log function could not be reached');
 }
 
-async function fromHttpResponse(response: Response): Promise<SyncRunLogError> {
+/** What the client reads of a response; a custom `fetch` (e.g. a polyfill) may return a Response of its own class. */
+interface ResponseLike {
+  status: number;
+  json(): Promise<unknown>;
+}
+
+function isResponseLike(value: unknown): value is ResponseLike {
+  const candidate = value as Partial<ResponseLike> | null;
+  return typeof candidate?.status === 'number' && typeof candidate.json === 'function';
+}
+
+async function fromHttpResponse(response: ResponseLike): Promise<SyncRunLogError> {
   let body: unknown = null;
   try {
     body = await response.json();

@@ -134,6 +134,17 @@ describe('errors', () => {
     expect(error.details).toMatchObject({ existingRunId: RUN.id });
   });
 
+  it("reads a response of a custom fetch's own class (not the global Response) the same way", async () => {
+    const foreign = {
+      status: 409,
+      headers: new Headers({ 'content-type': 'application/json' }),
+      json: async () => ({ error: { code: 'already_running', message: 'running already' } }),
+    };
+    const { supabase } = mockSupabase({ data: null, error: new FunctionsHttpError(foreign) });
+    const error = await rejection(createSyncRunLogClient(supabase).triggerManualSync('xledger'));
+    expect(error).toMatchObject({ code: 'already_running', message: 'running already', status: 409 });
+  });
+
   it('an HTTP error without our JSON shape is classified by status', async () => {
     const cases: [number, string][] = [
       [401, 'unauthorized'],
