@@ -20,6 +20,7 @@ import { collectWarmUp, describe, type WarmUpTargets, warmUp } from './tick-warm
 
 export const DRIFT_THRESHOLD_SECONDS = 300;
 export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
+const RETRY_DELAYS_MS = [500, 2_000];
 
 export async function tick(now: Date, deps: TickDeps): Promise<TickReport> {
   const log = deps.log ?? silentLogger;
@@ -172,7 +173,9 @@ async function startDue(
   report.started.push(entry);
 
   try {
-    const drift = await deps.scheduler.checkRunDrift(runId, deps.driftThresholdSeconds ?? DRIFT_THRESHOLD_SECONDS);
+    const drift = await retrying(deps, () =>
+      deps.scheduler.checkRunDrift(runId, deps.driftThresholdSeconds ?? DRIFT_THRESHOLD_SECONDS),
+    );
     entry.driftSeconds = drift.driftSeconds;
     if (drift.alertId) {
       await alert({
@@ -194,7 +197,7 @@ async function startDue(
 
   if (due.missedCount === 0) return;
   try {
-    const missed = await deps.scheduler.recordMissedPeriods(runId, due.missed, due.missedCount);
+    const missed = await retrying(deps, () => deps.scheduler.recordMissedPeriods(runId, due.missed, due.missedCount));
     if (missed) {
       const periods = ((missed.details.missed_periods as string[] | undefined) ?? []).map((p) =>
         new Date(p).toISOString(),
@@ -212,6 +215,20 @@ async function startDue(
     }
   } catch (error) {
     fail({ stage: 'missed', orgId, integrationType, ...describe(error) });
+  }
+}
+
+/** `call`, retried after each of the retry delays while the database could not answer it. */
+async function retrying<T>(deps: TickDeps, call: () => Promise<T>): Promise<T> {
+  const delays = deps.retryDelaysMs ?? RETRY_DELAYS_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const delay = delays[attempt];
+      if (delay === undefined || !(error instanceof SyncRunLogError && error.code === 'unavailable')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 }
 

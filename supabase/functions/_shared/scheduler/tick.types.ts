@@ -25,6 +25,11 @@ export interface TickDeps {
   warmUp?: WarmUpOptions | null;
   /** fetch for the webhook (tests inject one); warm-up pings use warmUp.fetch. */
   fetch?: typeof fetch;
+  /**
+   * Waits before retrying a drift check or missed-period record the database could not answer (default 0.5 s, 2 s):
+   * both are idempotent, and one lost is an alert never raised.
+   */
+  retryDelaysMs?: readonly number[];
   /** Schedules handled at once (default 8). */
   concurrency?: number;
   /** The health monitor's step (runHealthChecks), given every enabled schedule's (org, integration); unset: none. */

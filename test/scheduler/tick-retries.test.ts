@@ -1,0 +1,83 @@
+// A drift check or missed-period record the database could not answer is retried within the tick (both are
+// idempotent): a moment's outage does not lose the alert. A refusal is not retried: it is reported.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { RpcPort } from '../../supabase/functions/_shared/rpc-port.ts';
+import { SchedulerRepository } from '../../supabase/functions/_shared/scheduler/scheduler.repository.ts';
+import { tick } from '../../supabase/functions/_shared/scheduler/tick.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { alertsOf, databaseNow, floorTo, MINUTE, newOrg, plus, repositories } from './helpers.ts';
+
+let db: TestDatabase;
+let repos: ReturnType<typeof repositories>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  repos = repositories(db.sql);
+});
+afterAll(() => db.drop());
+
+/** The scheduler repository over a port whose first call of each function in `failing` fails as `failure` says. */
+function flakyScheduler(failing: string[], failure: 'lost connection' | 'refused') {
+  const calls: Record<string, number> = {};
+  const port: RpcPort = {
+    rpc(fn, args) {
+      calls[fn] = (calls[fn] ?? 0) + 1;
+      if (failing.includes(fn) && calls[fn] === 1) {
+        if (failure === 'lost connection') return Promise.reject(new Error('CONNECTION_CLOSED'));
+        return Promise.resolve({
+          data: null,
+          error: { code: '42501', message: 'permission denied', details: null, hint: null },
+        });
+      }
+      return repos.port.rpc(fn, args);
+    },
+  };
+  return { scheduler: new SchedulerRepository(port), calls };
+}
+
+/** One schedule 7 minutes late (a drift alert) and one with 9 missed minutes (a missed-periods alert). */
+async function lateAndMissed(now: Date): Promise<{ late: string; missing: string }> {
+  const late = newOrg();
+  const missing = newOrg();
+  const lateMinute = new Date(floorTo(now, 1).getTime() - 7 * MINUTE).getUTCMinutes();
+  await repos.scheduler.upsertSchedule({
+    orgId: late,
+    integrationType: 'xledger',
+    cronExpression: `${lateMinute} * * * *`,
+    timeZone: 'UTC',
+    activeFrom: plus(now, -30 * MINUTE),
+  });
+  await repos.scheduler.upsertSchedule({
+    orgId: missing,
+    integrationType: 'bufdir',
+    cronExpression: '* * * * *',
+    timeZone: 'UTC',
+    activeFrom: plus(floorTo(now, 1), -9 * MINUTE),
+  });
+  return { late, missing };
+}
+
+it('retries a drift check and a missed-period record the database could not answer, and keeps both alerts', async () => {
+  const now = await databaseNow(db.sql);
+  const { late, missing } = await lateAndMissed(now);
+  const flaky = flakyScheduler(['check_run_drift', 'record_missed_periods'], 'lost connection');
+  const report = await tick(now, { ...repos, scheduler: flaky.scheduler, retryDelaysMs: [1, 1] });
+
+  expect(report.errors).toEqual([]);
+  expect((await alertsOf(db.sql, late)).map((a) => a.kind)).toEqual(['schedule_drift']);
+  expect((await alertsOf(db.sql, missing)).map((a) => a.kind)).toEqual(['missed_periods']);
+  expect(report.alerts.map((a) => a.kind).sort()).toEqual(['missed_periods', 'schedule_drift']);
+  expect(flaky.calls.record_missed_periods).toBe(2);
+});
+
+it('does not retry a refusal: the tick reports it', async () => {
+  const now = await databaseNow(db.sql);
+  const { late, missing } = await lateAndMissed(now);
+  const flaky = flakyScheduler(['check_run_drift'], 'refused');
+  const report = await tick(now, { ...repos, scheduler: flaky.scheduler, retryDelaysMs: [1, 1] });
+
+  const drift = report.errors.filter((e) => e.stage === 'drift');
+  expect(drift).toHaveLength(1);
+  expect([late, missing]).toContain(drift[0]?.orgId);
+  expect(flaky.calls.check_run_drift).toBe(2); // one per started run: the refused one was not retried
+});
