@@ -188,6 +188,18 @@ describe('dynamics adapter specifics', () => {
     expect(server.control.count('data')).toBe(11);
   });
 
+  it("a health check asks for its token once: a 429 or an outage there is the check's answer, not a wait", async () => {
+    const { adapter, server, runtime } = setUp('dynamics');
+    server.control.set({ rateLimitNext: { count: 5, retryAfterSeconds: 300, on: 'auth' } });
+    expect(await adapter.healthCheck()).toMatchObject({ status: 'rate_limited', retryAfterSeconds: 300 });
+    server.control.reset();
+    server.control.set({ errorBurst: { count: 5, status: 503, on: 'auth' } });
+    expect(await adapter.healthCheck()).toMatchObject({ status: 'unhealthy' });
+    expect(server.control.count('auth')).toBe(1); // after reset: the one 503, not retried
+    expect(runtime.sleeps).toEqual([]);
+    expect(server.control.count('health')).toBe(0);
+  });
+
   it('refuses refused credentials as unauthorized, naming no secret', async () => {
     const { adapter } = setUp('dynamics', { DYNAMICS_CLIENT_SECRET: 'wrong-secret' });
     const error = (await adapter.sync(context()).catch((e: unknown) => e)) as IntegrationError;

@@ -53,7 +53,7 @@ export class DynamicsAdapter implements IntegrationAdapter {
     if (!client) return notConfiguredHealth(this.type, problem ?? 'unknown');
     let token: string;
     try {
-      token = await this.accessToken(signal ?? new AbortController().signal);
+      token = await this.accessToken(signal ?? new AbortController().signal, true);
     } catch (error) {
       const e = error instanceof IntegrationError ? error : null;
       const result: HealthCheckResult = {
@@ -98,8 +98,8 @@ export class DynamicsAdapter implements IntegrationAdapter {
     );
   }
 
-  /** The client-credentials token, fetched again a minute before it expires. */
-  private async accessToken(signal: AbortSignal): Promise<string> {
+  /** The client-credentials token, fetched again a minute before it expires; `once` for a health check. */
+  private async accessToken(signal: AbortSignal, once = false): Promise<string> {
     const now = this.runtime.now();
     if (this.token && this.token.expiresAt - 60_000 > now) return this.token.value;
     const client = this.setup.client;
@@ -116,6 +116,7 @@ export class DynamicsAdapter implements IntegrationAdapter {
       body: form.toString(),
       signal,
       configuredUrl: true,
+      once,
     });
     const body = response.body;
     if (!isObject(body) || typeof body.access_token !== 'string' || body.access_token === '') {

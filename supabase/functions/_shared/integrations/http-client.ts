@@ -51,6 +51,11 @@ export interface RequestOptions {
   signal: AbortSignal;
   /** The URL comes from the server's configuration (a token endpoint): it may be on another host. */
   configuredUrl?: boolean;
+  /**
+   * Part of a health check (e.g. its token): one attempt within the health timeout, no retry, no waiting out a 429:
+   * a check must not hold the monitor nor spend the vendor's rate limit.
+   */
+  once?: boolean;
 }
 
 export interface HttpResponse {
@@ -84,22 +89,25 @@ export class HttpClient {
     const url = this.resolve(pathOrUrl, options.configuredUrl);
     const method = options.method ?? 'GET';
     const label = `${this.integration}: ${method} ${url.pathname}`;
+    const timeoutMs = options.once ? this.policy.healthTimeoutMs : this.policy.timeoutMs;
+    const maxAttempts = options.once ? 1 : this.policy.maxAttempts;
+    const maxRateLimitRetries = options.once ? 0 : this.policy.maxRateLimitRetries;
     let failures = 0;
     let rateLimited = 0;
     for (;;) {
       throwIfCancelled(options.signal, this.integration);
       let response: Response;
       try {
-        response = await this.fetchOnce(url, method, options, this.policy.timeoutMs);
+        response = await this.fetchOnce(url, method, options, timeoutMs);
       } catch (error) {
         throwIfCancelled(options.signal, this.integration);
         failures += 1;
         const timedOut = error instanceof TimeoutSignal;
-        if (failures >= this.policy.maxAttempts) {
+        if (failures >= maxAttempts) {
           throw new IntegrationError(
             timedOut ? 'timeout' : 'unavailable',
             timedOut
-              ? `${label} timed out after ${this.policy.timeoutMs} ms (${failures} attempts)`
+              ? `${label} timed out after ${timeoutMs} ms (${failures} attempts)`
               : `${label} failed: network error (${failures} attempts)`,
             { attempts: failures },
           );
@@ -118,7 +126,7 @@ export class HttpClient {
       if (response.status === 429) {
         rateLimited += 1;
         const wait = retryAfterMs ?? this.backoff(rateLimited);
-        if (rateLimited > this.policy.maxRateLimitRetries || wait > this.policy.maxRetryAfterMs) {
+        if (rateLimited > maxRateLimitRetries || wait > this.policy.maxRetryAfterMs) {
           throw new IntegrationError('rate_limited', `${label} was rate limited (HTTP 429, ${rateLimited} times)`, {
             status: 429,
             attempts: failures + rateLimited,
@@ -130,7 +138,7 @@ export class HttpClient {
       }
       if (RETRYABLE_STATUS.has(response.status)) {
         failures += 1;
-        if (failures >= this.policy.maxAttempts) {
+        if (failures >= maxAttempts) {
           throw new IntegrationError(
             'unavailable',
             `${label} failed with HTTP ${response.status} (${failures} attempts)`,
