@@ -6,6 +6,7 @@ import {
   DEFAULT_POLICY,
   HttpClient,
   type HttpRuntime,
+  MAX_RETRY_AFTER_MS,
   parseRetryAfter,
 } from '../../supabase/functions/_shared/integrations/http-client.ts';
 import type { IntegrationError, SyncContext } from '../../supabase/functions/_shared/integrations/integration.ts';
@@ -49,6 +50,15 @@ describe('HttpClient', () => {
     expect(parseRetryAfter('Sat, 28 Nov 2026 11:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+
+  it('caps an absurd Retry-After at a week, so the time it gives stays a valid date', () => {
+    const now = Date.parse('2026-11-28T12:00:00Z');
+    for (const header of ['99999999999999', 'Fri, 31 Dec 9999 23:59:59 GMT']) {
+      const ms = parseRetryAfter(header, now) as number;
+      expect(ms).toBe(MAX_RETRY_AFTER_MS);
+      expect(new Date(now + ms).toISOString()).toBe('2026-12-05T12:00:00.000Z');
+    }
   });
 
   it('waits an HTTP-date Retry-After', async () => {

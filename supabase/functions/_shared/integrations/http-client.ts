@@ -272,12 +272,15 @@ export function throwIfCancelled(signal: AbortSignal, integration: string): void
 }
 
 /** Retry-After as delta-seconds or an HTTP date; undefined when absent or unreadable. */
+/** The longest Retry-After taken at its word (a week): an absurd one must not become a date JavaScript cannot hold. */
+export const MAX_RETRY_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
+
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (value === null || value.trim() === '') return undefined;
   const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, MAX_RETRY_AFTER_MS);
   const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isNaN(date) ? undefined : Math.min(Math.max(0, date - now), MAX_RETRY_AFTER_MS);
 }
 
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
