@@ -48,4 +48,46 @@ describe('the archival migrations', () => {
     for (const m of mine) await sql.begin((tx) => tx.unsafe(readFileSync(m.file, 'utf8')));
     expect(await schemaSnapshot(sql)).toEqual(withArchival);
   });
+
+  it('rolled back with runs in the archive, puts every one back into the run log, column for column', async () => {
+    db = await createTestDatabase();
+    const { sql } = db;
+    const org = '7d1f4c9e-2b3a-4c5d-8e6f-708192a3b4c5';
+    const run = (n: number, status: string) => ({
+      id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      started: `2025-0${n}-01T10:00:00Z`,
+      ended: `2025-0${n}-01T10:05:00Z`,
+      status,
+    });
+    const runs = [run(1, 'completed'), run(2, 'failed'), run(3, 'cancelled')];
+    for (const r of runs) {
+      await sql`
+        insert into public.sync_run_log_archive
+          (id, org_id, integration_type, started_at, ended_at, status, records_processed, records_failed,
+           error_message, triggered_by, scheduled_for, idempotency_key, heartbeat_at, duration_seconds)
+        values (${r.id}, ${org}, 'xledger', ${r.started}, ${r.ended}, ${r.status}, 12, 1, ${`note ${r.id}`},
+          'scheduler', ${r.started}, ${`xledger:${r.started}`}, ${r.ended}, 300)`;
+    }
+    // A schedule whose newest period is later than every archived one: its trigger would refuse them (SR007).
+    await sql`select public.upsert_sync_schedule(${org}::uuid, 'xledger', '0 * * * *', 'UTC')`;
+    await sql`update public.sync_schedules set last_scheduled_for = '2026-11-01T00:00:00Z' where org_id = ${org}`;
+    const archived = await sql`
+      select id, org_id, integration_type, started_at, ended_at, status, records_processed, records_failed,
+        error_message, triggered_by, scheduled_for, idempotency_key, heartbeat_at, duration_seconds::float8 as duration_seconds
+      from public.sync_run_log_archive order by id`;
+
+    const all = listMigrations().filter((m) => m.version >= '20261128004100');
+    for (const m of [...all].reverse()) {
+      await sql.begin((tx) => tx.unsafe(readFileSync(path.join(ROLLBACKS_DIR, path.basename(m.file)), 'utf8')));
+    }
+    const back = await sql`
+      select id, org_id, integration_type, started_at, ended_at, status, records_processed, records_failed,
+        error_message, triggered_by, scheduled_for, idempotency_key, heartbeat_at, duration_seconds::float8 as duration_seconds
+      from public.sync_run_log where org_id = ${org} order by id`;
+    expect(back).toEqual(archived);
+    const [triggers] = await sql`
+      select count(*)::int as disabled from pg_trigger
+      where tgrelid = 'public.sync_run_log'::regclass and not tgisinternal and tgenabled = 'D'`;
+    expect((triggers as { disabled: number }).disabled).toBe(0);
+  });
 });
