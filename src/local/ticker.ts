@@ -89,8 +89,7 @@ export function startTicker(options: TickerOptions): Ticker {
 
   function schedule(): void {
     if (stopped) return;
-    const at = now().getTime();
-    const delay = intervalMs - (at % intervalMs) + offsetMs;
+    const delay = nextTickDelay(now().getTime(), intervalMs, offsetMs);
     timer = setTimeout(() => {
       void tickNow().finally(schedule);
     }, delay);
@@ -116,4 +115,13 @@ export function startTicker(options: TickerOptions): Ticker {
       }
     },
   };
+}
+
+/**
+ * Milliseconds from `at` to the next slot (`offsetMs` past a multiple of `intervalMs`) strictly after it: a tick that
+ * ends just after a minute begins still gets that minute's slot.
+ */
+export function nextTickDelay(at: number, intervalMs: number, offsetMs: number): number {
+  const next = (Math.floor((at - offsetMs) / intervalMs) + 1) * intervalMs + offsetMs;
+  return next - at;
 }

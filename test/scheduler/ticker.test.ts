@@ -2,7 +2,7 @@
 // the started syncs in process, and stops cleanly. The clock is injected; the interval is long enough that the
 // timer never fires during the test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTicker, tickerEnabled } from '../../src/local/ticker.ts';
+import { nextTickDelay, startTicker, tickerEnabled } from '../../src/local/ticker.ts';
 import { IntegrationError } from '../../supabase/functions/_shared/integrations/integration.ts';
 import { schedulerSettingsFromEnv } from '../../supabase/functions/_shared/scheduler/config.ts';
 import { createSchedulerRuntime } from '../../supabase/functions/_shared/scheduler/runtime.ts';
@@ -108,5 +108,17 @@ describe('scheduler runtime with the health monitor', () => {
     const [row] =
       await db.sql`select mode, last_sync_succeeded from public.integration_health where org_id = ${org} and integration_type = 'dynamics'`;
     expect(row).toMatchObject({ mode: 'passive', last_sync_succeeded: false });
+  });
+});
+
+describe('the next tick', () => {
+  const at = (time: string) => Date.parse(`2026-11-29T${time}Z`);
+  it.each([
+    ['11:59:30.000', 31_000], // to 12:00:01
+    ['12:00:00.500', 500], // a tick that ended just after the minute began still gets 12:00:01
+    ['12:00:01.000', 60_000], // to 12:01:01, never the slot it is in
+    ['12:00:45.000', 16_000],
+  ])('at %s waits %i ms: one second past the next minute', (time, delay) => {
+    expect(nextTickDelay(at(time), 60_000, 1_000)).toBe(delay);
   });
 });
