@@ -218,6 +218,47 @@ describe('runHealthChecks', () => {
     for (const orgId of [ORG_A, ORG_B]) expect(await row(orgId, 'bufdir')).toMatchObject({ mode: 'passive' });
   });
 
+  it("the orgs of a failing integration keep one schedule: one ping per check, whatever each row's jitter", async () => {
+    apis.bufdir.control.set({ down: true });
+    let n = 0;
+    const d = deps({
+      targets: [ORG_A, ORG_B].map((orgId) => ({ orgId, integrationType: 'bufdir' })),
+      random: () => [0.05, 0.95][n++ % 2] as number,
+    });
+    const checked: number[] = [];
+    for (let minute = 0; minute < 6 * 60; minute += 1) {
+      const report = await runHealthChecks(new Date(clock), d);
+      for (const c of report.checks) checked.push(c.orgIds.length);
+      clock += MINUTE;
+    }
+    expect(checked.length).toBeGreaterThan(3);
+    expect(checked.every((orgs) => orgs === 2)).toBe(true);
+    expect(apis.bufdir.control.count()).toBe(checked.length);
+  });
+
+  it("one org's failed write leaves the other orgs of the check recorded, and says so", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const real = createSqlRpc(db.sql, SERVICE);
+    let failed = false;
+    const rpc: typeof real = {
+      rpc(fn, args) {
+        if (fn === 'record_integration_health_check' && args?.p_org_id === ORG_A && !failed) {
+          failed = true;
+          return Promise.reject(new Error('CONNECTION_CLOSED'));
+        }
+        return real.rpc(fn, args);
+      },
+    };
+    const targets = [ORG_A, ORG_B].map((orgId) => ({ orgId, integrationType: 'xledger' }));
+    await runHealthChecks(new Date(clock), deps({ rpc, targets, log: (line) => lines.push(line) }));
+    expect(await row(ORG_B, 'xledger')).toMatchObject({ status: 'healthy' });
+    expect((await row(ORG_B, 'xledger')).lastCheckedAt?.getTime()).toBe(clock);
+    expect((await row(ORG_A, 'xledger')).lastCheckedAt).toBeNull();
+    expect(lines).toContainEqual(
+      expect.objectContaining({ event: 'integration_health_not_recorded', orgIds: [ORG_A], code: 'unavailable' }),
+    );
+  });
+
   it('two monitors at the same time check each row once', async () => {
     const targets = [
       { orgId: ORG_A, integrationType: 'xledger' },

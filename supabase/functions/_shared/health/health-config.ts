@@ -11,7 +11,7 @@ export interface HealthConfig {
   intervalMs: number;
   /** The longest wait between checks of a failing integration. */
   backoffCapMs: number;
-  /** Up to this share of a backoff step is added at random (0..1), so checks of many orgs spread out. */
+  /** Up to this share of a backoff step is added at random (0..1), so monitors of many deployments spread out. */
   jitterRatio: number;
   /** How long a rate-limited integration stays passive (longer when Retry-After says so); at least 15 minutes. */
   passiveCooldownMs: number;

@@ -6,6 +6,7 @@
 //   rate limited -> (429 or Retry-After) every org's row of that integration goes passive for the cool-down (or
 //                   Retry-After if longer): no pings until then; scheduled syncs decide the status (recordSyncOutcome)
 // Nothing is silent: every check is stored in integration_health and logged as one JSON line.
+import { SyncRunLogError } from '../errors.ts';
 import type { AdapterRegistry, HealthCheckResult } from '../integrations/integration.ts';
 import type { RpcPort } from '../rpc-port.ts';
 import { sanitizeErrorMessage } from '../sanitize-error.ts';
@@ -77,30 +78,39 @@ export async function runHealthChecks(now: Date, deps: HealthMonitorDeps): Promi
 
     if (result.status === 'rate_limited') {
       nextCheckAt = new Date(now.getTime() + passiveDurationMs(config, result.retryAfterSeconds));
-      await repository.enterPassiveMode({
-        orgId: orgIds[0] as string,
-        integrationType,
-        now,
-        until: nextCheckAt,
-        error: error ?? `${integrationType}: rate limited`,
-        checkedOrgIds: orgIds,
-      });
+      try {
+        await repository.enterPassiveMode({
+          orgId: orgIds[0] as string,
+          integrationType,
+          now,
+          until: nextCheckAt,
+          error: error ?? `${integrationType}: rate limited`,
+          checkedOrgIds: orgIds,
+        });
+      } catch (failure) {
+        notRecorded(log, now, integrationType, orgIds, failure);
+      }
     } else {
       const healthy = result.status === 'healthy';
-      nextCheckAt = new Date(now.getTime() + config.intervalMs);
+      // One ping answered for every org of the integration (their credentials are the deployment's), so they all
+      // get the same next check: with a jitter each, they would drift apart and the vendor be pinged once per org.
+      const failures = healthy ? 0 : Math.max(...rows.map((row) => row.consecutiveFailures)) + 1;
+      nextCheckAt = new Date(now.getTime() + nextCheckDelayMs(failures, config, random));
       for (const row of rows) {
-        const failures = healthy ? 0 : row.consecutiveFailures + 1;
-        const next = new Date(now.getTime() + nextCheckDelayMs(failures, config, random));
-        if (next > nextCheckAt) nextCheckAt = next;
-        await repository.recordCheck({
-          orgId: row.orgId,
-          integrationType,
-          checkedAt: now,
-          healthy,
-          latencyMs: result.latencyMs,
-          error,
-          nextCheckAt: next,
-        });
+        // One row's failed write must not leave the others of this check unrecorded.
+        try {
+          await repository.recordCheck({
+            orgId: row.orgId,
+            integrationType,
+            checkedAt: now,
+            healthy,
+            latencyMs: result.latencyMs,
+            error,
+            nextCheckAt,
+          });
+        } catch (failure) {
+          notRecorded(log, now, integrationType, [row.orgId], failure);
+        }
       }
     }
     const outcome = { integrationType, orgIds, result: result.status, latencyMs: result.latencyMs, error, nextCheckAt };
@@ -113,6 +123,23 @@ export async function runHealthChecks(now: Date, deps: HealthMonitorDeps): Promi
     checks.push(outcome);
   }
   return { checks };
+}
+
+/** A check made but not written (the database failed): said, so that the rows' 15-minute lease is explained. */
+function notRecorded(
+  log: (line: Record<string, unknown>) => void,
+  now: Date,
+  integrationType: string,
+  orgIds: string[],
+  failure: unknown,
+): void {
+  log({
+    event: 'integration_health_not_recorded',
+    at: now.toISOString(),
+    integrationType,
+    orgIds,
+    code: failure instanceof SyncRunLogError ? failure.code : 'unknown',
+  });
 }
 
 async function check(
