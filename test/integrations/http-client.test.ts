@@ -42,6 +42,61 @@ const context = (): SyncContext => ({
   onProgress: async () => {},
 });
 
+/** A 200 whose body sends `head`, then fails (`reset`) or never ends until the request is aborted (`stall`). */
+const brokenBody = (head: string, how: 'reset' | 'stall') => (init?: RequestInit) =>
+  new Response(
+    new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(head));
+        if (how === 'reset') controller.error(new TypeError('terminated: other side closed'));
+        else init?.signal?.addEventListener('abort', () => controller.error(init.signal?.reason));
+      },
+    }),
+    { status: 200, headers: { 'content-type': 'application/json' } },
+  );
+
+describe('a 2xx body that breaks halfway', () => {
+  function clientWith(answers: Array<(init?: RequestInit) => Response>, policy: Partial<typeof DEFAULT_POLICY> = {}) {
+    const sleeps: number[] = [];
+    const signals: AbortSignal[] = [];
+    const http: HttpRuntime = {
+      fetch: async (_input, init) => {
+        if (init?.signal) signals.push(init.signal);
+        const next = answers.shift();
+        if (!next) throw new Error('no more answers');
+        return next(init);
+      },
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      random: () => 0.5,
+      now: Date.now,
+    };
+    const client = new HttpClient('xledger', new URL('https://x.example'), { ...DEFAULT_POLICY, ...policy }, http);
+    return { client, sleeps, signals };
+  }
+
+  it('a connection lost in the body is a network error: retried, and the retry answers', async () => {
+    const { client, sleeps } = clientWith([brokenBody('{"data": [1, 2', 'reset'), () => json({ data: [1, 2, 3] })()]);
+    const response = await client.request('/x', { signal: new AbortController().signal });
+    expect(response.body).toEqual({ data: [1, 2, 3] });
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('a body that stalls times out within the request timeout, is aborted, and is retried', async () => {
+    const { client, signals } = clientWith([brokenBody('{"data": [', 'stall'), brokenBody('{"data": [', 'stall')], {
+      timeoutMs: 50,
+      maxAttempts: 2,
+    });
+    const error = (await client
+      .request('/x', { signal: new AbortController().signal })
+      .catch((e: unknown) => e)) as IntegrationError;
+    expect(error.code).toBe('timeout');
+    expect(error.message).toBe('xledger: GET /x timed out after 50 ms (2 attempts)');
+    expect(signals.map((signal) => signal.aborted)).toEqual([true, true]);
+  });
+});
+
 describe('HttpClient', () => {
   it('reads Retry-After as seconds or as an HTTP date', () => {
     const now = Date.parse('2026-11-28T12:00:00Z');

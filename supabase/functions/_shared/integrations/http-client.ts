@@ -97,8 +97,11 @@ export class HttpClient {
     for (;;) {
       throwIfCancelled(options.signal, this.integration);
       let response: Response;
+      let text: string | null;
       try {
-        response = await this.fetchOnce(url, method, options, timeoutMs);
+        // A 2xx body is read within the same timeout and abort as the headers: a connection lost or stalled
+        // halfway through it is a network error or a timeout like any other, retried, and never left running.
+        ({ response, text } = await this.fetchOnce(url, method, options, timeoutMs, true));
       } catch (error) {
         throwIfCancelled(options.signal, this.integration);
         failures += 1;
@@ -117,10 +120,8 @@ export class HttpClient {
       }
 
       if (response.ok) {
-        const body = await this.readBody(response, label, options.signal);
-        return { status: response.status, headers: response.headers, body };
+        return { status: response.status, headers: response.headers, body: parseJson(text ?? '', label, response) };
       }
-      await response.body?.cancel().catch(() => {});
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.runtime.now());
 
       if (response.status === 429) {
@@ -173,8 +174,12 @@ export class HttpClient {
     const latency = () => Math.max(0, this.runtime.now() - started);
     try {
       const url = this.resolve(pathOrUrl);
-      const response = await this.fetchOnce(url, options.method, { ...options, signal }, this.policy.healthTimeoutMs);
-      await response.body?.cancel().catch(() => {});
+      const { response } = await this.fetchOnce(
+        url,
+        options.method,
+        { ...options, signal },
+        this.policy.healthTimeoutMs,
+      );
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.runtime.now());
       if (response.status === 429 || retryAfterMs !== undefined) {
         const result: HealthCheckResult = {
@@ -214,7 +219,17 @@ export class HttpClient {
     return Math.round(step / 2 + (step / 2) * this.runtime.random());
   }
 
-  private async fetchOnce(url: URL, method: string, options: Omit<RequestOptions, 'method'>, timeoutMs: number) {
+  /**
+   * One request under one timeout and the caller's signal; with `readText`, a 2xx body is read under them too. Any
+   * other body is cancelled: only the status and headers of an error answer are used.
+   */
+  private async fetchOnce(
+    url: URL,
+    method: string,
+    options: Omit<RequestOptions, 'method'>,
+    timeoutMs: number,
+    readText = false,
+  ): Promise<{ response: Response; text: string | null }> {
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal.reason);
     options.signal.addEventListener('abort', onAbort, { once: true });
@@ -222,7 +237,10 @@ export class HttpClient {
     try {
       const init: RequestInit = { method, headers: options.headers ?? {}, signal: controller.signal };
       if (options.body !== undefined) init.body = options.body;
-      return await this.runtime.fetch(url, init);
+      const response = await this.runtime.fetch(url, init);
+      if (readText && response.ok) return { response, text: await response.text() };
+      await response.body?.cancel().catch(() => {});
+      return { response, text: null };
     } catch (error) {
       if (controller.signal.reason instanceof TimeoutSignal) throw controller.signal.reason;
       throw error;
@@ -231,32 +249,17 @@ export class HttpClient {
       options.signal.removeEventListener('abort', onAbort);
     }
   }
+}
 
-  private async readBody(response: Response, label: string, signal: AbortSignal): Promise<unknown> {
-    let fail: (() => void) | undefined;
-    const stopped = new Promise<never>((_, reject) => {
-      fail = () =>
-        reject(
-          new IntegrationError(signal.aborted ? 'cancelled' : 'timeout', `${label}: reading the response stopped`),
-        );
+/** A 2xx body as JSON (empty: null); anything else is a bad response, never retried. */
+function parseJson(text: string, label: string, response: Response): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new IntegrationError('bad_response', `${label} returned a body that is not JSON`, {
+      status: response.status,
     });
-    const onAbort = () => fail?.();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const timeout = setTimeout(onAbort, this.policy.timeoutMs);
-    try {
-      const text = await Promise.race([response.text(), stopped]);
-      if (text === '') return null;
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      if (error instanceof IntegrationError) throw error;
-      throw new IntegrationError('bad_response', `${label} returned a body that is not JSON`, {
-        status: response.status,
-      });
-    } finally {
-      clearTimeout(timeout);
-      signal.removeEventListener('abort', onAbort);
-      stopped.catch(() => {});
-    }
   }
 }
 
@@ -271,9 +274,10 @@ export function throwIfCancelled(signal: AbortSignal, integration: string): void
   if (signal.aborted) throw new IntegrationError('cancelled', `${integration}: the sync was cancelled`);
 }
 
-/** Retry-After as delta-seconds or an HTTP date; undefined when absent or unreadable. */
 /** The longest Retry-After taken at its word (a week): an absurd one must not become a date JavaScript cannot hold. */
 export const MAX_RETRY_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Retry-After as delta-seconds or an HTTP date; undefined when absent or unreadable. */
 
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (value === null || value.trim() === '') return undefined;
