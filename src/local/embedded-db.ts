@@ -118,7 +118,7 @@ export async function stopOrphan(dataDir: string, log: (line: string) => void): 
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
-  if (Number.isInteger(pid) && pid > 0 && isPostgres(pid)) {
+  if (Number.isInteger(pid) && pid > 0 && isServerOf(pid, dataDir)) {
     const owner = liveOwner(pid);
     if (owner !== null) {
       throw new Error(
@@ -136,8 +136,9 @@ export async function stopOrphan(dataDir: string, log: (line: string) => void): 
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  // Once the server is gone, its pid file is stale; a SIGKILLed server leaves it behind.
-  if (existsSync(pidFile) && !(Number.isInteger(pid) && isAlive(pid))) rmSync(pidFile, { force: true });
+  // Once the server is gone, its pid file is stale (a SIGKILLed server leaves it behind), also when its pid now
+  // belongs to another process.
+  if (existsSync(pidFile) && !(Number.isInteger(pid) && isServerOf(pid, dataDir))) rmSync(pidFile, { force: true });
 }
 
 /** The pid of the Node process that started this server, while it lives; null once the server is orphaned. */
@@ -162,10 +163,16 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function isPostgres(pid: number): boolean {
+/**
+ * Whether `pid` is the postgres server of `dataDir` (`postgres -D <dataDir> ...`), not another process that got the
+ * pid of a server gone long ago (after a reboot, even another PostgreSQL).
+ */
+function isServerOf(pid: number, dataDir: string): boolean {
   if (!isAlive(pid)) return false;
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const dir = args.indexOf('-D');
+    return path.basename(args[0] ?? '') === 'postgres' && dir !== -1 && path.resolve(args[dir + 1] ?? '') === dataDir;
   } catch {
     return true; // no /proc: trust the pid file
   }

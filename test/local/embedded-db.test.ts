@@ -1,12 +1,12 @@
 // The embedded server's lifecycle: a server orphaned by a killed process does not block the next start, and a
 // server whose process is still alive is never taken away from it.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbedded } from '../../src/local/embedded-db.ts';
+import { startEmbedded, stopOrphan } from '../../src/local/embedded-db.ts';
 import { freePort } from '../helpers/free-port.ts';
 
 let root: string;
@@ -106,5 +106,25 @@ describe('embedded PostgreSQL', () => {
       new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5_000)),
     ]);
     expect(stopped).toBe('stopped');
+  });
+
+  it('a pid file whose pid now belongs to another process (even one named postgres) is stale: that process lives', async () => {
+    const dataDir = path.join(root, 'reused-pid');
+    mkdirSync(dataDir, { recursive: true });
+    // Another process with "postgres" in its command line, as a system PostgreSQL after a reboot would be.
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'postgres', '-D', '/var/lib/other'], {
+      stdio: 'ignore',
+    });
+    try {
+      writeFileSync(path.join(dataDir, 'postmaster.pid'), `${other.pid}\n${dataDir}\n`);
+      const lines: string[] = [];
+      await stopOrphan(dataDir, (line) => lines.push(line));
+      expect(other.exitCode).toBeNull();
+      expect(() => process.kill(other.pid as number, 0)).not.toThrow();
+      expect(lines).toEqual([]);
+      expect(existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(false);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 });
