@@ -3,11 +3,11 @@
 // with the caller's claims, so RLS is enforced by PostgreSQL exactly as behind PostgREST (docs/edge-functions.md).
 import postgres, { type Sql } from 'postgres';
 import type { Caller } from './auth.ts';
-import { integerFromEnv } from './env.ts';
+import { type Env, integerFromEnv } from './env.ts';
 import type { RpcPort } from './rpc-port.ts';
 import { createSqlRpc, type RequestContext } from './sql-rpc.ts';
 
-export interface DatabaseEnv {
+export interface DatabaseEnv extends Env {
   SUPABASE_DB_URL?: string;
   DATABASE_URL?: string;
   /** Connections per function instance: 1 to 100, default 10. */
@@ -35,8 +35,8 @@ export function databaseUrl(env: DatabaseEnv): string {
 /** Opens a pool lazily (postgres.js connects on the first query). A malformed setting is refused here, at start. */
 export function connectDatabase(env: DatabaseEnv): DatabasePorts {
   const url = databaseUrl(env);
-  const max = integerFromEnv({ ...env }, 'DB_POOL_MAX', 10, 1, 100);
-  const statementTimeout = integerFromEnv({ ...env }, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000);
+  const max = integerFromEnv(env, 'DB_POOL_MAX', 10, 1, 100);
+  const statementTimeout = integerFromEnv(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000);
   const sql = postgres(url, {
     max,
     // Supavisor's transaction mode (port 6543) cannot keep prepared statements across transactions.
