@@ -2,11 +2,13 @@
 // validation, the SQL adapter as `authenticated` under RLS, JSON), for the seeded org with the deepest history, at
 // concurrency 1 and 16. Beside it, the database-only figure from the same run: the same repository call in process
 // through the same SQL adapter and pool size, without HTTP, Deno or the JWT. Target: p99 under 20 ms at
-// concurrency 16. Then the concurrency-16 figure again for several pool sizes (DB_POOL_MAX).
+// concurrency 16. Then the concurrency-16 figure again for several pool sizes (DB_POOL_MAX), and for the two
+// signing models (HS256 with the legacy secret, ES256 against a JWKS as a hosted project signs): once with one token
+// repeated, as an app sends its access token, and once with a fresh token per request (every signature checked).
 import { cpus } from 'node:os';
 import postgres from 'postgres';
+import { type AuthSigning, generateSigningKey, LOCAL_JWT_SECRET, mintUserToken } from '../src/local/auth-keys.ts';
 import { startFunctionsHost } from '../src/local/functions-host.ts';
-import { LOCAL_JWT_SECRET, mintUserToken } from '../supabase/functions/_shared/auth.ts';
 import { SyncRunLogRepository } from '../supabase/functions/_shared/run-log.repository.ts';
 import { createSqlRpc } from '../supabase/functions/_shared/sql-rpc.ts';
 import { freePort } from '../test/helpers/free-port.ts';
@@ -59,12 +61,28 @@ interface FunctionUnderLoad {
   stop(): Promise<void>;
 }
 
-async function startFunction(ctx: BenchContext, orgId: string, poolMax: number): Promise<FunctionUnderLoad> {
+interface FunctionOptions {
+  signing?: AuthSigning;
+  /** How many distinct tokens the requests cycle through (1: one token repeated, as an app sends it). */
+  tokens?: number;
+}
+
+async function startFunction(
+  ctx: BenchContext,
+  orgId: string,
+  poolMax: number,
+  { signing = 'hs256', tokens = 1 }: FunctionOptions = {},
+): Promise<FunctionUnderLoad> {
   let handlerTimes: number[] = [];
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const key = signing === 'es256' ? await generateSigningKey(url) : undefined;
   const host = await startFunctionsHost({
     databaseUrl: ctx.seeded.url,
-    port: await freePort(),
-    jwtSecret: LOCAL_JWT_SECRET,
+    port,
+    authEnv: key
+      ? { SUPABASE_URL: url, SUPABASE_JWKS: JSON.stringify({ keys: [key.publicJwk] }) }
+      : { SUPABASE_JWT_SECRET: LOCAL_JWT_SECRET },
     env: { DB_POOL_MAX: String(poolMax) },
     log: (line) => {
       if (!line.includes('"durationMs"')) return;
@@ -74,13 +92,19 @@ async function startFunction(ctx: BenchContext, orgId: string, poolMax: number):
   });
   const connections: KeepAliveConnection[] = [];
   try {
-    const token = await mintUserToken({ orgId, userRole: 'coordinator' }, { secret: LOCAL_JWT_SECRET });
-    const request = getRequest('127.0.0.1', host.port, PATH, { authorization: `Bearer ${token}` });
+    const requests: Buffer[] = [];
+    for (let i = 0; i < tokens; i++) {
+      const sub = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+      const token = await mintUserToken({ orgId, userRole: 'coordinator', sub }, { secret: LOCAL_JWT_SECRET, key });
+      requests.push(getRequest('127.0.0.1', host.port, PATH, { authorization: `Bearer ${token}` }));
+    }
+    let sent = 0;
     // A lean HTTP/1.1 client (bench/http-load.ts): node:http's own CPU would be counted as the function's latency.
     for (let i = 0; i < 16; i++) connections.push(await KeepAliveConnection.open('127.0.0.1', host.port));
     const fn: FunctionUnderLoad = {
       integrations: -1,
       async get(worker) {
+        const request = requests[sent++ % requests.length] as Buffer;
         const response = await (connections[worker] as KeepAliveConnection).send(request);
         const body = JSON.parse(response.body.toString('utf8')) as { runs?: unknown[] };
         if (response.status !== 200 || !Array.isArray(body.runs)) throw new Error(`GET ${PATH}: ${response.status}`);
@@ -197,6 +221,35 @@ export async function runFunctionsBench(ctx: BenchContext): Promise<BenchSection
     } finally {
       await sized.stop();
     }
+  }
+
+  lines.push('', `signing models at concurrency 16, DB_POOL_MAX ${POOL} (a fresh function each)`);
+  lines.push(`${'tokens'.padEnd(40)}${HEADER}`);
+  for (const [label, tokens] of [
+    ['one token repeated', 1],
+    ['a fresh token per request', REQUESTS + WARMUP],
+  ] as const) {
+    for (const signing of ['hs256', 'es256'] as const) {
+      ctx.log(`functions: ${signing}, ${label}`);
+      const signed = await startFunction(ctx, deepest.orgId, POOL, { signing, tokens });
+      try {
+        await load(4, WARMUP, signed.get);
+        const { samples, wallMs, cpu } = await load(16, REQUESTS, signed.get);
+        const s = summarize(samples);
+        const rps = (samples.length / wallMs) * 1000;
+        const key = `${signing}_${tokens === 1 ? 'one_token' : 'fresh_tokens'}`;
+        figures[`${key}_c16_p99_ms`] = s.p99;
+        figures[`${key}_c16_rps`] = rps;
+        lines.push(row(`${signing.toUpperCase()}, ${label}`, 16, s.median, s.p99, rps, cpu));
+      } finally {
+        await signed.stop();
+      }
+    }
+  }
+  for (const kind of ['one_token', 'fresh_tokens']) {
+    const ratio = (figures[`es256_${kind}_c16_rps`] as number) / (figures[`hs256_${kind}_c16_rps`] as number);
+    figures[`es256_over_hs256_rps_${kind}`] = ratio;
+    lines.push(`ES256 / HS256 throughput, ${kind.replace('_', ' ')}: ${ratio.toFixed(2)}x (target: within 10%)`);
   }
   return { title: 'Edge Function end to end: GET /runs/latest under Deno', lines, figures };
 }

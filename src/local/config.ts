@@ -13,6 +13,7 @@ function port(name: string, fallback: number): number {
 }
 
 export function loadConfig() {
+  const functionsPort = port('FUNCTIONS_PORT', 54_321);
   return {
     /** Any PostgreSQL 15 (a Supabase project's included); unset: the embedded server. */
     databaseUrl: process.env.DATABASE_URL || undefined,
@@ -20,5 +21,9 @@ export function loadConfig() {
     dbPort: port('DB_PORT', 54322),
     /** Where the embedded server keeps its data. */
     dataDir: path.resolve(ROOT, process.env.DATA_DIR || '.data'),
+    /** Port of the local Edge Functions host (Supabase CLI's local API port). */
+    functionsPort,
+    /** The local stand-in for SUPABASE_URL: functions at /functions/v1, the JWKS at /auth/v1/.well-known/jwks.json. */
+    supabaseUrl: `http://127.0.0.1:${functionsPort}`,
   };
 }

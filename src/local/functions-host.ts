@@ -7,20 +7,34 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { LOCAL_JWT_SECRET } from '../../supabase/functions/_shared/auth.ts';
+import { LOCAL_JWT_SECRET } from './auth-keys.ts';
 import { ROOT } from './config.ts';
 
 export const FUNCTIONS_DIR = path.join(ROOT, 'supabase/functions');
 const ROUTER = path.join(ROOT, 'src/local/functions-router.ts');
 export const DENO_BIN = path.join(ROOT, 'node_modules/.bin/deno');
 
+/** What a hosted project (or the Supabase CLI) sets for its functions: never inherited from this shell. */
+const HOSTED_SETTINGS = [
+  'SUPABASE_DB_URL',
+  'SUPABASE_URL',
+  'SUPABASE_JWKS',
+  'SUPABASE_SECRET_KEYS',
+  'SUPABASE_PUBLISHABLE_KEYS',
+  'SUPABASE_SERVICE_ROLE_KEY',
+  'SUPABASE_ANON_KEY',
+];
+
 export interface FunctionsHostOptions {
   /** The database the functions use (DATABASE_URL inside the functions). */
   databaseUrl: string;
   /** Default FUNCTIONS_PORT or 54321; 0 is not supported (the router prints the port it got, though). */
   port?: number;
-  /** Default SUPABASE_JWT_SECRET or Supabase CLI's local secret. */
-  jwtSecret?: string;
+  /**
+   * How the functions verify callers, as the platform would set it (auth-keys.ts's `functionsEnv`). Default: HS256
+   * with SUPABASE_JWT_SECRET or Supabase CLI's local secret.
+   */
+  authEnv?: Record<string, string>;
   /** More environment for the functions (e.g. simulated API base URLs). */
   env?: Record<string, string>;
   /** Receives every line the functions print (JSON logs) and Deno's errors. */
@@ -68,10 +82,11 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
 
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
-  delete env.SUPABASE_DB_URL; // the functions use DATABASE_URL below, never a hosted project's URL by accident
-  Object.assign(env, options.env, {
+  // The functions use DATABASE_URL below and the auth settings given here, never a hosted project's by accident.
+  const jwtSecret = env.SUPABASE_JWT_SECRET || LOCAL_JWT_SECRET;
+  for (const name of [...HOSTED_SETTINGS, 'SUPABASE_JWT_SECRET', 'JWT_SECRET']) delete env[name];
+  Object.assign(env, options.authEnv ?? { SUPABASE_JWT_SECRET: jwtSecret }, options.env, {
     DATABASE_URL: options.databaseUrl,
-    SUPABASE_JWT_SECRET: options.jwtSecret ?? (process.env.SUPABASE_JWT_SECRET || LOCAL_JWT_SECRET),
     FUNCTIONS_PORT: String(port),
     NO_COLOR: '1',
   });

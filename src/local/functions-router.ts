@@ -1,11 +1,14 @@
 // Run by Deno (src/local/functions-host.ts starts it): serves every Edge Function that has a
 // supabase/functions/<name>/handler.ts at http://127.0.0.1:$FUNCTIONS_PORT/functions/v1/<name>, as the Supabase
 // gateway does. A new function is picked up by creating its handler.ts (exporting `handler` or a default handler).
+// With the local stack's ES256 signing (AUTH_SIGNING=es256), it also serves the key set the functions were given, at
+// /auth/v1/.well-known/jwks.json, where Supabase Auth publishes it.
 type Handler = (request: Request) => Response | Promise<Response>;
 
 const functionsDir = new URL('../../supabase/functions/', import.meta.url);
 const port = Number(Deno.env.get('FUNCTIONS_PORT') || '54321');
 const handlers = new Map<string, Handler>();
+const jwks = Deno.env.get('SUPABASE_JWKS') || null;
 
 for await (const entry of Deno.readDir(functionsDir)) {
   if (!entry.isDirectory || entry.name.startsWith('_') || entry.name.startsWith('.')) continue;
@@ -54,6 +57,9 @@ Deno.serve(
   },
   (request) => {
     const { pathname } = new URL(request.url);
+    if (pathname === '/auth/v1/.well-known/jwks.json' && jwks) {
+      return new Response(jwks, { headers: { 'content-type': 'application/json', 'cache-control': 'max-age=600' } });
+    }
     const match = /^\/functions\/v1\/([^/?#]+)/.exec(pathname);
     const handler = match ? handlers.get(match[1] as string) : undefined;
     if (!handler)

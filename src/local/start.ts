@@ -11,6 +11,7 @@ import { createAdapters } from '../../supabase/functions/_shared/integrations/re
 import { jsonLogger } from '../../supabase/functions/_shared/log.ts';
 import { schedulerSettingsFromEnv } from '../../supabase/functions/_shared/scheduler/config.ts';
 import { createSqlRpc } from '../../supabase/functions/_shared/sql-rpc.ts';
+import { authSigningFromEnv, loadLocalAuth } from './auth-keys.ts';
 import { loadConfig } from './config.ts';
 import { startDatabase } from './embedded-db.ts';
 import { startFunctionsHost } from './functions-host.ts';
@@ -77,12 +78,26 @@ async function main(): Promise<void> {
     stops.push(() => apis.stop());
     for (const api of apis.servers) console.log(`simulated ${api.name} API: ${api.url} (faults: ${api.url}/__control)`);
   }
+  const auth = await loadLocalAuth({
+    signing: authSigningFromEnv(),
+    dataDir: config.dataDir,
+    supabaseUrl: config.supabaseUrl,
+    jwtSecret: process.env.SUPABASE_JWT_SECRET,
+  });
   const functions = await startFunctionsHost({
     databaseUrl: db.url,
+    port: config.functionsPort,
+    authEnv: auth.functionsEnv,
     log: (line) => console.log(`functions: ${line}`),
   });
   stops.push(() => functions.stop());
   console.log(`functions: ${functions.functions.join(', ')} served by Deno at ${functions.url}/<name>`);
+  console.log(
+    auth.key
+      ? `auth: ES256 tokens (kid ${auth.key.kid}), JWKS at ${config.supabaseUrl}/auth/v1/.well-known/jwks.json; ` +
+          `'npm run token -- --role service_role' prints the local secret key`
+      : 'auth: HS256 tokens with the local JWT secret (AUTH_SIGNING=es256 signs as a hosted project does)',
+  );
 
   if (tickerEnabled()) {
     // The scheduler's every-minute tick (pg_cron's job on Supabase), running the syncs in this process.

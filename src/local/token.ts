@@ -1,14 +1,19 @@
-// `npm run token -- --org <uuid> --role coordinator` prints a signed JWT of a user of that org (user_role claim);
-// `npm run token -- --role service_role` prints a service role token. Signed with SUPABASE_JWT_SECRET (default:
-// Supabase CLI's local secret), valid for --expires-in seconds (default 3600).
+// `npm run token -- --org <uuid> --role coordinator` prints an access token of a user of that org (user_role
+// claim), valid for --expires-in seconds (default 3600), signed as the local stack signs:
+//   HS256 (default): with SUPABASE_JWT_SECRET, or Supabase CLI's local secret;
+//   ES256 (AUTH_SIGNING=es256): with the key `npm start` keeps in DATA_DIR (made there if missing), `kid`, `iss`
+//     and `aud` as Supabase Auth sets them.
+// `npm run token -- --role service_role` prints what a service caller sends: a service_role JWT (HS256), or the
+// local secret key `sb_secret_...` (ES256), which goes in the `apikey` header.
 import { parseArgs } from 'node:util';
-import { LOCAL_JWT_SECRET, mintServiceToken, mintUserToken } from '../../supabase/functions/_shared/auth.ts';
 import { UUID_PATTERN } from '../../supabase/functions/_shared/validation.ts';
+import { authSigningFromEnv, type LocalAuth, loadLocalAuth, mintServiceToken, mintUserToken } from './auth-keys.ts';
+import { loadConfig } from './config.ts';
 
 const USAGE =
   'usage: npm run token -- --role <coordinator|admin|...|service_role> [--org <uuid>] [--sub <uuid>] [--expires-in <seconds>]';
 
-export async function tokenFromArgs(args: string[], secret: string): Promise<string> {
+export async function tokenFromArgs(args: string[], auth: LocalAuth): Promise<string> {
   const { values } = parseArgs({
     args,
     options: {
@@ -22,23 +27,34 @@ export async function tokenFromArgs(args: string[], secret: string): Promise<str
   const expiresIn = Number(values['expires-in']);
   if (!Number.isInteger(expiresIn) || expiresIn < 1)
     throw new Error(`--expires-in must be a positive number of seconds\n${USAGE}`);
+  const signer = auth.key ? { key: auth.key, expiresIn } : { secret: auth.jwtSecret ?? undefined, expiresIn };
   if (values.role === 'service_role') {
     if (values.org) throw new Error(`a service role token has no org\n${USAGE}`);
-    return mintServiceToken({ secret, expiresIn });
+    if (auth.secretKey) return auth.secretKey;
+    return mintServiceToken(signer);
   }
   if (!values.org || !UUID_PATTERN.test(values.org))
     throw new Error(`--org <uuid> is required for a user token\n${USAGE}`);
   if (!values.role || !/^[a-z_]{1,40}$/.test(values.role))
     throw new Error(`--role must be a lowercase role name\n${USAGE}`);
   if (values.sub !== undefined && !UUID_PATTERN.test(values.sub)) throw new Error(`--sub must be a uuid\n${USAGE}`);
-  return mintUserToken(
-    { orgId: values.org.toLowerCase(), userRole: values.role, sub: values.sub },
-    { secret, expiresIn },
-  );
+  return mintUserToken({ orgId: values.org.toLowerCase(), userRole: values.role, sub: values.sub }, signer);
+}
+
+/** The local Auth `npm start` uses, from the same environment (AUTH_SIGNING, DATA_DIR, FUNCTIONS_PORT). */
+export function localAuthFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<LocalAuth> {
+  const config = loadConfig();
+  return loadLocalAuth({
+    signing: authSigningFromEnv(env),
+    dataDir: config.dataDir,
+    supabaseUrl: config.supabaseUrl,
+    jwtSecret: env.SUPABASE_JWT_SECRET,
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  tokenFromArgs(process.argv.slice(2), process.env.SUPABASE_JWT_SECRET || LOCAL_JWT_SECRET)
+  localAuthFromEnv()
+    .then((auth) => tokenFromArgs(process.argv.slice(2), auth))
     .then((token) => console.log(token))
     .catch((error: unknown) => {
       console.error(error instanceof Error ? error.message : String(error));

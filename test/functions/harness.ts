@@ -1,9 +1,16 @@
 // End-to-end harness: the Edge Functions under real Deno (src/local/functions-host.ts) against this test file's own
 // database, called over HTTP with JWTs signed like Supabase's. Other tests of functions can reuse it.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import {
+  type AuthSigning,
+  generateSigningKey,
+  LOCAL_JWT_SECRET,
+  type LocalSigningKey,
+  mintServiceToken,
+  mintUserToken,
+} from '../../src/local/auth-keys.ts';
 import { type FunctionsHost, startFunctionsHost } from '../../src/local/functions-host.ts';
-import { LOCAL_JWT_SECRET, mintServiceToken, mintUserToken } from '../../supabase/functions/_shared/auth.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { freePort } from '../helpers/free-port.ts';
 
@@ -16,19 +23,43 @@ export interface Harness {
   logs: string[];
   /** URL of a function path, e.g. url('sync-run-log', '/runs/latest'). */
   url(fn: string, path: string): string;
+  /** How the functions verify callers: HS256 (the local default) or ES256 with a JWKS (a hosted project). */
+  signing: AuthSigning;
+  /** A user's token signed the way this harness's functions expect. */
+  userToken(orgId: string, userRole?: string, options?: { expiresIn?: number }): Promise<string>;
+  /** What a service caller sends: a secret key (ES256) or a service_role JWT (HS256). */
+  serviceCredential(): Promise<string>;
   stop(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export interface HarnessOptions {
+  signing?: AuthSigning;
+}
+
+export async function startHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
+  const signing = options.signing ?? 'hs256';
   const db = await createTestDatabase();
   const logs: string[] = [];
+  const port = await freePort();
+  let key: LocalSigningKey | null = null;
+  const secretKey = `sb_secret_${randomBytes(18).toString('base64url')}`;
+  let authEnv: Record<string, string> | undefined;
+  if (signing === 'es256') {
+    key = await generateSigningKey(`http://127.0.0.1:${port}`);
+    authEnv = {
+      SUPABASE_URL: `http://127.0.0.1:${port}`,
+      SUPABASE_JWKS: JSON.stringify({ keys: [key.publicJwk] }),
+      SUPABASE_SECRET_KEYS: JSON.stringify({ default: secretKey }),
+    };
+  }
   let host: FunctionsHost;
   try {
     host = await startFunctionsHost({
       databaseUrl: db.url,
-      port: await freePort(),
+      port,
       log: (line) => logs.push(line),
       env,
+      authEnv,
     });
   } catch (error) {
     await db.drop();
@@ -39,6 +70,10 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     host,
     logs,
     url: (fn, path) => `${host.url}/${fn}${path}`,
+    signing,
+    userToken: (orgId, userRole = 'coordinator', more = {}) =>
+      key ? mintUserToken({ orgId, userRole }, { key, ...more }) : userToken(orgId, userRole, more),
+    serviceCredential: async () => (key ? secretKey : serviceToken()),
     async stop() {
       await host.stop();
       await db.drop();

@@ -2,7 +2,7 @@
 // tokens; 403 for roles that may not use the run log or fields they may not set.
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintUserToken } from '../../supabase/functions/_shared/auth.ts';
+import { mintUserToken } from '../../src/local/auth-keys.ts';
 import { call, expectError, type Harness, newOrg, SECRET, startHarness, userToken } from './harness.ts';
 
 let h: Harness;
@@ -124,5 +124,36 @@ describe('403 role not allowed', () => {
       body: { status: 'completed' },
     });
     expectError(res, 403, 'forbidden');
+  });
+
+  it.each([
+    ['recordsProcessed', { status: 'cancelled', recordsProcessed: 5 }],
+    ['recordsFailed', { status: 'cancelled', recordsFailed: 1 }],
+    ['errorMessage', { status: 'cancelled', errorMessage: 'x' }],
+  ])('a user may not set %s on a run (403, and the run is unchanged)', async (field, body) => {
+    const started = await call(u('/runs'), {
+      method: 'POST',
+      token: coordinator,
+      body: { integrationType: `f_${field.toLowerCase()}` },
+    });
+    const res = await call(u(`/runs/${started.body.run.id}`), { method: 'PATCH', token: coordinator, body });
+    expectError(res, 403, 'forbidden');
+    expect(res.body.error.message).toContain(field);
+    const [run] = await h.db.sql`select status from public.sync_run_log where id = ${started.body.run.id}`;
+    expect(run?.status).toBe('running');
+  });
+
+  it('an unknown field is still 400', async () => {
+    const started = await call(u('/runs'), {
+      method: 'POST',
+      token: coordinator,
+      body: { integrationType: 'unknown_field' },
+    });
+    const res = await call(u(`/runs/${started.body.run.id}`), {
+      method: 'PATCH',
+      token: coordinator,
+      body: { status: 'cancelled', bogus: 1 },
+    });
+    expectError(res, 400, 'invalid_argument');
   });
 });

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mintUserToken } from '../../supabase/functions/_shared/auth.ts';
+import { mintUserToken } from '../../src/local/auth-keys.ts';
 import { type Harness, newOrg, SECRET, serviceToken, startHarness, userToken } from './harness.ts';
 
 let h: Harness;

@@ -79,7 +79,7 @@ describe('org A against org B', () => {
   });
 
   it('extra claims in a token cannot widen what it sees', async () => {
-    const { mintUserToken } = await import('../../supabase/functions/_shared/auth.ts');
+    const { mintUserToken } = await import('../../src/local/auth-keys.ts');
     const { SECRET } = await import('./harness.ts');
     const sneaky = await mintUserToken(
       { orgId: orgA, userRole: 'coordinator', extra: { org_ids: [orgB], app_metadata: { org_id: orgB } } },

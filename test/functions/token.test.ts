@@ -1,14 +1,29 @@
 // `npm run token`: the tokens it prints verify with the functions' own check, with the claims asked for.
-import { describe, expect, it } from 'vitest';
+
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type LocalAuth, loadLocalAuth } from '../../src/local/auth-keys.ts';
 import { tokenFromArgs } from '../../src/local/token.ts';
-import { callerFromClaims, LOCAL_JWT_SECRET, verifyJwt } from '../../supabase/functions/_shared/auth.ts';
+import { callerFromClaims, createAuthenticator } from '../../supabase/functions/_shared/auth.ts';
+import { authConfigFromEnv } from '../../supabase/functions/_shared/auth-config.ts';
 
 const ORG = '11111111-1111-4111-8111-111111111111';
+const URL_ = 'http://127.0.0.1:54321';
+const dataDir = mkdtempSync(path.join(tmpdir(), 'token-test-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const hs256 = (): Promise<LocalAuth> => loadLocalAuth({ signing: 'hs256', dataDir, supabaseUrl: URL_ });
+const es256 = (): Promise<LocalAuth> => loadLocalAuth({ signing: 'es256', dataDir, supabaseUrl: URL_ });
+/** The functions' own check, configured with what `npm start` gives them. */
+const verifierOf = (auth: LocalAuth) => createAuthenticator(authConfigFromEnv(auth.functionsEnv));
 
 describe('npm run token', () => {
   it('a coordinator of an org', async () => {
-    const token = await tokenFromArgs(['--org', ORG, '--role', 'coordinator'], LOCAL_JWT_SECRET);
-    const claims = await verifyJwt(token, { secret: LOCAL_JWT_SECRET });
+    const auth = await hs256();
+    const token = await tokenFromArgs(['--org', ORG, '--role', 'coordinator'], auth);
+    const claims = await verifierOf(auth).verifyJwt(token);
     expect(claims).toMatchObject({
       role: 'authenticated',
       aud: 'authenticated',
@@ -20,8 +35,9 @@ describe('npm run token', () => {
   });
 
   it('the service role, with a chosen lifetime', async () => {
-    const token = await tokenFromArgs(['--role', 'service_role', '--expires-in', '60'], LOCAL_JWT_SECRET);
-    const claims = await verifyJwt(token, { secret: LOCAL_JWT_SECRET });
+    const auth = await hs256();
+    const token = await tokenFromArgs(['--role', 'service_role', '--expires-in', '60'], auth);
+    const claims = await verifierOf(auth).verifyJwt(token);
     expect(claims.role).toBe('service_role');
     expect((claims.exp as number) - (claims.iat as number)).toBe(60);
   });
@@ -35,6 +51,30 @@ describe('npm run token', () => {
     [['--org', ORG, '--sub', 'x'], /--sub must be a uuid/],
     [['--bogus'], /Unknown option/],
   ])('refuses %j', async (args, message) => {
-    await expect(tokenFromArgs(args, LOCAL_JWT_SECRET)).rejects.toThrow(message);
+    await expect(tokenFromArgs(args, await hs256())).rejects.toThrow(message);
+  });
+});
+
+describe('npm run token with AUTH_SIGNING=es256', () => {
+  it('mints ES256 tokens with kid, iss and aud as Supabase Auth does, from a key made once and kept', async () => {
+    const auth = await es256();
+    const again = await es256();
+    expect(again.key?.kid).toBe(auth.key?.kid); // kept in the data directory, not made anew
+    expect(statSync(path.join(dataDir, 'auth', 'keys.json')).mode & 0o077).toBe(0); // private to its owner
+    const token = await tokenFromArgs(['--org', ORG, '--role', 'admin'], auth);
+    const header = JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString());
+    expect(header).toEqual({ alg: 'ES256', typ: 'JWT', kid: auth.key?.kid });
+    expect(auth.functionsEnv.SUPABASE_JWT_SECRET).toBeUndefined();
+    const claims = await verifierOf(auth).verifyJwt(token);
+    expect(claims).toMatchObject({ iss: `${URL_}/auth/v1`, aud: 'authenticated', role: 'authenticated', org_id: ORG });
+    expect(callerFromClaims(claims)).toMatchObject({ kind: 'user', orgId: ORG, userRole: 'admin' });
+  });
+
+  it('--role service_role prints the local secret key, which the functions take as the service role', async () => {
+    const auth = await es256();
+    const key = await tokenFromArgs(['--role', 'service_role'], auth);
+    expect(key).toMatch(/^sb_secret_/);
+    const caller = await verifierOf(auth).authenticate(new Headers({ apikey: key }));
+    expect(caller.kind).toBe('service');
   });
 });

@@ -1,65 +1,47 @@
-// Who is calling: the request's bearer JWT, verified with jose against SUPABASE_JWT_SECRET (HS256 only: `alg`,
-// signature and expiry are checked; `alg: none` and every other algorithm are refused). The caller's org always
-// comes from the verified `org_id` claim, the service role from the verified `role` claim, never from a header.
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+// Who is calling, as a hosted Supabase project means it in 2026 (the model of Supabase's own `@supabase/server`,
+// written with jose so that the function keeps one verifier and its per-token cache; docs/decisions.md):
+//   - a user's access token, signed with the project's asymmetric keys (ES256/RS256, checked against the JWKS, `iss`
+//     <SUPABASE_URL>/auth/v1, `aud` authenticated) or with the legacy HS256 secret where one is set;
+//   - a service caller: a secret key (`sb_secret_...`) or the legacy service_role key in the `apikey` header or as
+//     the bearer, compared in constant time; or a verified JWT whose `role` is service_role.
+// Algorithms are allow-listed per key type (no algorithm confusion, never `alg: none`). The caller's org always
+// comes from the verified `org_id` claim, never from a header.
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
+import type { AuthConfig } from './auth-config.ts';
 import { SyncRunLogError } from './errors.ts';
-
-/** Supabase CLI's local JWT secret: the default where SUPABASE_JWT_SECRET is unset. */
-export const LOCAL_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
-
-/**
- * The HS256 secret from a function's environment: SUPABASE_JWT_SECRET or JWT_SECRET; unset, Supabase CLI's local
- * secret, unless SUPABASE_DB_URL says this is a hosted project (then refuse to start: a public secret is no secret).
- */
-export function jwtSecretFromEnv(env: Record<string, string | undefined>): string {
-  const secret = env.SUPABASE_JWT_SECRET || env.JWT_SECRET;
-  if (secret) return secret;
-  if (env.SUPABASE_DB_URL)
-    throw new Error('set the JWT_SECRET secret: the local default must not guard a hosted project');
-  return LOCAL_JWT_SECRET;
-}
 
 /** The app roles allowed to see and act on their org's runs (the `user_role` claim). */
 export const STAFF_ROLES = ['coordinator', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ASYMMETRIC_ALGORITHMS = ['ES256', 'RS256'];
+/** A refetch of the remote JWKS for an unknown `kid` happens at most this often (a flood of kids cannot hammer Auth). */
+export const JWKS_REFETCH_COOLDOWN_MS = 30_000;
+const VERIFIED_CACHE_SIZE = 10_000;
 
 export type Caller =
   | { kind: 'service'; claims: Record<string, unknown> }
   | { kind: 'user'; orgId: string; userRole: StaffRole; userId: string | null; claims: Record<string, unknown> };
 
-export interface VerifyOptions {
-  secret: string;
+export interface Authenticator {
+  /** The caller of a request: 401 without valid credentials, 403 when they may not use the function. */
+  authenticate(headers: Headers): Promise<Caller>;
+  /** Verifies a JWT and returns its claims; any failure is `unauthorized` (401) with a message that says why. */
+  verifyJwt(token: string): Promise<Record<string, unknown>>;
+}
+
+export interface AuthenticatorOptions {
   /** The clock (tests inject one); expiry and not-before are checked against it. */
   now?: () => Date;
 }
-
-function secretKey(secret: string): Uint8Array {
-  if (secret.length < 32) throw new Error('SUPABASE_JWT_SECRET must be at least 32 characters');
-  return new TextEncoder().encode(secret);
-}
-
-// The HMAC key imported once per secret (jose would import a raw key again on every verification).
-const verifyKeys = new Map<string, Promise<CryptoKey>>();
-
-function verifyKey(secret: string): Promise<CryptoKey> {
-  let key = verifyKeys.get(secret);
-  if (!key) {
-    const raw = secretKey(secret) as Uint8Array<ArrayBuffer>;
-    key = crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-    if (verifyKeys.size > 8) verifyKeys.clear();
-    verifyKeys.set(secret, key);
-  }
-  return key;
-}
-
-/**
- * Tokens already verified with a secret, until their `exp`: an app repeats one access token for its lifetime, so the
- * signature is checked once per token, not per request. Expiry is checked on every use, against the injected clock.
- */
-const verified = new Map<string, { claims: Record<string, unknown>; exp: number }>();
-const VERIFIED_CACHE_SIZE = 10_000;
 
 /** The bearer token of an Authorization header, or null when there is none. */
 export function bearerToken(header: string | null): string | null {
@@ -68,54 +50,158 @@ export function bearerToken(header: string | null): string | null {
   return match ? (match[1] as string) : null;
 }
 
-/** Verifies a JWT and returns its claims; any failure is `unauthorized` (401) with a message that says why. */
-export async function verifyJwt(token: string, options: VerifyOptions): Promise<Record<string, unknown>> {
-  const nowSeconds = (options.now?.() ?? new Date()).getTime() / 1000;
-  const cacheKey = `${options.secret}\n${token}`;
-  const known = verified.get(cacheKey);
-  if (known) {
-    if (known.exp <= nowSeconds) {
-      verified.delete(cacheKey);
-      throw new SyncRunLogError('unauthorized', 'the token has expired');
-    }
-    return known.claims;
-  }
-  try {
-    const { payload } = await jwtVerify(token, await verifyKey(options.secret), {
-      algorithms: ['HS256'],
-      requiredClaims: ['exp'],
-      currentDate: options.now?.(),
-    });
-    const claims = Object.freeze({ ...payload }) as Record<string, unknown>;
-    if (typeof payload.exp === 'number' && payload.nbf === undefined) {
-      if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear();
-      verified.set(cacheKey, { claims, exp: payload.exp });
-    }
-    return claims;
-  } catch (error) {
-    if (error instanceof joseErrors.JWTExpired) throw new SyncRunLogError('unauthorized', 'the token has expired');
-    if (error instanceof joseErrors.JOSEAlgNotAllowed) {
-      throw new SyncRunLogError('unauthorized', 'the token must be signed with HS256');
-    }
-    if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
-      throw new SyncRunLogError('unauthorized', 'the token signature is invalid');
-    }
-    if (error instanceof joseErrors.JWTClaimValidationFailed) {
-      throw new SyncRunLogError('unauthorized', `the token is not valid: ${error.claim} claim`);
-    }
-    throw new SyncRunLogError('unauthorized', 'the token is malformed');
-  }
+const SERVICE_CLAIMS = Object.freeze({ role: 'service_role' });
+
+async function digest(value: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value)));
 }
 
-/**
- * The caller of a request: 401 without a valid bearer JWT; 403 when the token is valid but its role may not use
- * the run log (anon, or a user who is not a coordinator or admin of an org).
- */
-export async function authenticate(authorization: string | null, options: VerifyOptions): Promise<Caller> {
-  const token = bearerToken(authorization);
-  if (!token) throw new SyncRunLogError('unauthorized', 'an Authorization: Bearer <JWT> header is required');
-  const claims = await verifyJwt(token, options);
-  return callerFromClaims(claims);
+/** Constant-time membership: every key is compared, every byte of its SHA-256, whatever matched before. */
+function keyMatcher(keys: string[]): (candidate: string) => Promise<boolean> {
+  const digests = Promise.all(keys.map(digest));
+  return async (candidate) => {
+    if (keys.length === 0) return false;
+    const given = await digest(candidate);
+    let found = 0;
+    for (const known of await digests) {
+      let diff = 0;
+      for (let i = 0; i < known.length; i++) diff |= (known[i] as number) ^ (given[i] as number);
+      found |= diff === 0 ? 1 : 0;
+    }
+    return found === 1;
+  };
+}
+
+export function createAuthenticator(config: AuthConfig, options: AuthenticatorOptions = {}): Authenticator {
+  const now = options.now ?? (() => new Date());
+  const isServiceKey = keyMatcher(config.serviceKeys);
+  const isPublicKey = keyMatcher(config.publicKeys);
+  const hmacKey = config.jwtSecret
+    ? crypto.subtle.importKey(
+        'raw',
+        new TextEncoder().encode(config.jwtSecret),
+        { name: 'HMAC', hash: 'SHA-256' },
+        false,
+        ['verify'],
+      )
+    : null;
+  let keySet: JWTVerifyGetKey | null = null;
+  if (config.jwks) keySet = createLocalJWKSet({ keys: config.jwks as never });
+  else if (config.jwksUrl) {
+    const remote = createRemoteJWKSet(new URL(config.jwksUrl), {
+      cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
+      cacheMaxAge: 10 * 60_000,
+      timeoutDuration: 5_000,
+    });
+    // Auth unreachable, slow or answering garbage is the service's trouble (503), not the caller's token (401).
+    keySet = async (header, token) => {
+      try {
+        return await remote(header, token);
+      } catch (error) {
+        if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) {
+          throw error;
+        }
+        throw new SyncRunLogError('unavailable', "the project's signing keys could not be fetched");
+      }
+    };
+  }
+  // Tokens already verified, until their `exp`: an app repeats one access token for its lifetime, so the signature
+  // is checked once per token, not per request. Expiry is checked on every use, against the clock.
+  const verified = new Map<string, { claims: Record<string, unknown>; exp: number }>();
+
+  async function verifySignature(token: string, alg: unknown) {
+    const currentDate = now();
+    if (alg === 'HS256') {
+      if (!hmacKey) {
+        throw new SyncRunLogError(
+          'unauthorized',
+          "HS256 tokens are not accepted: this project's tokens are signed with its asymmetric keys",
+        );
+      }
+      return jwtVerify(token, await hmacKey, { algorithms: ['HS256'], requiredClaims: ['exp'], currentDate });
+    }
+    if (typeof alg === 'string' && ASYMMETRIC_ALGORITHMS.includes(alg)) {
+      if (!keySet) {
+        throw new SyncRunLogError('unauthorized', `${alg} tokens are not accepted: no JWKS is configured`);
+      }
+      return jwtVerify(token, keySet, {
+        algorithms: ASYMMETRIC_ALGORITHMS,
+        issuer: config.issuer ?? undefined,
+        audience: 'authenticated',
+        requiredClaims: ['exp'],
+        currentDate,
+      });
+    }
+    throw new SyncRunLogError('unauthorized', `the token's algorithm ${String(alg)} is not accepted`);
+  }
+
+  async function verifyJwt(token: string): Promise<Record<string, unknown>> {
+    const nowSeconds = now().getTime() / 1000;
+    const known = verified.get(token);
+    if (known) {
+      if (known.exp > nowSeconds) return known.claims;
+      verified.delete(token);
+      throw new SyncRunLogError('unauthorized', 'the token has expired');
+    }
+    let alg: unknown;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw new SyncRunLogError('unauthorized', 'the token is malformed');
+    }
+    try {
+      const { payload } = await verifySignature(token, alg);
+      const claims = Object.freeze({ ...payload }) as Record<string, unknown>;
+      if (typeof payload.exp === 'number' && payload.nbf === undefined) {
+        if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear();
+        verified.set(token, { claims, exp: payload.exp });
+      }
+      return claims;
+    } catch (error) {
+      throw unauthorized(error);
+    }
+  }
+
+  return {
+    verifyJwt,
+    async authenticate(headers) {
+      const apikey = headers.get('apikey');
+      if (apikey && (await isServiceKey(apikey))) return { kind: 'service', claims: SERVICE_CLAIMS };
+      const token = bearerToken(headers.get('authorization'));
+      if (!token) {
+        throw new SyncRunLogError(
+          'unauthorized',
+          apikey
+            ? "the apikey is not a secret key: send a user's access token as Authorization: Bearer <JWT>"
+            : 'an Authorization: Bearer <JWT> header (or a secret key in the apikey header) is required',
+        );
+      }
+      if (await isServiceKey(token)) return { kind: 'service', claims: SERVICE_CLAIMS };
+      if (await isPublicKey(token)) {
+        throw new SyncRunLogError('forbidden', 'a publishable key is no signed-in user: send a user access token');
+      }
+      if (token.startsWith('sb_')) throw new SyncRunLogError('unauthorized', 'the API key is not one of this project');
+      return callerFromClaims(await verifyJwt(token));
+    },
+  };
+}
+
+function unauthorized(error: unknown): SyncRunLogError {
+  if (error instanceof SyncRunLogError) return error;
+  if (error instanceof joseErrors.JWTExpired) return new SyncRunLogError('unauthorized', 'the token has expired');
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) {
+    return new SyncRunLogError('unauthorized', "the token's algorithm does not fit the key");
+  }
+  if (error instanceof joseErrors.JWKSNoMatchingKey) {
+    return new SyncRunLogError('unauthorized', "the token's signing key (kid) is not one of the project's keys");
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return new SyncRunLogError('unauthorized', 'the token signature is invalid');
+  }
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return new SyncRunLogError('unauthorized', `the token is not valid: ${error.claim} claim`);
+  }
+  return new SyncRunLogError('unauthorized', 'the token is malformed');
 }
 
 /** Classifies verified claims. Exported for callers that verify elsewhere. */
@@ -144,43 +230,4 @@ export function callerFromClaims(claims: Record<string, unknown>): Caller {
 /** Refuses anyone but the service role (403). For functions only the server calls (e.g. the scheduler tick). */
 export function requireServiceRole(caller: Caller): void {
   if (caller.kind !== 'service') throw new SyncRunLogError('forbidden', 'only the service role may call this');
-}
-
-export interface MintOptions {
-  secret: string;
-  /** Seconds until expiry (default 3600); negative mints an already expired token (tests). */
-  expiresIn?: number;
-  now?: () => Date;
-}
-
-/** A user's access token as Supabase Auth issues it, with the custom claims org_id and user_role. */
-export function mintUserToken(
-  claims: { orgId: string; userRole: string; sub?: string; extra?: Record<string, unknown> },
-  options: MintOptions,
-): Promise<string> {
-  return mint(
-    {
-      role: 'authenticated',
-      aud: 'authenticated',
-      sub: claims.sub ?? '00000000-0000-4000-8000-000000000001',
-      org_id: claims.orgId,
-      user_role: claims.userRole,
-      ...claims.extra,
-    },
-    options,
-  );
-}
-
-/** A service role key as the Supabase CLI issues it (role service_role). */
-export function mintServiceToken(options: MintOptions): Promise<string> {
-  return mint({ role: 'service_role', iss: 'supabase-demo' }, options);
-}
-
-function mint(payload: Record<string, unknown>, { secret, expiresIn = 3600, now = () => new Date() }: MintOptions) {
-  const iat = Math.floor(now().getTime() / 1000);
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + expiresIn)
-    .sign(secretKey(secret));
 }

@@ -3,7 +3,7 @@
 //   service role: any org (orgId in the body or query), any transition the database allows;
 //   coordinator / admin: their own org only (from the verified org_id claim), manual runs, cancelling only.
 // A run of another org is a 404, the same as an unknown id: org A never learns of org B's runs.
-import { authenticate, type Caller } from '../_shared/auth.ts';
+import type { Authenticator, Caller } from '../_shared/auth.ts';
 import type { DatabasePorts } from '../_shared/database.ts';
 import { fromDatabaseError, SyncRunLogError } from '../_shared/errors.ts';
 import { createFunctionHandler, type Route, type RouteContext } from '../_shared/function-handler.ts';
@@ -16,6 +16,7 @@ import {
   latestQuery,
   orgQuery,
   SERVICE_ONLY_START_FIELDS,
+  SERVICE_ONLY_UPDATE_FIELDS,
   serviceStartRun,
   serviceUpdateRun,
   userStartRun,
@@ -25,19 +26,15 @@ import {
 export const FUNCTION_NAME = 'sync-run-log';
 
 export interface SyncRunLogDeps {
-  jwtSecret: string;
+  /** Who is calling (auth.ts): user tokens and service keys, as the project's environment says. */
+  auth: Authenticator;
   db: DatabasePorts;
   log: Logger;
-  /** The clock for token expiry (tests inject one). */
-  now?: () => Date;
 }
 
 export function createSyncRunLogHandler(deps: SyncRunLogDeps): (request: Request) => Promise<Response> {
   async function caller(context: RouteContext): Promise<Caller> {
-    const who = await authenticate(context.request.headers.get('authorization'), {
-      secret: deps.jwtSecret,
-      now: deps.now,
-    });
+    const who = await deps.auth.authenticate(context.request.headers);
     context.annotate(who.kind === 'service' ? { caller: 'service_role' } : { caller: who.userRole, orgId: who.orgId });
     return who;
   }
@@ -99,6 +96,7 @@ export function createSyncRunLogHandler(deps: SyncRunLogDeps): (request: Request
           );
           return json(200, { run });
         }
+        refuseFields(body, SERVICE_ONLY_UPDATE_FIELDS);
         const input = parseInput(userUpdateRun, body, 'body');
         if (input.status !== 'cancelled') {
           throw new SyncRunLogError('forbidden', 'coordinators and admins may only cancel a run (status "cancelled")');
@@ -158,13 +156,18 @@ export function createSyncRunLogHandler(deps: SyncRunLogDeps): (request: Request
   return createFunctionHandler({ name: FUNCTION_NAME, routes, log: deps.log });
 }
 
-function refuseServiceOnlyFields(body: unknown): void {
+/** 403 for fields only the service role may send (unknown fields stay 400, from the schema). */
+function refuseFields(body: unknown, fields: readonly string[]): void {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
-  const given = SERVICE_ONLY_START_FIELDS.filter((field) => Object.hasOwn(body, field));
+  const given = fields.filter((field) => Object.hasOwn(body, field));
   if (given.length > 0) {
     throw new SyncRunLogError('forbidden', `${given.join(', ')}: only the service role may set these`);
   }
-  if ((body as Record<string, unknown>).triggeredBy === 'scheduler') {
+}
+
+function refuseServiceOnlyFields(body: unknown): void {
+  refuseFields(body, SERVICE_ONLY_START_FIELDS);
+  if (typeof body === 'object' && body !== null && (body as Record<string, unknown>).triggeredBy === 'scheduler') {
     throw new SyncRunLogError('forbidden', 'coordinators and admins start manual runs only');
   }
 }

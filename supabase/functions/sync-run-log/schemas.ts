@@ -40,6 +40,9 @@ export const serviceUpdateRun = z.strictObject({
   errorMessage: z.string().max(16_384).nullable().optional(),
 });
 
+/** Fields of PATCH /runs/{id} only the service role may send. */
+export const SERVICE_ONLY_UPDATE_FIELDS = ['recordsProcessed', 'recordsFailed', 'errorMessage'] as const;
+
 /** PATCH /runs/{id} by a coordinator or admin: cancelling only. */
 export const userUpdateRun = z.strictObject({ status: z.string() });
 

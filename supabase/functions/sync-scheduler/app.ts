@@ -1,10 +1,10 @@
 // The sync-scheduler Edge Function as a runtime-neutral `Request -> Response` handler (handler.ts wires it to the
 // environment, index.ts serves it):
-//   POST /tick  service role only (the JWT's verified role claim): one tick of the scheduler with the real clock;
+//   POST /tick  service role only (a secret key in the apikey header, or a verified service_role JWT): one tick of the scheduler with the real clock;
 //               answers with the tick's report. The runs it started go on in the background (EdgeRuntime.waitUntil
 //               on Supabase), recording heartbeats and their end in the run log.
 //   GET  /warm  the warm-up target: a cheap answer that wakes this function before a scheduled run.
-import { authenticate, requireServiceRole } from '../_shared/auth.ts';
+import { type Authenticator, requireServiceRole } from '../_shared/auth.ts';
 import type { DatabasePorts } from '../_shared/database.ts';
 import { createFunctionHandler, json } from '../_shared/function-handler.ts';
 import type { AdapterRegistry } from '../_shared/integrations/integration.ts';
@@ -16,7 +16,7 @@ import { tick } from '../_shared/scheduler/tick.ts';
 export const FUNCTION_NAME = 'sync-scheduler';
 
 export interface SyncSchedulerDeps {
-  jwtSecret: string;
+  auth: Authenticator;
   db: DatabasePorts;
   log: Logger;
   adapters: AdapterRegistry;
@@ -48,7 +48,7 @@ export function createSyncSchedulerHandler(deps: SyncSchedulerDeps): (request: R
         method: 'POST',
         path: '/tick',
         async handle(context) {
-          const caller = await authenticate(context.request.headers.get('authorization'), { secret: deps.jwtSecret });
+          const caller = await deps.auth.authenticate(context.request.headers);
           requireServiceRole(caller);
           context.annotate({ caller: 'service_role' });
           const report = await tick(now(), runtime.deps);

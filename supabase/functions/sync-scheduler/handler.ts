@@ -1,10 +1,12 @@
 // The sync-scheduler handler wired to its environment. index.ts serves it; the local functions router imports it.
 //   SUPABASE_DB_URL (set by Supabase) or DATABASE_URL (local): the database, used as the service role
-//   SUPABASE_JWT_SECRET or JWT_SECRET: the HS256 secret the caller's JWT (the service role key) is verified with
+//   SUPABASE_SECRET_KEYS / SUPABASE_SERVICE_ROLE_KEY (set by Supabase), or a service_role JWT verified as
+//     _shared/auth-config.ts says: who may tick
 //   SUPABASE_URL (set by Supabase): the default warm-up target is this function's GET /warm
 //   the adapters' variables (XLEDGER_*, DYNAMICS_*, BUFDIR_*), the scheduler's (_shared/scheduler/config.ts) and
 //   the health monitor's (HEALTH_*, _shared/health/health-config.ts)
-import { jwtSecretFromEnv } from '../_shared/auth.ts';
+import { createAuthenticator } from '../_shared/auth.ts';
+import { authConfigFromEnv } from '../_shared/auth-config.ts';
 import { connectDatabase } from '../_shared/database.ts';
 import { healthConfigFromEnv } from '../_shared/health/health-config.ts';
 import { createAdapters } from '../_shared/integrations/registry.ts';
@@ -24,7 +26,7 @@ type EdgeRuntimeGlobal = { EdgeRuntime?: { waitUntil(promise: Promise<unknown>):
 const edgeRuntime = (globalThis as EdgeRuntimeGlobal).EdgeRuntime;
 
 export const handler: (request: Request) => Promise<Response> = createSyncSchedulerHandler({
-  jwtSecret: jwtSecretFromEnv(env),
+  auth: createAuthenticator(authConfigFromEnv(env)),
   db: connectDatabase(env),
   log: jsonLogger(),
   adapters: createAdapters(env),
