@@ -1,19 +1,25 @@
-// The function's way to the database: postgres.js over SUPABASE_DB_URL (set by Supabase for every Edge Function)
-// or DATABASE_URL (local), wrapped in the SQL rpc adapter, which runs each call as the caller's database role
-// with the caller's claims, so RLS is enforced by PostgreSQL exactly as behind PostgREST (docs/edge-functions.md).
-import postgres, { type Sql } from 'postgres';
+// The function's way to the database: postgres.js over SYNC_DB_URL (a project's own setting, e.g. Supavisor's
+// transaction pooler), SUPABASE_DB_URL (set by Supabase for every Edge Function) or DATABASE_URL (local), wrapped in
+// the SQL rpc adapter, which runs each call as the caller's database role with the caller's claims, so RLS is
+// enforced by PostgreSQL exactly as behind PostgREST. Pool sizes and the pooler: docs/edge-functions.md
+// ("Connections on hosted Supabase"); what postgres.js does behind a transaction pooler: docs/decisions.md.
+import postgres, { type Options, type PostgresType, type Sql } from 'postgres';
 import type { Caller } from './auth.ts';
 import { type Env, integerFromEnv } from './env.ts';
 import type { RpcPort } from './rpc-port.ts';
 import { createSqlRpc, type RequestContext } from './sql-rpc.ts';
 
 export interface DatabaseEnv extends Env {
+  /** Wins over the two below: the name a user may set on hosted Supabase, where SUPABASE_* names are reserved. */
+  SYNC_DB_URL?: string;
   SUPABASE_DB_URL?: string;
   DATABASE_URL?: string;
-  /** Connections per function instance: 1 to 100, default 10. */
+  /** Connections per function instance: 1 to 100, default 3. */
   DB_POOL_MAX?: string;
-  /** Milliseconds a statement may run: 100 to 600000, default 10000. */
+  /** Milliseconds a statement may run: 100 to 600000, default 10000 (not sent behind a transaction pooler). */
   DB_STATEMENT_TIMEOUT_MS?: string;
+  /** `on`: the URL is a transaction pooler; `off`: it is not; unset: it is when its port is 6543 (Supavisor's). */
+  DB_TRANSACTION_POOLER?: string;
 }
 
 export interface DatabasePorts {
@@ -26,28 +32,72 @@ export interface DatabasePorts {
 
 export const SERVICE_CONTEXT: RequestContext = { role: 'service_role', claims: { role: 'service_role' } };
 
+/** Connections per instance: hosted isolates are many and the smallest plan has 60 direct connections. */
+export const DEFAULT_POOL_MAX = 3;
+/** Seconds a connection may sit unused before it is closed and its server slot given back. */
+export const IDLE_TIMEOUT_SECONDS = 10;
+/** Supavisor's transaction-mode port. */
+export const TRANSACTION_POOLER_PORT = '6543';
+
 export function databaseUrl(env: DatabaseEnv): string {
-  const url = env.SUPABASE_DB_URL || env.DATABASE_URL;
-  if (!url) throw new Error('SUPABASE_DB_URL or DATABASE_URL must be set');
+  const url = env.SYNC_DB_URL?.trim() || env.SUPABASE_DB_URL?.trim() || env.DATABASE_URL?.trim();
+  if (!url) throw new Error('SYNC_DB_URL, SUPABASE_DB_URL or DATABASE_URL must be set');
   return url;
+}
+
+/** The ports of a postgres URL's hosts (`host:port,host:port` included), without parsing its credentials. */
+function urlPorts(url: string): string[] {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '';
+  const hosts = authority.slice(authority.lastIndexOf('@') + 1);
+  return hosts.split(',').map((host) => /:(\d+)$/.exec(host)?.[1] ?? '');
+}
+
+/** Whether the URL leads to a transaction pooler: DB_TRANSACTION_POOLER says so, or else the port is 6543. */
+export function isTransactionPooler(env: DatabaseEnv, url = databaseUrl(env)): boolean {
+  const raw = env.DB_TRANSACTION_POOLER?.trim().toLowerCase() ?? '';
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  if (raw !== '') {
+    throw new Error(`DB_TRANSACTION_POOLER must be "on" or "off" (or unset), got "${env.DB_TRANSACTION_POOLER}"`);
+  }
+  return urlPorts(url).includes(TRANSACTION_POOLER_PORT);
+}
+
+/** The pool's postgres.js options. A malformed setting is refused here, at start. */
+export function poolOptions(env: DatabaseEnv): Options<Record<string, PostgresType>> & { url: string } {
+  const url = databaseUrl(env);
+  const max = integerFromEnv(env, 'DB_POOL_MAX', DEFAULT_POOL_MAX, 1, 100);
+  const statementTimeout = integerFromEnv(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000);
+  const pooled = isTransactionPooler(env, url);
+  return {
+    url,
+    max,
+    // A transaction pooler lends a server connection per transaction: a statement prepared on one is unknown to
+    // the next, and replies to queries written behind one another (postgres.js pipelines whenever every connection
+    // is busy) can be lost or go astray when the pooler hands the server on at the first ReadyForQuery. So behind
+    // a pooler: no named statements, and one query at a time per connection (docs/decisions.md).
+    prepare: !pooled,
+    ...(pooled ? { max_pipeline: 0 } : {}),
+    // An idle isolate gives its connections back after 10 s: a burst's connections return soon after it, while
+    // requests a few seconds apart still reuse one. max_lifetime stays postgres.js's 30-60 min: an isolate lives
+    // at most 150 s (Free) or 400 s (paid), so it only recycles the local stack's long-lived connections.
+    idle_timeout: IDLE_TIMEOUT_SECONDS,
+    connect_timeout: 10,
+    onnotice: () => {},
+    // A hung query must not hang the request: PostgREST's roles carry a statement_timeout, a direct connection not.
+    // A pooler cannot keep a setting per client: PgBouncer refuses the startup parameter, Supavisor drops it.
+    connection: {
+      application_name: 'edge-function',
+      TimeZone: 'UTC',
+      ...(pooled ? {} : { statement_timeout: statementTimeout }),
+    },
+  };
 }
 
 /** Opens a pool lazily (postgres.js connects on the first query). A malformed setting is refused here, at start. */
 export function connectDatabase(env: DatabaseEnv): DatabasePorts {
-  const url = databaseUrl(env);
-  const max = integerFromEnv(env, 'DB_POOL_MAX', 10, 1, 100);
-  const statementTimeout = integerFromEnv(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000);
-  const sql = postgres(url, {
-    max,
-    // Supavisor's transaction mode (port 6543) cannot keep prepared statements across transactions.
-    prepare: !/:6543\//.test(url),
-    idle_timeout: 30,
-    connect_timeout: 10,
-    onnotice: () => {},
-    // A hung query must not hang the request: PostgREST's roles carry a statement_timeout, a direct connection not.
-    connection: { application_name: 'edge-function', TimeZone: 'UTC', statement_timeout: statementTimeout },
-  });
-  return sqlPorts(sql);
+  const { url, ...options } = poolOptions(env);
+  return sqlPorts(postgres(url, options));
 }
 
 export function sqlPorts(sql: Sql): DatabasePorts {

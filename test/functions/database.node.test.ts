@@ -1,0 +1,189 @@
+// The functions' pool (supabase/functions/_shared/database.ts): which URL wins, when the URL is a transaction
+// pooler, the pool's settings, and, on the wire, what the pool does behind a pooler: one query at a time per
+// connection and no named statements. A small TCP proxy between the pool and the test database counts them.
+import { randomUUID } from 'node:crypto';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connectDatabase,
+  DEFAULT_POOL_MAX,
+  databaseUrl,
+  IDLE_TIMEOUT_SECONDS,
+  isTransactionPooler,
+  poolOptions,
+} from '../../supabase/functions/_shared/database.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => db?.drop());
+
+describe('which database URL', () => {
+  it('SYNC_DB_URL wins over SUPABASE_DB_URL, which wins over DATABASE_URL; blank is unset', () => {
+    const all = { SYNC_DB_URL: 'postgres://s', SUPABASE_DB_URL: 'postgres://a', DATABASE_URL: 'postgres://b' };
+    expect(databaseUrl(all)).toBe('postgres://s');
+    expect(databaseUrl({ ...all, SYNC_DB_URL: ' ' })).toBe('postgres://a');
+    expect(databaseUrl({ DATABASE_URL: 'postgres://b', SYNC_DB_URL: '' })).toBe('postgres://b');
+    expect(() => databaseUrl({ SYNC_DB_URL: ' ' })).toThrow('SYNC_DB_URL, SUPABASE_DB_URL or DATABASE_URL must be set');
+  });
+
+  it('a transaction pooler: port 6543 in any URL shape, or DB_TRANSACTION_POOLER; a malformed switch is refused', () => {
+    const pooled = (url: string, DB_TRANSACTION_POOLER?: string) =>
+      isTransactionPooler({ SYNC_DB_URL: url, DB_TRANSACTION_POOLER });
+    expect(pooled('postgres://postgres.ref:pw@aws-0-eu-west-1.pooler.supabase.com:6543/postgres')).toBe(true);
+    expect(pooled('postgresql://u:p@pooler:6543?sslmode=require')).toBe(true); // no path: not `:6543/`
+    expect(pooled('postgres://u:p@pooler:6543')).toBe(true);
+    expect(pooled('postgres://u:p@h1:5432,h2:6543/db')).toBe(true);
+    expect(pooled('postgres://postgres.ref:pw@aws-0-eu-west-1.pooler.supabase.com:5432/postgres')).toBe(false);
+    expect(pooled('postgres://u:p@db.ref.supabase.co/postgres')).toBe(false);
+    expect(pooled('postgres://u:a:6543@h:5432/db')).toBe(false); // a password is not a port
+    expect(pooled('postgres://u:p@h:5432/db?application_name=x:6543/')).toBe(false);
+    expect(pooled('postgres://u:p@h:5432/db', 'on')).toBe(true);
+    expect(pooled('postgres://u:p@h:5432/db', ' ON ')).toBe(true);
+    expect(pooled('postgres://u:p@h:6543/db', 'off')).toBe(false);
+    expect(pooled('postgres://u:p@h:6543/db', '')).toBe(true);
+    expect(() => pooled('postgres://u:p@h/db', 'yes')).toThrow(
+      'DB_TRANSACTION_POOLER must be "on" or "off" (or unset), got "yes"',
+    );
+    expect(() => connectDatabase({ DATABASE_URL: db.url, DB_TRANSACTION_POOLER: 'true' })).toThrow(
+      /DB_TRANSACTION_POOLER/,
+    );
+  });
+});
+
+describe('the pool settings', () => {
+  it('direct: 3 connections, idle ones closed after 10 s, prepared statements, the statement timeout at startup', () => {
+    const options = poolOptions({ DATABASE_URL: 'postgres://u:p@h:5432/db' });
+    expect([DEFAULT_POOL_MAX, IDLE_TIMEOUT_SECONDS]).toEqual([3, 10]);
+    expect(options).toMatchObject({ max: 3, idle_timeout: 10, prepare: true, connect_timeout: 10 });
+    expect(options).not.toHaveProperty('max_pipeline'); // postgres.js's own: pipelining allowed
+    expect(options).not.toHaveProperty('max_lifetime'); // postgres.js's own: 30-60 min
+    expect(options.connection).toEqual({
+      application_name: 'edge-function',
+      TimeZone: 'UTC',
+      statement_timeout: 10_000,
+    });
+  });
+
+  it('behind a transaction pooler: no prepared statements, no pipelining, no startup statement_timeout', () => {
+    const options = poolOptions({ SYNC_DB_URL: 'postgres://u:p@pooler:6543/postgres', DB_POOL_MAX: '5' });
+    expect(options).toMatchObject({ url: 'postgres://u:p@pooler:6543/postgres', max: 5, prepare: false });
+    expect(options.max_pipeline).toBe(0);
+    expect(options.idle_timeout).toBe(10);
+    expect(options.connection).toEqual({ application_name: 'edge-function', TimeZone: 'UTC' });
+  });
+
+  it('DB_POOL_MAX stays 1-100', () => {
+    expect(poolOptions({ DATABASE_URL: 'postgres://h/db', DB_POOL_MAX: '100' }).max).toBe(100);
+    expect(poolOptions({ DATABASE_URL: 'postgres://h/db', DB_POOL_MAX: '1' }).max).toBe(1);
+    expect(() => poolOptions({ DATABASE_URL: 'postgres://h/db', DB_POOL_MAX: '101' })).toThrow(
+      'DB_POOL_MAX must be a whole number between 1 and 100, got "101"',
+    );
+  });
+});
+
+/** What a pool sent, per connection: the most queries awaiting their ReadyForQuery at once, named statements. */
+interface WireCount {
+  url: string;
+  maxInFlight(): number;
+  namedStatements(): string[];
+  close(): Promise<void>;
+}
+
+/** A TCP proxy to the test database that reads the protocol's message frames in both directions as they pass. */
+async function wireCount(target: URL): Promise<WireCount> {
+  let maxInFlight = 0;
+  const named = new Set<string>();
+  const sockets = new Set<Socket>();
+  // Frames: a type byte and a length (which counts itself); the client's first message (startup) has no type.
+  const frames = (onFrame: (type: string, body: Buffer) => void, untypedFirst: boolean) => {
+    let pending = Buffer.alloc(0);
+    let first = untypedFirst;
+    return (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        const head = first ? 0 : 1;
+        if (pending.length < head + 4) return;
+        const size = head + pending.readInt32BE(head);
+        if (pending.length < size) return;
+        if (!first) onFrame(String.fromCharCode(pending[0] as number), pending.subarray(5, size));
+        first = false;
+        pending = pending.subarray(size);
+      }
+    };
+  };
+  const server: Server = createServer((client) => {
+    const upstream = createConnection(Number(target.port), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {});
+    }
+    let inFlight = 1; // the startup, answered by the first ReadyForQuery
+    client.on(
+      'data',
+      frames((type, body) => {
+        // A simple query and an extended-protocol Sync each end in one ReadyForQuery.
+        if (type === 'Q' || type === 'S') maxInFlight = Math.max(maxInFlight, ++inFlight);
+        if (type === 'P' && body[0] !== 0) named.add(body.subarray(0, body.indexOf(0)).toString('utf8'));
+      }, true),
+    );
+    upstream.on(
+      'data',
+      frames((type) => {
+        if (type === 'Z') inFlight -= 1;
+      }, false),
+    );
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String(typeof address === 'object' && address ? address.port : 0);
+  return {
+    url: url.toString(),
+    maxInFlight: () => maxInFlight,
+    namedStatements: () => [...named],
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('on the wire', () => {
+  /** 12 calls at once on one connection: get_run (a set) and get_last_run_per_integration, as the service role. */
+  async function burst(env: Record<string, string>) {
+    const proxy = await wireCount(new URL(db.url));
+    const ports = connectDatabase({ ...env, SYNC_DB_URL: proxy.url, DATABASE_URL: db.url, DB_POOL_MAX: '1' });
+    try {
+      const service = ports.asService();
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          i % 2
+            ? service.rpc('get_run', { p_run_id: randomUUID() })
+            : service.rpc('get_last_run_per_integration', { p_org_id: randomUUID() }),
+        ),
+      );
+      expect(results).toEqual(Array.from({ length: 12 }, () => ({ data: [], error: null })));
+      return { maxInFlight: proxy.maxInFlight(), named: proxy.namedStatements() };
+    } finally {
+      await ports.end();
+      await proxy.close();
+    }
+  }
+
+  it('behind a transaction pooler the pool sends one query at a time per connection, and names no statement', async () => {
+    expect(await burst({ DB_TRANSACTION_POOLER: 'on' })).toEqual({ maxInFlight: 1, named: [] });
+  });
+
+  it('on a direct connection the same calls are pipelined and the catalog lookup is prepared (the proxy sees both)', async () => {
+    const direct = await burst({ DB_TRANSACTION_POOLER: 'off' });
+    expect(direct.maxInFlight).toBeGreaterThan(1);
+    expect(direct.named.length).toBeGreaterThan(0);
+  });
+});
