@@ -35,7 +35,7 @@ export interface FunctionsHostOptions {
    * with SUPABASE_JWT_SECRET or Supabase CLI's local secret.
    */
   authEnv?: Record<string, string>;
-  /** More environment for the functions (e.g. simulated API base URLs). */
+  /** More environment for the functions (e.g. simulated API base URLs, or SYNC_DB_URL: a pooler before the database). */
   env?: Record<string, string>;
   /** Receives every line the functions print (JSON logs) and Deno's errors. */
   log?: (line: string) => void;
@@ -85,6 +85,8 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   // The functions use DATABASE_URL below and the auth settings given here, never a hosted project's by accident.
   const jwtSecret = env.SUPABASE_JWT_SECRET || LOCAL_JWT_SECRET;
   for (const name of [...HOSTED_SETTINGS, 'SUPABASE_JWT_SECRET', 'JWT_SECRET']) delete env[name];
+  // SYNC_DB_URL wins over DATABASE_URL in the functions: only `options.env` sets it (e.g. a pooler), never this shell.
+  delete env.SYNC_DB_URL;
   Object.assign(env, options.authEnv ?? { SUPABASE_JWT_SECRET: jwtSecret }, options.env, {
     DATABASE_URL: options.databaseUrl,
     FUNCTIONS_PORT: String(port),
