@@ -1,0 +1,183 @@
+// Served exactly as deployed: each function's own index.ts, run by itself under Deno with its own deno.json, with
+// only the secrets a hosted project gives every Edge Function in 2026 (no JWT secret, nothing user-set: docs/deploy.md
+// lists no required secret), listening where DENO_SERVE_ADDRESS says, called on the hosted path (/<name>/...) with
+// ES256 user tokens from the project's JWKS and with a secret key.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  generateSigningKey,
+  LOCAL_JWT_SECRET,
+  type LocalSigningKey,
+  mintUserToken,
+} from '../../src/local/auth-keys.ts';
+import { ROOT } from '../../src/local/config.ts';
+import { DENO_BIN, FUNCTIONS_DIR } from '../../src/local/functions-host.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { call, expectError } from './harness.ts';
+
+const PROJECT_URL = 'https://abcdefghijklmnopqrst.supabase.co';
+const SECRET_KEY = `sb_secret_${randomBytes(20).toString('base64url')}`;
+const PUBLISHABLE_KEY = `sb_publishable_${randomBytes(20).toString('base64url')}`;
+const ORG = randomUUID();
+
+interface Served {
+  url: string;
+  output: string[];
+  stop(): Promise<void>;
+}
+
+/** The environment of a hosted Edge Function: the platform's defaults and nothing else (no developer variables). */
+function hostedEnv(key: LocalSigningKey, databaseUrl: string): Record<string, string> {
+  return {
+    SUPABASE_URL: PROJECT_URL,
+    SUPABASE_DB_URL: databaseUrl,
+    SUPABASE_JWKS: JSON.stringify({ keys: [key.publicJwk] }),
+    SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: PUBLISHABLE_KEY }),
+    SUPABASE_SECRET_KEYS: JSON.stringify({ default: SECRET_KEY }),
+    SUPABASE_ANON_KEY: 'legacy-anon-key-of-this-project',
+    SUPABASE_SERVICE_ROLE_KEY: 'legacy-service-role-key-of-this-project',
+  };
+}
+
+/** `deno run --config supabase/functions/<name>/deno.json supabase/functions/<name>/index.ts`, alone. */
+async function serve(name: string, secrets: Record<string, string>): Promise<Served> {
+  const port = await freePort();
+  const dir = path.join(FUNCTIONS_DIR, name);
+  const child: ChildProcess = spawn(
+    DENO_BIN,
+    [
+      'run',
+      '--config',
+      path.join(dir, 'deno.json'),
+      '--allow-net',
+      '--allow-env',
+      '--allow-read',
+      '--allow-sys',
+    ].concat(path.join(dir, 'index.ts')),
+    {
+      cwd: ROOT,
+      // Only what Deno itself needs to run (its cache), then the hosted secrets.
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
+        NO_COLOR: '1',
+        DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}`,
+        ...secrets,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const listening = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not listen:\n${output.join('\n')}`)), 120_000);
+    const onLine = (line: string) => {
+      output.push(line);
+      if (line.includes(`127.0.0.1:${port}`)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', onLine);
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', onLine);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}) before listening:\n${output.join('\n')}`));
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await listening;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: `http://127.0.0.1:${port}/${name}`, output, stop };
+}
+
+let db: TestDatabase;
+let key: LocalSigningKey;
+let runLog: Served;
+let scheduler: Served;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  key = await generateSigningKey(PROJECT_URL);
+  [runLog, scheduler] = await Promise.all([
+    serve('sync-run-log', hostedEnv(key, db.url)),
+    serve('sync-scheduler', hostedEnv(key, db.url)),
+  ]);
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all([runLog?.stop(), scheduler?.stop()]);
+  await db?.drop();
+});
+
+const apikey = { apikey: SECRET_KEY };
+
+describe('sync-run-log as deployed', () => {
+  it("an ES256 user token from the project's keys: sync now, then the run in the last-run view", async () => {
+    const coordinator = await mintUserToken({ orgId: ORG, userRole: 'coordinator' }, { key });
+    const started = await call(`${runLog.url}/runs`, {
+      method: 'POST',
+      token: coordinator,
+      headers: { apikey: PUBLISHABLE_KEY },
+      body: { integrationType: 'xledger' },
+    });
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    expect(started.body.run).toMatchObject({ orgId: ORG, integrationType: 'xledger', triggeredBy: 'manual' });
+    const latest = await call(`${runLog.url}/runs/latest`, { token: coordinator });
+    expect(latest.status).toBe(200);
+    expect(latest.body.runs.map((r: { id: string }) => r.id)).toEqual([started.body.run.id]);
+  });
+
+  it('a secret key in the apikey header is the service role', async () => {
+    const res = await call(`${runLog.url}/runs/latest?orgId=${ORG}`, { headers: apikey });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.runs).toHaveLength(1);
+  });
+
+  it("refuses the CLI's public HS256 secret, a publishable key, a token of another project and no credentials", async () => {
+    const forged = await mintUserToken({ orgId: ORG, userRole: 'admin' }, { secret: LOCAL_JWT_SECRET });
+    expectError(await call(`${runLog.url}/runs/latest`, { token: forged }), 401, 'unauthorized');
+    expectError(await call(`${runLog.url}/runs/latest`, { token: PUBLISHABLE_KEY }), 403, 'forbidden');
+    const other = await generateSigningKey('https://another-project.supabase.co');
+    const foreign = await mintUserToken({ orgId: ORG, userRole: 'admin' }, { key: { ...other, kid: key.kid } });
+    expectError(await call(`${runLog.url}/runs/latest`, { token: foreign }), 401, 'unauthorized');
+    expectError(await call(`${runLog.url}/runs/latest`, {}), 401, 'unauthorized');
+  });
+});
+
+describe('sync-scheduler as deployed', () => {
+  it('POST /tick with the secret key answers with the tick report', async () => {
+    const res = await call(`${scheduler.url}/tick`, { method: 'POST', headers: apikey, body: {} });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ started: expect.any(Array), errors: [] });
+  });
+
+  it('a user may not tick (403), nobody without credentials (401)', async () => {
+    const admin = await mintUserToken({ orgId: ORG, userRole: 'admin' }, { key });
+    expectError(await call(`${scheduler.url}/tick`, { method: 'POST', token: admin, body: {} }), 403, 'forbidden');
+    expectError(await call(`${scheduler.url}/tick`, { method: 'POST', body: {} }), 401, 'unauthorized');
+  });
+});
+
+describe('a function that cannot verify anyone', () => {
+  it('says so at start, in one clear line, and does not serve', async () => {
+    const error = await serve('sync-run-log', { SUPABASE_DB_URL: db.url }).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(/exited \(1\) before listening/);
+    expect(error?.message).toMatch(/no way to verify callers: set SUPABASE_JWKS or SUPABASE_URL/);
+  }, 120_000);
+});
