@@ -63,8 +63,11 @@ export function isTransactionPooler(env: DatabaseEnv, url = databaseUrl(env)): b
   return urlPorts(url).includes(TRANSACTION_POOLER_PORT);
 }
 
+/** postgres.js's options, with `max_pipeline` (queries written ahead per connection), which its types leave out. */
+export type PoolOptions = Options<Record<string, PostgresType>> & { url: string; max_pipeline?: number };
+
 /** The pool's postgres.js options. A malformed setting is refused here, at start. */
-export function poolOptions(env: DatabaseEnv): Options<Record<string, PostgresType>> & { url: string } {
+export function poolOptions(env: DatabaseEnv): PoolOptions {
   const url = databaseUrl(env);
   const max = integerFromEnv(env, 'DB_POOL_MAX', DEFAULT_POOL_MAX, 1, 100);
   const statementTimeout = integerFromEnv(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000);
