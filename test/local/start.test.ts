@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { createLocalJWKSet, decodeProtectedHeader, type JWK, jwtVerify } from 'jose';
 import { afterAll, expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.ts';
 
@@ -72,31 +73,40 @@ async function stop(started: Started, signal: NodeJS.Signals, group = false): Pr
   }
 }
 
-it('starts the local stack, serves the README session, stops on signals and Ctrl-C, keeps its data across restarts', async () => {
-  const functionsPort = await freePort();
+/** The environment of a fresh `npm start` on free ports, with its data in `dir`. */
+async function startEnv(dir: string, more: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATA_DIR: dataDir,
+    DATA_DIR: dir,
     DB_PORT: String(await freePort()),
-    FUNCTIONS_PORT: String(functionsPort),
+    FUNCTIONS_PORT: String(await freePort()),
     SIMULATED_XLEDGER_PORT: String(await freePort()),
     SIMULATED_DYNAMICS_PORT: String(await freePort()),
     SIMULATED_BUFDIR_PORT: String(await freePort()),
+    ...more,
   };
   delete env.DATABASE_URL; // the fresh-machine path: the embedded server
-  const base = `http://127.0.0.1:${functionsPort}/functions/v1/sync-run-log`;
+  return env;
+}
+
+const token = async (env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> => {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/local/token.ts', ...args], {
+    env,
+  });
+  return stdout.trim();
+};
+
+it('starts the local stack, serves the README session, stops on signals and Ctrl-C, keeps its data across restarts', async () => {
+  const env = await startEnv(dataDir);
+  const base = `http://127.0.0.1:${env.FUNCTIONS_PORT}/functions/v1/sync-run-log`;
 
   const first = await npmStart(env);
   expect(first.output()).toContain('database: embedded PostgreSQL 15');
   expect(first.output()).toMatch(/migrations: [1-9]\d* applied, schema up to date/);
   expect(first.output()).toContain('functions: sync-run-log, sync-scheduler served by Deno');
 
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', 'src/local/token.ts', '--org', ORG, '--role', 'coordinator'],
-    { env },
-  );
-  const headers = { authorization: `Bearer ${stdout.trim()}`, 'content-type': 'application/json' };
+  const coordinator = await token(env, '--org', ORG, '--role', 'coordinator');
+  const headers = { authorization: `Bearer ${coordinator}`, 'content-type': 'application/json' };
 
   const created = await fetch(`${base}/runs`, {
     method: 'POST',
@@ -133,4 +143,55 @@ it('starts the local stack, serves the README session, stops on signals and Ctrl
   expect(third.output()).toContain('stopped.');
   expect(third.output()).not.toContain('the Deno functions process exited');
   expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+}, 240_000);
+
+it('AUTH_SIGNING=es256: signs as a hosted project does, serves the JWKS, and keeps its key across restarts', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sync-run-log-start-es256-'));
+  chmodSync(dir, 0o755);
+  try {
+    const env = await startEnv(dir, { AUTH_SIGNING: 'es256' });
+    const origin = `http://127.0.0.1:${env.FUNCTIONS_PORT}`;
+    const base = `${origin}/functions/v1/sync-run-log`;
+    const first = await npmStart(env);
+    expect(first.output()).toMatch(
+      /auth: ES256 tokens \(kid [0-9a-f-]{36}\), JWKS at http:\/\/127\.0\.0\.1:\d+\/auth\/v1/,
+    );
+
+    const jwks = (await (await fetch(`${origin}/auth/v1/.well-known/jwks.json`)).json()) as { keys: JWK[] };
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+
+    const user = await token(env, '--org', ORG, '--role', 'admin');
+    const header = decodeProtectedHeader(user);
+    expect(header).toMatchObject({ alg: 'ES256', kid: jwks.keys[0]?.kid });
+    const { payload } = await jwtVerify(user, createLocalJWKSet(jwks), {
+      issuer: `${origin}/auth/v1`,
+      audience: 'authenticated',
+    });
+    expect(payload).toMatchObject({ org_id: ORG, user_role: 'admin', role: 'authenticated' });
+
+    const created = await fetch(`${base}/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ integrationType: 'xledger' }),
+    });
+    expect(created.status).toBe(201);
+    const secretKey = await token(env, '--role', 'service_role');
+    expect(secretKey).toMatch(/^sb_secret_/);
+    const asService = await fetch(`${base}/runs/latest?orgId=${ORG}`, { headers: { apikey: secretKey } });
+    expect(asService.status).toBe(200);
+    const legacy = await fetch(`${base}/runs/latest`, {
+      headers: { authorization: `Bearer ${await token({ ...env, AUTH_SIGNING: 'hs256' }, '--org', ORG)}` },
+    });
+    expect(legacy.status).toBe(401); // no JWT secret in this mode: the public local secret opens nothing
+    expect(await stop(first, 'SIGINT')).toBe(0);
+
+    const second = await npmStart(env);
+    const still = await fetch(`${base}/runs/latest`, { headers: { authorization: `Bearer ${user}` } });
+    expect(still.status).toBe(200); // the same key after a restart: tokens minted before stay valid
+    expect(await stop(second, 'SIGTERM')).toBe(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 240_000);
