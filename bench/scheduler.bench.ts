@@ -1,12 +1,17 @@
 // The scheduler's tick at scale, in one run on one database: a tick that starts a run for each of 1,000 due
 // schedules, a tick that finds nothing due, three tickers racing over the next period (exactly once is checked,
-// not assumed), and the reaper failing 1,000 stuck runs in one statement.
-import postgres from 'postgres';
+// not assumed), and the reaper failing 1,000 stuck runs in one statement. Then the tick as pg_cron gets it: POST
+// /tick through the real sync-scheduler function under Deno, timed from request to response, beside pg_net's timeout.
+import { randomBytes } from 'node:crypto';
+import postgres, { type Sql } from 'postgres';
+import { startFunctionsHost } from '../src/local/functions-host.ts';
 import { SyncRunLogRepository } from '../supabase/functions/_shared/run-log.repository.ts';
 import { SchedulerRepository } from '../supabase/functions/_shared/scheduler/scheduler.repository.ts';
 import { tick } from '../supabase/functions/_shared/scheduler/tick.ts';
 import { createSqlRpc, type RequestContext } from '../supabase/functions/_shared/sql-rpc.ts';
-import type { BenchContext, BenchSection } from './bench-context.ts';
+import { freePort } from '../test/helpers/free-port.ts';
+import { startApis } from '../test/integrations/simulated.ts';
+import { type BenchContext, type BenchSection, percentile } from './bench-context.ts';
 
 const SERVICE: RequestContext = { role: 'service_role', claims: { role: 'service_role' } };
 const SCHEDULES = 1_000;
@@ -62,6 +67,7 @@ export async function runSchedulerBench(ctx: BenchContext): Promise<BenchSection
     const reapMs = performance.now() - t0;
     if (reaped.length !== SCHEDULES) throw new Error(`reaper failed ${reaped.length} runs, expected ${SCHEDULES}`);
 
+    const http = await tickThroughFunction(ctx);
     return {
       title: 'Scheduler tick',
       lines: [
@@ -69,6 +75,7 @@ export async function runSchedulerBench(ctx: BenchContext): Promise<BenchSection
         `tick with ${SCHEDULES} schedules and nothing due: ${idleMs.toFixed(0)} ms`,
         `3 tickers racing over ${SCHEDULES} due periods: ${raceMs.toFixed(0)} ms, ${startedInRace} runs started, 0 duplicates`,
         `reaper failing ${SCHEDULES} stuck runs in one statement: ${reapMs.toFixed(0)} ms`,
+        ...http.lines,
       ],
       figures: {
         schedules: SCHEDULES,
@@ -77,10 +84,91 @@ export async function runSchedulerBench(ctx: BenchContext): Promise<BenchSection
         tickIdleMs: idleMs,
         threeTickerRaceMs: raceMs,
         reapMs,
+        ...http.figures,
       },
     };
   } finally {
     await Promise.all(tickers.map((t) => t.sql.end()));
     await db.drop();
+  }
+}
+
+// POST /tick as pg_cron sends it (the secret key in the apikey header), to the function under Deno against a
+// database of its own, with the simulated vendor APIs behind the adapters. Each tick has HTTP_SCHEDULES due
+// schedules of new orgs (so the health monitor checks every one of them too: its worst tick), and starts a run for
+// each. The syncs go on after the response, as on Supabase; the next tick waits until they have ended, so each tick
+// is timed on its own. The first tick, on a function instance that has not ticked yet, is reported apart.
+const HTTP_SCHEDULES = 50;
+const HTTP_TICKS = 12;
+const PG_NET_TIMEOUT_MS = 5_000; // pg_net's default; the job's explicit timeout (migration 20261201000100)
+
+async function tickThroughFunction(ctx: BenchContext): Promise<Pick<BenchSection, 'lines' | 'figures'>> {
+  const db = await ctx.createDatabase();
+  const apis = await startApis();
+  const secretKey = `sb_secret_${randomBytes(24).toString('base64url')}`;
+  const env: Record<string, string> = { SUPABASE_SECRET_KEYS: JSON.stringify({ default: secretKey }) };
+  for (const [key, value] of Object.entries(apis.env)) if (value !== undefined) env[key] = value;
+  const host = await startFunctionsHost({ databaseUrl: db.url, port: await freePort(), env, log: () => {} });
+  try {
+    ctx.log(`scheduler: POST /tick through the function, ${HTTP_TICKS + 1} ticks of ${HTTP_SCHEDULES} due schedules`);
+    const samples: number[] = [];
+    let firstMs = Number.NaN;
+    for (let i = 0; i <= HTTP_TICKS; i++) {
+      await db.sql`delete from public.sync_schedules`;
+      await db.sql`
+        insert into public.sync_schedules (org_id, integration_type, cron_expression, time_zone, active_from)
+        select gen_random_uuid(), 'xledger', '* * * * *', 'Europe/Oslo', now() - interval '2 minutes'
+        from generate_series(1, ${HTTP_SCHEDULES})`;
+      const t0 = performance.now();
+      const response = await fetch(`${host.url}/sync-scheduler/tick`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', apikey: secretKey },
+        body: '{}',
+      });
+      const report = (await response.json()) as { started?: unknown[] };
+      const ms = performance.now() - t0;
+      if (response.status !== 200 || report.started?.length !== HTTP_SCHEDULES) {
+        throw new Error(
+          `POST /tick: ${response.status}, ${report.started?.length} runs started: ${JSON.stringify(report)}`,
+        );
+      }
+      if (i === 0) firstMs = ms;
+      else samples.push(ms);
+      await syncsEnded(db.sql);
+    }
+    const sorted = [...samples].sort((a, b) => a - b);
+    const p50 = percentile(sorted, 50);
+    const p99 = percentile(sorted, 99);
+    const share = (ms: number) => `${((ms / PG_NET_TIMEOUT_MS) * 100).toFixed(1)}%`;
+    return {
+      lines: [
+        `POST /tick through the function (Deno, HTTP), ${HTTP_SCHEDULES} due schedules, ${HTTP_TICKS} ticks: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (${share(p99)} of pg_net's ${PG_NET_TIMEOUT_MS / 1000} s timeout); first tick of the instance ${firstMs.toFixed(0)} ms (${share(firstMs)})`,
+      ],
+      figures: {
+        httpTickSchedules: HTTP_SCHEDULES,
+        httpTicks: HTTP_TICKS,
+        httpTickP50Ms: p50,
+        httpTickP99Ms: p99,
+        httpTickFirstMs: firstMs,
+        httpTickP99ShareOfPgNetTimeout: p99 / PG_NET_TIMEOUT_MS,
+      },
+    };
+  } finally {
+    await host.stop();
+    await apis.stop();
+    await db.drop();
+  }
+}
+
+/** Waits (bounded) until no run is running: the tick's syncs, which go on after its response, have ended. */
+async function syncsEnded(sql: Sql): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const [row] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from public.sync_run_log where status = 'running'`;
+    if ((row as { n: number }).n === 0) return;
+    if (Date.now() > deadline) throw new Error(`${(row as { n: number }).n} syncs still running after 120 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
