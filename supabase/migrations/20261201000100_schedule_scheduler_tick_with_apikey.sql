@@ -9,11 +9,11 @@
 -- function or gateway that checks only JWTs still accepts the tick; a secret key never does: where the platform
 -- checks JWTs (verify_jwt) it refuses a bearer that is no JWT before the function runs. With no key in Vault the
 -- request carries none and the function answers 401 (net._http_response shows it; the job itself succeeds).
--- Timeout 5 s, pg_net's default, written out so that no pg_net version changes it: the tick answers once the due
--- runs are started (the syncs go on after the response, in EdgeRuntime.waitUntil), far within 5 s even with a cold
--- start (bench/scheduler.bench.ts measures it). pg_net only records the answer in net._http_response, so waiting
--- longer buys nothing: a tick cut off is recorded as timed out, and what it left undone the next tick does (the
--- database decides which period starts). The 55 s of 20261128002940 only kept a hung request open most of the minute.
+-- Timeout 5 s, pg_net's default, written out so that no pg_net version changes it (it has been 1 s and 2 s): the
+-- tick answers once the due runs are started, the syncs going on after the response (EdgeRuntime.waitUntil); with 50
+-- due schedules it answers in about 0.5 s (bench/scheduler.bench.ts). The timeout bounds only pg_net's wait: an Edge
+-- Function keeps running when its caller stops waiting, so a slower tick still does all its work and pg_net merely
+-- records a timeout in net._http_response. The 55 s of 20261128002940 kept a hung request open most of the minute.
 -- Registered where pg_cron is installed and net.http_post exists: the pg_net extension (Supabase), or a function of
 -- pg_net's signature that a test database creates in its place (no files installed into the server). That is safe:
 -- pg_cron must still be the real extension, only a role that may create schemas (and so read Vault anyway) can put
