@@ -34,11 +34,16 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
     .sort((a, b) => a.version.localeCompare(b.version));
 }
 
-/** What a plain PostgreSQL lacks and Supabase has (roles, auth schema). A no-op on Supabase. */
+/**
+ * What a plain PostgreSQL lacks and Supabase has (roles, auth schema, and a local stand-in for Vault in
+ * supabase/local/vault_compat.sql). A no-op on Supabase.
+ */
 export async function applyLocalCompat(sql: Sql): Promise<void> {
+  const vaultCompatSql = path.resolve(path.dirname(LOCAL_COMPAT_SQL), 'vault_compat.sql');
   await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${LOCK_KEY})`;
     await tx.unsafe(readFileSync(LOCAL_COMPAT_SQL, 'utf8'));
+    await tx.unsafe(readFileSync(vaultCompatSql, 'utf8'));
   });
 }
 
