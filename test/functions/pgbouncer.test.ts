@@ -158,6 +158,8 @@ describe.skipIf(unavailable !== null)(
         expect(own.length).toBeGreaterThanOrEqual(INTEGRATIONS.length);
       }
       expect(requests).toBeGreaterThan(ORGS * 9 * ROUNDS);
+      const cancelled = await db.sql`select distinct org_id from public.sync_run_log where status = 'cancelled'`;
+      expect(cancelled).toHaveLength(ORGS); // each org's second round cancelled its first round's runs
 
       // And it all went through PgBouncer's two server connections: at least one transaction per request.
       const [stats] = await admin('show stats');
