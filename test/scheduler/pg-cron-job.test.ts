@@ -1,7 +1,7 @@
-// The every-minute pg_cron job's command (migration 20261201000100), run against stand-ins for net.http_post and
-// vault.decrypted_secrets in this file's database (no pg_cron here): which URL, headers, body and timeout it hands to
-// pg_net for each thing Vault may hold. test/scheduler/pg-cron-tick.test.ts runs the job as pg_cron stores it, on a
-// PostgreSQL with pg_cron, and replays the request against the real function.
+// The every-minute pg_cron job's command (migration 20261201000100), run in this file's database (no pg_cron here)
+// against a stand-in for pg_net's net.http_post and the local Vault (supabase/local/vault_compat.sql): which URL,
+// headers, body and timeout it hands to pg_net for each thing Vault may hold. test/scheduler/pg-cron-tick.test.ts
+// runs the job as pg_cron stores it, on a PostgreSQL with pg_cron, and replays the request against the real function.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -70,21 +70,17 @@ describe('the tick job command', () => {
         insert into net.calls (url, headers, body, timeout_milliseconds)
         values (url, headers, body, timeout_milliseconds) returning id
       $$;
-      create schema vault;
-      create table vault.decrypted_secrets (name text primary key, decrypted_secret text);
     `);
   });
 
   beforeEach(async () => {
     await db.sql`truncate net.calls`;
-    await db.sql`truncate vault.decrypted_secrets`;
-    await db.sql`insert into vault.decrypted_secrets values ('sync_scheduler_tick_url', ${TICK_URL})`;
+    await db.sql`delete from vault.secrets`;
+    await store({ sync_scheduler_tick_url: TICK_URL });
   });
 
   async function store(secrets: Record<string, string>): Promise<void> {
-    for (const [name, value] of Object.entries(secrets)) {
-      await db.sql`insert into vault.decrypted_secrets values (${name}, ${value})`;
-    }
+    for (const [name, value] of Object.entries(secrets)) await db.sql`select vault.create_secret(${value}, ${name})`;
   }
 
   /** Runs the command once; the one call it made. */
@@ -128,7 +124,7 @@ describe('the tick job command', () => {
     await store({ sync_scheduler_secret_key: ' \n', sync_scheduler_service_role_key: `${LEGACY_KEY}\n` });
     expect((await runCommand())?.headers).toMatchObject({ apikey: LEGACY_KEY });
     await db.sql`truncate net.calls`;
-    await db.sql`update vault.decrypted_secrets set decrypted_secret = ${`${SECRET_KEY}\r\n`}
+    await db.sql`select vault.update_secret(id, ${`${SECRET_KEY}\r\n`}) from vault.secrets
                  where name = 'sync_scheduler_secret_key'`;
     expect((await runCommand())?.headers).toEqual({ 'Content-Type': 'application/json', apikey: SECRET_KEY });
   });

@@ -1,9 +1,10 @@
 // The every-minute tick as Supabase runs it, end to end but for pg_net and Vault: Debian's PostgreSQL 15 with the
-// real pg_cron, where the migrations register the jobs; pg_net and Vault (which Debian does not package) are small
-// stand-ins created before the migrations: net.http_post records each request in a table, vault.decrypted_secrets is a
-// table. The test runs the job's command as pg_cron stored it (it does not wait for pg_cron to fire), takes the request
-// it handed to pg_net and replays it with fetch against the real sync-scheduler function under Deno (the functions
-// harness, on its own migrated test database; the recorded URL's path is mapped to the harness's address).
+// real pg_cron, where the migrations register the jobs; pg_net and Vault (which Debian does not package) are
+// stand-ins created before the migrations: net.http_post records each request in a table, and Vault is the local one
+// (supabase/local/vault_compat.sql: Vault's vault.create_secret and vault.decrypted_secrets). The test runs the job's
+// command as pg_cron stored it (it does not wait for pg_cron to fire), takes the request it handed to pg_net and
+// replays it with fetch against the real sync-scheduler function under Deno (the functions harness, on its own
+// migrated test database; the recorded URL's path is mapped to the harness's address).
 // Also: the daily job that deletes cron.job_run_details rows older than 7 days, run the same way.
 // Skipped (with the reason) where pg_cron is not installed, except under CI, where it must run: .ci/run installs it.
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -27,7 +28,7 @@ const CLEANUP_MIGRATION = '20261201000110_schedule_cron_history_cleanup.sql';
 const TICK_URL = 'https://project-ref.supabase.co/functions/v1/sync-scheduler/tick';
 const SECRET_KEY = `sb_secret_${randomBytes(24).toString('base64url')}`;
 
-// pg_net's net.http_post (same signature and defaults), recording instead of sending; Vault's view as a table.
+// pg_net's net.http_post (same signature and defaults), recording instead of sending.
 const STAND_INS = `
   create schema net;
   create table net.requests (
@@ -40,8 +41,6 @@ const STAND_INS = `
     insert into net.requests (url, headers, body, timeout_milliseconds)
     values (url, headers, body, timeout_milliseconds) returning id
   $$;
-  create schema vault;
-  create table vault.decrypted_secrets (name text primary key, decrypted_secret text);
 `;
 
 interface RecordedRequest {
@@ -77,7 +76,7 @@ describe.skipIf(unavailable !== null)(`pg_cron tick through pg_net${unavailable 
     sql = postgres(server.url, { max: 3, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
     await sql`create extension if not exists pg_cron`;
     await sql.unsafe(STAND_INS);
-    await applyLocalCompat(sql);
+    await applyLocalCompat(sql); // Supabase's roles and auth schema, and the local Vault
     await migrate(sql);
 
     // The function's side: Supabase gives it the project's secret keys and the legacy service_role key.
@@ -104,9 +103,9 @@ describe.skipIf(unavailable !== null)(`pg_cron tick through pg_net${unavailable 
 
   /** Vault holds the tick URL and these secrets, nothing else. */
   async function vault(secrets: Record<string, string>): Promise<void> {
-    await sql`truncate vault.decrypted_secrets`;
+    await sql`delete from vault.secrets`;
     for (const [name, value] of Object.entries({ sync_scheduler_tick_url: TICK_URL, ...secrets })) {
-      await sql`insert into vault.decrypted_secrets values (${name}, ${value})`;
+      await sql`select vault.create_secret(${value}, ${name})`;
     }
   }
 
