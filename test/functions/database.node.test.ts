@@ -75,6 +75,23 @@ describe('the pool settings', () => {
     expect(options.connection).toEqual({ application_name: 'edge-function', TimeZone: 'UTC' });
   });
 
+  it('behind a transaction pooler the statement timeout travels with every call instead, and holds', async () => {
+    await db.sql.unsafe(`create or replace function public.nap(p_seconds double precision) returns text language sql
+      as $$ select pg_sleep(p_seconds)::text || current_setting('statement_timeout') $$;
+      grant execute on function public.nap(double precision) to service_role`);
+    const pooled = connectDatabase({
+      DATABASE_URL: db.url,
+      DB_TRANSACTION_POOLER: 'on',
+      DB_STATEMENT_TIMEOUT_MS: '200',
+    });
+    try {
+      expect((await pooled.asService().rpc('nap', { p_seconds: 0 })).data).toBe('200ms');
+      expect((await pooled.asService().rpc('nap', { p_seconds: 2 })).error).toMatchObject({ code: '57014' });
+    } finally {
+      await pooled.end();
+    }
+  });
+
   it('DB_POOL_MAX stays 1-100', () => {
     expect(poolOptions({ DATABASE_URL: 'postgres://h/db', DB_POOL_MAX: '100' }).max).toBe(100);
     expect(poolOptions({ DATABASE_URL: 'postgres://h/db', DB_POOL_MAX: '1' }).max).toBe(1);

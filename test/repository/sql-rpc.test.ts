@@ -28,6 +28,8 @@ beforeAll(async () => {
       insert into public.adapter_probe values (p_note);
       raise exception 'failed after the insert' using errcode = 'SR005';
     end $$;
+    create function public.nap(p_seconds double precision) returns text language sql
+      as $$ select pg_sleep(p_seconds)::text || current_setting('statement_timeout') $$;
     grant execute on all functions in schema public to authenticated, service_role;`);
 });
 afterAll(async () => db?.drop());
@@ -114,5 +116,16 @@ describe('the caller', () => {
     expect(result.error).toMatchObject({ code: 'SR005', message: 'failed after the insert' });
     const [row] = await db.sql`select count(*)::int as n from public.adapter_probe`;
     expect(row?.n).toBe(0);
+  });
+
+  it('a per-call statement timeout (behind a pooler) stops a slow call, and ends with the call', async () => {
+    const pooled = createSqlRpc(db.sql, { ...SERVICE, statementTimeoutMs: 100 });
+    expect((await pooled.rpc('nap', { p_seconds: 1 })).error).toMatchObject({ code: '57014' });
+    expect((await pooled.rpc('nap', { p_seconds: 0 })).data).toBe('100ms');
+    expect((await service().rpc('nap', { p_seconds: 0 })).data).toBe('0'); // without one: the server's own
+    for (let i = 0; i < 4; i++) {
+      const [row] = await db.sql`select current_setting('statement_timeout') as timeout`;
+      expect(row?.timeout).toBe('0');
+    }
   });
 });

@@ -100,14 +100,20 @@ export function poolOptions(env: DatabaseEnv): PoolOptions {
 /** Opens a pool lazily (postgres.js connects on the first query). A malformed setting is refused here, at start. */
 export function connectDatabase(env: DatabaseEnv): DatabasePorts {
   const { url, ...options } = poolOptions(env);
-  return sqlPorts(postgres(url, options));
+  // Behind a pooler the timeout travels with every call instead (transaction-local, gone when the call ends).
+  const pooled = options.connection?.statement_timeout === undefined;
+  const statementTimeoutMs = pooled ? integerFromEnv(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000) : undefined;
+  return sqlPorts(postgres(url, options), { statementTimeoutMs });
 }
 
-export function sqlPorts(sql: Sql): DatabasePorts {
-  const service = createSqlRpc(sql, SERVICE_CONTEXT);
+export function sqlPorts(sql: Sql, options: { statementTimeoutMs?: number } = {}): DatabasePorts {
+  const extra = options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs };
+  const service = createSqlRpc(sql, { ...SERVICE_CONTEXT, ...extra });
   return {
     asCaller: (caller) =>
-      caller.kind === 'service' ? service : createSqlRpc(sql, { role: 'authenticated', claims: caller.claims }),
+      caller.kind === 'service'
+        ? service
+        : createSqlRpc(sql, { role: 'authenticated', claims: caller.claims, ...extra }),
     asService: () => service,
     end: () => sql.end({ timeout: 5 }),
   };

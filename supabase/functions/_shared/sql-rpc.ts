@@ -14,6 +14,11 @@ export interface RequestContext {
   role: DatabaseRole;
   /** The verified JWT's claims, as PostgREST publishes them in request.jwt.claims. */
   claims: Record<string, unknown>;
+  /**
+   * A statement timeout for the call alone (transaction-local), where the connection cannot carry one: behind a
+   * transaction pooler, which refuses or drops per-client settings.
+   */
+  statementTimeoutMs?: number;
 }
 
 type ReturnShape = 'set' | 'row' | 'scalar' | 'void';
@@ -128,7 +133,11 @@ export function createSqlRpc(sql: Sql, context: RequestContext): RpcPort {
  */
 async function asCaller(sql: Sql, context: RequestContext, query: string): Promise<unknown[]> {
   if (!ROLES.has(context.role)) throw new Error(`unknown database role: ${String(context.role)}`);
-  const setup = `select set_config('role', ${literal(context.role)}, true), set_config('request.jwt.claims', ${literal(JSON.stringify(context.claims))}, true)`;
+  const timeout =
+    context.statementTimeoutMs === undefined
+      ? ''
+      : `, set_config('statement_timeout', ${literal(String(Math.trunc(context.statementTimeoutMs)))}, true)`;
+  const setup = `select set_config('role', ${literal(context.role)}, true), set_config('request.jwt.claims', ${literal(JSON.stringify(context.claims))}, true)${timeout}`;
   const results = (await sql.unsafe(`${setup}; ${query}`)) as unknown as unknown[][];
   return results[1] ?? [];
 }
