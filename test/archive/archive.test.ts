@@ -6,7 +6,7 @@ import { archiveIfDue, isArchiveDue } from '../../supabase/functions/_shared/arc
 import { archiveOldRuns, getArchivalStatus } from '../../supabase/functions/_shared/archive/run-log-archive.ts';
 import type { RpcPort } from '../../supabase/functions/_shared/rpc-port.ts';
 import { createSqlRpc } from '../../supabase/functions/_shared/sql-rpc.ts';
-import { asRole, createTestDatabase, SERVICE, type TestDatabase } from '../helpers/db.ts';
+import { asRole, createTestDatabase, SERVICE, sqlstate, type TestDatabase } from '../helpers/db.ts';
 import { archivedIds, hotIds, ORG_A, ORG_B, seedRuns, seedSeries } from './seed.ts';
 
 let db: TestDatabase;
@@ -30,15 +30,18 @@ async function archiveBatch(retention: string, batchSize: number): Promise<numbe
 
 describe('what moves', () => {
   it('moves only final runs older than the retention, with every column as it was', async () => {
-    const [oldCompleted, oldFailed, oldCancelled, oldRunning, oldPending, young, newest] = await seedRuns(db.sql, [
-      { daysAgo: 120, status: 'completed' },
-      { daysAgo: 100, status: 'failed', errorMessage: 'Xledger answered 503' },
-      { daysAgo: 95, status: 'cancelled' },
-      { daysAgo: 200, status: 'running' },
-      { daysAgo: 150, status: 'pending' },
-      { daysAgo: 89, status: 'completed' },
-      { daysAgo: 1, status: 'completed' },
-    ]);
+    // One queued-or-running run per (org, integration) at most: the old pending one is Dynamics', which ran since.
+    const [oldCompleted, oldFailed, oldCancelled, oldRunning, oldPending, young, newest, newestDynamics] =
+      await seedRuns(db.sql, [
+        { daysAgo: 120, status: 'completed' },
+        { daysAgo: 100, status: 'failed', errorMessage: 'Xledger answered 503' },
+        { daysAgo: 95, status: 'cancelled' },
+        { daysAgo: 200, status: 'running' },
+        { integrationType: 'dynamics', daysAgo: 150, status: 'pending' },
+        { daysAgo: 89, status: 'completed' },
+        { daysAgo: 1, status: 'completed' },
+        { integrationType: 'dynamics', daysAgo: 1, status: 'completed' },
+      ]);
     const before =
       await db.sql`select * from public.sync_run_log where id in ${db.sql([oldCompleted, oldFailed, oldCancelled] as string[])} order by id`;
 
@@ -46,7 +49,7 @@ describe('what moves', () => {
 
     expect(result.rowsMoved).toBe(3);
     expect(await archivedIds(db.sql)).toEqual(new Set([oldCompleted, oldFailed, oldCancelled]));
-    expect(await hotIds(db.sql)).toEqual(new Set([oldRunning, oldPending, young, newest]));
+    expect(await hotIds(db.sql)).toEqual(new Set([oldRunning, oldPending, young, newest, newestDynamics]));
     const after = await db.sql`select * from public.sync_run_log_archive order by id`;
     expect(after).toEqual(before);
     expect(after.find((r) => r.id === oldFailed)?.error_message).toBe('Xledger answered 503');
@@ -114,17 +117,21 @@ describe('what moves', () => {
 });
 
 describe('the three ways to run it', () => {
-  it('the function form and the procedure (committing between batches) move the same and record their pass', async () => {
+  it("the function form and the pg_cron job's do block (a commit after every batch) move the same and record their pass", async () => {
     await seedSeries(db.sql, ORG_A, 'xledger', 11, 200);
     const [fn] = await asRole(db.sql, SERVICE, (tx) => tx`select public.archive_run_log('90 days', 3, 'manual') as n`);
     expect(Number(fn?.n)).toBe(10);
 
     await seedSeries(db.sql, ORG_B, 'xledger', 8, 200);
+    const [job] = await db.sql<{ command: string }[]>`
+      select sync_private.archive_run_log_job_command('90 days', 3, 'manual') as command`;
+    const command = job?.command as string;
+    // Inside a transaction block the block's COMMIT is refused, and nothing moves or is recorded.
+    expect(await sqlstate(asRole(db.sql, SERVICE, (tx) => tx.unsafe(command)))).toBe('2D000');
     const conn = await db.sql.reserve();
     try {
       await conn`set role service_role`;
-      const [called] = await conn`call public.archive_run_log_in_batches('90 days', 3, 'manual')`;
-      expect(Number(called?.p_rows_moved)).toBe(7);
+      await conn.unsafe(command); // one statement of its own, as pg_cron sends it
       await conn`reset role`;
     } finally {
       conn.release();
@@ -137,6 +144,13 @@ describe('the three ways to run it', () => {
       ['manual', 3, 3, 7],
     ]);
     expect(passes.every((p) => p.finished_at !== null)).toBe(true);
+    // The function's four batches were one transaction; the block's three batches were three.
+    const transactions = await db.sql`
+      select org_id, count(distinct xmin::text)::int as n from public.sync_run_log_archive group by org_id order by org_id`;
+    expect(transactions.map((t) => [t.org_id, t.n])).toEqual([
+      [ORG_A, 1],
+      [ORG_B, 3],
+    ]);
   });
 
   it('the TypeScript pass reports its batches and shows up in the archival status', async () => {
@@ -163,6 +177,17 @@ describe('bad input', () => {
       ['90 days', 50_001],
     ] as const) {
       await expect(archiveBatch(retention, batch)).rejects.toMatchObject({ code: 'SR005' });
+    }
+    for (const [retention, batch, source] of [
+      ['12 hours', 10, 'pg_cron'],
+      ['90 days', 0, 'pg_cron'],
+      ['90 days', 10, 'cron'],
+    ] as const) {
+      expect(
+        await sqlstate(
+          db.sql`select sync_private.archive_run_log_job_command(${retention}::interval, ${batch}, ${source})`,
+        ),
+      ).toBe('SR005');
     }
     const { error } = await rpc.rpc('start_run_log_archival', {
       p_source: 'cron',
