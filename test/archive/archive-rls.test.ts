@@ -102,17 +102,23 @@ describe('writing the archive and running the archival', () => {
         (tx: typeof db.sql) => tx`select public.start_run_log_archival('manual', '90 days', 10)`,
         (tx: typeof db.sql) => tx`select * from public.get_run_log_archival_status()`,
         (tx: typeof db.sql) => tx`select * from sync_private.run_log_archival`,
+        (tx: typeof db.sql) => tx`select sync_private.archive_run_log_job_command()`,
       ]) {
         expect(await sqlstate(asRole(db.sql, context, call))).toBe('42501');
       }
+      // The pg_cron job's do block, run as this role the way pg_cron runs it (a statement of its own).
+      const [job] = await db.sql<{ command: string }[]>`
+        select sync_private.archive_run_log_job_command('90 days', 10, 'manual') as command`;
       const conn = await db.sql.reserve();
       try {
         await conn.unsafe(`set role ${role}`);
-        expect(await sqlstate(conn`call public.archive_run_log_in_batches()`)).toBe('42501');
+        expect(await sqlstate(conn.unsafe(job?.command as string))).toBe('42501');
       } finally {
         await conn`reset role`;
         conn.release();
       }
+      const [passes] = await db.sql`select count(*)::int as n from sync_private.run_log_archival`;
+      expect(passes?.n).toBe(1); // the service role's pass of beforeAll, and no other
     });
   }
 

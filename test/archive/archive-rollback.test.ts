@@ -1,5 +1,7 @@
-// The archival's migrations (20261128004100..004600) undo cleanly: rolled back newest first, the schema is exactly
-// what it was without them; applied again, exactly what it was with them.
+// The archival's migrations (20261128004100..004600, and 20261201000300..000320, which replace the procedure by the
+// pg_cron job's do block) undo cleanly: rolled back newest first, with every migration after them, the schema is
+// exactly what it was before them; applied again, exactly what it was with them. Later migrations may build on the
+// archive, so they are applied in their order and undone with it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,7 +9,10 @@ import { applyLocalCompat, listMigrations, ROLLBACKS_DIR } from '../../src/local
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { schemaSnapshot } from '../helpers/schema-snapshot.ts';
 
-const MINE = (version: string) => version >= '20261128004100' && version < '20261128004700';
+const FIRST_ARCHIVAL = '20261128004100';
+const ARCHIVAL = (version: string) =>
+  (version >= FIRST_ARCHIVAL && version < '20261128004700') ||
+  (version >= '20261201000300' && version < '20261201000400');
 
 let db: TestDatabase | undefined;
 afterEach(async () => {
@@ -21,31 +26,38 @@ describe('the archival migrations', () => {
     const { sql } = db;
     await applyLocalCompat(sql);
     const all = listMigrations();
-    const mine = all.filter((m) => MINE(m.version));
-    expect(mine.map((m) => m.version)).toEqual([
+    expect(all.filter((m) => ARCHIVAL(m.version)).map((m) => m.version)).toEqual([
       '20261128004100',
       '20261128004200',
       '20261128004300',
       '20261128004400',
       '20261128004500',
       '20261128004600',
+      '20261201000300',
+      '20261201000310',
+      '20261201000320',
     ]);
-    for (const m of all.filter((m) => !MINE(m.version)))
-      await sql.begin((tx) => tx.unsafe(readFileSync(m.file, 'utf8')));
+    const run = (file: string) => sql.begin((tx) => tx.unsafe(readFileSync(file, 'utf8')));
+    const earlier = all.filter((m) => m.version < FIRST_ARCHIVAL);
+    const rest = all.filter((m) => m.version >= FIRST_ARCHIVAL);
+    for (const m of earlier) await run(m.file);
     const before = await schemaSnapshot(sql);
 
-    for (const m of mine) await sql.begin((tx) => tx.unsafe(readFileSync(m.file, 'utf8')));
-    const withArchival = await schemaSnapshot(sql);
-    expect(withArchival.some((line) => line.startsWith('relation public.sync_run_log_archive '))).toBe(true);
-    expect(withArchival.some((line) => line.includes('PROCEDURE public.archive_run_log_in_batches'))).toBe(true);
-    expect(withArchival.some((line) => line.includes('sync_run_log_started_at_idx'))).toBe(true);
+    for (const m of rest.filter((m) => m.version <= '20261128004600')) await run(m.file);
+    const withProcedure = await schemaSnapshot(sql);
+    expect(withProcedure.some((line) => line.startsWith('relation public.sync_run_log_archive '))).toBe(true);
+    expect(withProcedure.some((line) => line.includes('PROCEDURE public.archive_run_log_in_batches'))).toBe(true);
+    expect(withProcedure.some((line) => line.includes('sync_run_log_started_at_idx'))).toBe(true);
 
-    for (const m of [...mine].reverse()) {
-      await sql.begin((tx) => tx.unsafe(readFileSync(path.join(ROLLBACKS_DIR, path.basename(m.file)), 'utf8')));
-    }
+    for (const m of rest.filter((m) => m.version > '20261128004600')) await run(m.file);
+    const withArchival = await schemaSnapshot(sql);
+    expect(withArchival.some((line) => line.includes('PROCEDURE public.archive_run_log_in_batches'))).toBe(false);
+    expect(withArchival.some((line) => line.includes('FUNCTION sync_private.archive_run_log_job_command('))).toBe(true);
+
+    for (const m of [...rest].reverse()) await run(path.join(ROLLBACKS_DIR, path.basename(m.file)));
     expect(await schemaSnapshot(sql)).toEqual(before);
 
-    for (const m of mine) await sql.begin((tx) => tx.unsafe(readFileSync(m.file, 'utf8')));
+    for (const m of rest) await run(m.file);
     expect(await schemaSnapshot(sql)).toEqual(withArchival);
   });
 

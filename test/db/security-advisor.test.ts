@@ -1,7 +1,7 @@
 // Supabase's Security Advisor, over the catalog of the migrated database: the rules of its linter (splinter) that
 // apply to this project. Each rule is the lint's own query, narrowed to what the rule says, and each is shown to
 // fail: a throwaway offending object, made inside a transaction that is rolled back, is found by the same query.
-//   0011 function_search_path_mutable   every function has `set search_path = ''`
+//   0011 function_search_path_mutable   every function and procedure has `set search_path = ''`, no exceptions
 //   0028/0029 *_security_definer_function_executable   no security definer function is executable by anon or
 //                                       authenticated (unless listed below as deliberate, with the reason)
 //   0013 rls_disabled_in_public         RLS is enabled on every table in public
@@ -9,7 +9,7 @@
 //                                       which lets SELECT policies through)
 import type { Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, sqlstate, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 // The schemas the linter leaves out (Supabase's own and extensions'), as splinter lists them.
 const ADVISOR_EXCLUDED_SCHEMAS = [
@@ -41,17 +41,6 @@ const ADVISOR_EXCLUDED_SCHEMAS = [
   'vault',
 ];
 
-/** Functions the linter would flag for a mutable search_path that are so on purpose. */
-const MUTABLE_SEARCH_PATH_EXCEPTIONS: { fn: string; reason: string }[] = [
-  {
-    fn: 'public.archive_run_log_in_batches(interval, integer, text, bigint)',
-    reason:
-      'a procedure that commits after every batch (what pg_cron calls daily); PostgreSQL refuses COMMIT in a ' +
-      'procedure with a SET clause (proven below), every name in it is schema-qualified, it is security invoker ' +
-      'and only service_role may call it',
-  },
-];
-
 /** Security definer functions anon or authenticated may execute on purpose: none today. */
 const DELIBERATE_DEFINER_EXPOSURES: { role: 'anon' | 'authenticated'; fn: string; reason: string }[] = [];
 // The security definer functions there are, and why none is on that list:
@@ -64,7 +53,7 @@ const FN = `n.nspname || '.' || p.proname || '(' || pg_catalog.oidvectortypes(p.
 const ADVISED = (alias: string) =>
   `${alias}.nspname <> all(array[${ADVISOR_EXCLUDED_SCHEMAS.map((s) => `'${s}'`).join(', ')}]) and ${alias}.nspname not like 'pg\\_%'`;
 
-/** 0011: functions whose search_path is not fixed to '' (extensions' own functions aside). */
+/** 0011: functions and procedures whose search_path is not fixed to '' (extensions' own functions aside). */
 async function mutableSearchPath(sql: Sql): Promise<string[]> {
   const rows = await sql.unsafe<{ fn: string }[]>(`
     select ${FN} as fn
@@ -155,51 +144,27 @@ it("the rules look at the project's schemas", async () => {
 });
 
 describe('function_search_path_mutable', () => {
-  it("every function has search_path = '', but for the listed exceptions", async () => {
-    expect(await mutableSearchPath(db.sql)).toEqual(MUTABLE_SEARCH_PATH_EXCEPTIONS.map((e) => e.fn).sort());
+  it("every function and procedure has search_path = '', with no exception", async () => {
+    expect(await mutableSearchPath(db.sql)).toEqual([]);
+    // The archival procedure, the one exception there was, is gone: the daily job runs a do block instead.
+    const [procedure] =
+      await db.sql`select to_regprocedure('public.archive_run_log_in_batches(interval, integer, text, bigint)') as oid`;
+    expect(procedure?.oid).toBeNull();
   });
 
-  it('finds a function without a fixed search_path, or with one other than empty, in any project schema', async () => {
+  it('finds a function or procedure without a fixed search_path, or with one other than empty, in any project schema', async () => {
     const found = await rolledBack(db.sql, async (tx) => {
       await tx`create function public.advisor_probe_none() returns integer language sql as 'select 1'`;
       await tx`create function sync_private.advisor_probe_public() returns integer language sql
                set search_path = public as 'select 1'`;
+      await tx`create procedure public.advisor_probe_procedure() language plpgsql as 'begin commit; end'`;
       await tx`create function public.advisor_probe_fixed() returns integer language sql
                set search_path = '' as 'select 1'`;
       return mutableSearchPath(tx);
     });
     expect(found).toEqual(
-      [
-        ...MUTABLE_SEARCH_PATH_EXCEPTIONS.map((e) => e.fn),
-        'public.advisor_probe_none()',
-        'sync_private.advisor_probe_public()',
-      ].sort(),
+      ['public.advisor_probe_none()', 'public.advisor_probe_procedure()', 'sync_private.advisor_probe_public()'].sort(),
     );
-  });
-
-  it('the exception stands: a procedure with a SET clause cannot commit, and this one is invoker, for service_role', async () => {
-    const [procedure] = await db.sql`
-      select p.prokind, p.prosecdef,
-        pg_catalog.has_function_privilege('anon', p.oid, 'execute') as anon,
-        pg_catalog.has_function_privilege('authenticated', p.oid, 'execute') as authenticated,
-        pg_catalog.has_function_privilege('service_role', p.oid, 'execute') as service_role
-      from pg_catalog.pg_proc p
-      where p.oid = 'public.archive_run_log_in_batches(interval, integer, text, bigint)'::regprocedure`;
-    expect(procedure).toEqual({
-      prokind: 'p',
-      prosecdef: false,
-      anon: false,
-      authenticated: false,
-      service_role: true,
-    });
-
-    await db.sql`create procedure public.advisor_probe_commit() language plpgsql set search_path = '' as $$
-                 begin commit; end $$`;
-    try {
-      expect(await sqlstate(db.sql`call public.advisor_probe_commit()`)).toBe('2D000'); // invalid_transaction_termination
-    } finally {
-      await db.sql`drop procedure public.advisor_probe_commit()`;
-    }
   });
 });
 
