@@ -6,6 +6,7 @@ export const ERROR_CODES = [
   'already_running',
   'duplicate_period',
   'period_superseded',
+  'not_configured',
   'not_found',
   'not_running',
   'invalid_transition',
@@ -25,6 +26,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   already_running: 409,
   duplicate_period: 409,
   period_superseded: 409,
+  not_configured: 409,
   not_found: 404,
   not_running: 409,
   invalid_transition: 409,
@@ -48,6 +50,7 @@ export const SQLSTATE = {
   invalidArgument: 'SR005',
   invalidTransition: 'SR006',
   periodSuperseded: 'SR007',
+  notConfigured: 'SR008',
 } as const;
 
 /** CHECK constraints whose violation has a message worth showing (the rest say "invalid argument"). */
@@ -86,7 +89,7 @@ export class SyncRunLogError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    /** Safe extra facts, e.g. `{ existingRunId }` for duplicate_period. */
+    /** Safe extra facts, e.g. `{ existingRunId }` for duplicate_period and already_running. */
     readonly details: Record<string, unknown> = {},
   ) {
     super(message);
@@ -106,7 +109,8 @@ export function fromDatabaseError(error: {
   const message = error.message ?? 'database error';
   switch (error.code) {
     case SQLSTATE.alreadyRunning:
-      return new SyncRunLogError('already_running', message);
+      // DETAIL: the id of the queued or running run in the way (empty when it ended meanwhile).
+      return new SyncRunLogError('already_running', message, error.details ? { existingRunId: error.details } : {});
     case SQLSTATE.duplicateIdempotencyKey:
       return new SyncRunLogError('duplicate_period', message, error.details ? { existingRunId: error.details } : {});
     case SQLSTATE.runNotFound:
@@ -119,6 +123,8 @@ export function fromDatabaseError(error: {
       return new SyncRunLogError('invalid_argument', message);
     case SQLSTATE.periodSuperseded:
       return new SyncRunLogError('period_superseded', message, error.details ? { newestPeriod: error.details } : {});
+    case SQLSTATE.notConfigured:
+      return new SyncRunLogError('not_configured', message);
     default:
       if (error.code && INPUT_SQLSTATES.has(error.code)) {
         const constraint = error.code === '23514' ? /check constraint "([a-z0-9_]+)"/.exec(message)?.[1] : undefined;

@@ -1,6 +1,7 @@
-// SyncRunLogRepository: the run log's four operations, each a thin typed call of its RPC function through a
+// SyncRunLogRepository: the run log's operations, each a thin typed call of its RPC function through a
 // Supabase-shaped port (a supabase-js client as is, or the SQL adapter in sql-rpc.ts).
 import { callRpc, SyncRunLogError } from './errors.ts';
+import { decodeCursor, type Page, pageOf } from './keyset-cursor.ts';
 import type { RpcPort } from './rpc-port.ts';
 import { type RunStatus, type SyncRun, type SyncRunLogRow, type TriggeredBy, toSyncRun } from './run-log.types.ts';
 import { sanitizeErrorMessage } from './sanitize-error.ts';
@@ -12,6 +13,15 @@ export interface InsertRunOptions {
 }
 
 export type UpdatableStatus = Exclude<RunStatus, 'pending'>;
+
+export interface RunHistoryPageOptions {
+  /** 1..1000. */
+  limit: number;
+  status?: RunStatus;
+  triggeredBy?: TriggeredBy;
+  /** The previous page's nextCursor: this page starts after its last run. */
+  before?: string;
+}
 
 export class SyncRunLogRepository {
   constructor(private readonly db: RpcPort) {}
@@ -78,6 +88,32 @@ export class SyncRunLogRepository {
       p_limit: limit,
     });
     return (data as SyncRunLogRow[]).map(toSyncRun);
+  }
+
+  /**
+   * A page of one integration's runs, newest first (started_at, then id), optionally of one status and/or trigger.
+   * `nextCursor` is set when the page is full: pass it as `before` for the next one (which may be empty). A cursor
+   * that was not made here is `invalid_argument`.
+   */
+  async getRunHistoryPage(
+    orgId: string,
+    integrationType: string,
+    options: RunHistoryPageOptions,
+  ): Promise<Page<SyncRun>> {
+    const before = options.before === undefined ? null : decodeCursor(options.before);
+    const data = await this.call('get_run_history_page', {
+      p_org_id: orgId,
+      p_integration_type: integrationType,
+      p_limit: options.limit,
+      p_status: options.status ?? null,
+      p_triggered_by: options.triggeredBy ?? null,
+      p_before_started_at: before?.at ?? null,
+      p_before_id: before?.id ?? null,
+    });
+    return pageOf((data as SyncRunLogRow[]).map(toSyncRun), options.limit, (run) => ({
+      at: run.startedAt,
+      id: run.id,
+    }));
   }
 
   private call(fn: string, args: Record<string, unknown>): Promise<unknown> {

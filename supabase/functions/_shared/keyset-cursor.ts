@@ -1,0 +1,48 @@
+// Keyset cursors for paged lists (run history, alerts): the position after the last item of a page, as an opaque
+// URL-safe token. It holds the item's sort timestamp exactly as the database rendered it (microseconds kept: a
+// JavaScript Date would cut them to milliseconds and skip or repeat items) and its id, the tie-breaker.
+import { SyncRunLogError } from './errors.ts';
+
+export interface KeysetPosition {
+  /** The timestamp as the database returned it, e.g. 2026-12-01T10:00:00.123456+00:00. */
+  at: string;
+  id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/;
+const MAX_CURSOR_LENGTH = 200;
+
+export function encodeCursor(position: KeysetPosition): string {
+  return btoa(`${position.at}|${position.id}`).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+/** The position a cursor stands for; `invalid_argument` when it is not one this module made. */
+export function decodeCursor(cursor: string): KeysetPosition {
+  const invalid = () => new SyncRunLogError('invalid_argument', 'cursor is not valid: pass nextCursor as it came');
+  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH) throw invalid();
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
+  let text: string;
+  try {
+    text = atob(cursor.replaceAll('-', '+').replaceAll('_', '/'));
+  } catch {
+    throw invalid();
+  }
+  const [at, id, ...rest] = text.split('|');
+  if (rest.length > 0 || !at || !id || !TIMESTAMP.test(at) || !UUID.test(id) || Number.isNaN(Date.parse(at))) {
+    throw invalid();
+  }
+  return { at, id: id.toLowerCase() };
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass it back as `before` for the next page; null when this page was not full (nothing more). */
+  nextCursor: string | null;
+}
+
+/** A page of `items` (at most `limit`): a full page gets the cursor of its last item. */
+export function pageOf<T>(items: T[], limit: number, positionOf: (item: T) => KeysetPosition): Page<T> {
+  const last = items.at(-1);
+  return { items, nextCursor: items.length === limit && last !== undefined ? encodeCursor(positionOf(last)) : null };
+}

@@ -1,0 +1,137 @@
+// A schedule's periods, computed with croner in the schedule's time zone exactly as the scheduler's tick computes
+// them (scheduler/cron.ts), and what came of each: the period ledger's outcomes.
+//
+// Outcomes of a period, from its scheduler run (if any) and the clock:
+//   running                  its run is pending (queued) or running
+//   failed, cancelled        its run ended so
+//   completed_with_failures  its run completed with records_failed > 0 (this wins over late: failed records need
+//                            someone's attention, lateness is visible in driftSeconds anyway)
+//   late                     its run completed without failed records but started more than 5 minutes (300 s)
+//                            after its period
+//   completed                its run completed on time without failed records
+//   upcoming                 no run, and the period is in the future or due less than the grace (300 s) ago: the
+//                            scheduler ticks every minute, so it may still start
+//   missed                   no run, and the period is due longer than the grace ago
+// Periods without a run before the schedule's active_from (it did not exist or was off then) are left out of the
+// ledger, and so are all periods without a run while the schedule is disabled: nothing was due, nothing was missed.
+import { SyncRunLogError } from './errors.ts';
+import type { PeriodRun } from './integrations.types.ts';
+import { parseScheduleCron } from './scheduler/cron.ts';
+import type { Schedule } from './scheduler/schedule.types.ts';
+
+export const PERIOD_OUTCOMES = [
+  'completed',
+  'completed_with_failures',
+  'failed',
+  'cancelled',
+  'running',
+  'late',
+  'missed',
+  'upcoming',
+] as const;
+export type PeriodOutcome = (typeof PERIOD_OUTCOMES)[number];
+
+/** A run that started later than this after its period is late (the scheduler's drift alert threshold too). */
+export const LATE_AFTER_SECONDS = 300;
+/** A period with no run this long after it is missed. */
+export const MISSED_AFTER_SECONDS = 300;
+/** At most this many periods in one ledger (get_period_outcomes refuses more). */
+export const MAX_PERIODS = 1000;
+/** How many next periods the overview shows. */
+export const NEXT_PERIODS = 3;
+
+export interface OutcomeOptions {
+  lateAfterSeconds?: number;
+  missedAfterSeconds?: number;
+}
+
+export interface PeriodOutcomeEntry extends PeriodRun {
+  outcome: PeriodOutcome;
+}
+
+type ScheduleTiming = Pick<Schedule, 'cronExpression' | 'timeZone'>;
+
+/** The outcome of one period (see the table at the top of this file). */
+export function outcomeOf(period: PeriodRun, now: Date, options: OutcomeOptions = {}): PeriodOutcome {
+  const lateAfter = options.lateAfterSeconds ?? LATE_AFTER_SECONDS;
+  const missedAfter = options.missedAfterSeconds ?? MISSED_AFTER_SECONDS;
+  switch (period.status) {
+    case 'pending':
+    case 'running':
+      return 'running';
+    case 'failed':
+    case 'cancelled':
+      return period.status;
+    case 'completed':
+      if ((period.recordsFailed ?? 0) > 0) return 'completed_with_failures';
+      return (period.driftSeconds ?? 0) > lateAfter ? 'late' : 'completed';
+    default: {
+      const dueFor = (now.getTime() - new Date(period.scheduledFor).getTime()) / 1000;
+      return dueFor > missedAfter ? 'missed' : 'upcoming';
+    }
+  }
+}
+
+/**
+ * The ledger of a schedule: each period's run facts and outcome, oldest first. Periods without a run from before
+ * the schedule's activeFrom, or of a disabled schedule, are left out (nothing was due then).
+ */
+export function ledgerOf(
+  schedule: Pick<Schedule, 'enabled' | 'activeFrom'>,
+  periods: PeriodRun[],
+  now: Date,
+  options: OutcomeOptions = {},
+): PeriodOutcomeEntry[] {
+  const activeFrom = new Date(schedule.activeFrom).getTime();
+  return periods
+    .filter((p) => p.runId !== null || (schedule.enabled && new Date(p.scheduledFor).getTime() >= activeFrom))
+    .map((p) => ({ ...p, outcome: outcomeOf(p, now, options) }));
+}
+
+/**
+ * The periods of a schedule in [from, to), oldest first. `invalid_argument` when `from` is not before `to`, or when
+ * the range holds more than `max` periods (the message says so, so the caller can narrow it).
+ */
+export function schedulePeriods(schedule: ScheduleTiming, from: Date, to: Date, max = MAX_PERIODS): Date[] {
+  if (!(from.getTime() < to.getTime())) {
+    throw new SyncRunLogError('invalid_argument', 'the period range is empty: from must be before to');
+  }
+  const { cron } = parseScheduleCron(schedule.cronExpression, schedule.timeZone);
+  const periods: Date[] = [];
+  let next = cron.nextRun(new Date(from.getTime() - 1));
+  while (next && next.getTime() < to.getTime()) {
+    if (periods.length === max) {
+      throw new SyncRunLogError(
+        'invalid_argument',
+        `the range holds more than ${max} periods of this schedule: narrow from and to`,
+      );
+    }
+    periods.push(next);
+    next = cron.nextRun(next);
+  }
+  return periods;
+}
+
+/**
+ * The next `count` periods the scheduler will run, as ISO instants: after now, after the newest period it started,
+ * and not before activeFrom. Empty for a disabled schedule (and for an expression croner refuses).
+ */
+export function nextPeriods(
+  schedule: ScheduleTiming & Pick<Schedule, 'enabled' | 'activeFrom' | 'lastScheduledFor'>,
+  now: Date,
+  count = NEXT_PERIODS,
+): string[] {
+  if (!schedule.enabled) return [];
+  let cron: ReturnType<typeof parseScheduleCron>['cron'];
+  try {
+    cron = parseScheduleCron(schedule.cronExpression, schedule.timeZone).cron;
+  } catch {
+    return [];
+  }
+  const after = Math.max(
+    now.getTime(),
+    new Date(schedule.activeFrom).getTime() - 1,
+    schedule.lastScheduledFor ? new Date(schedule.lastScheduledFor).getTime() : Number.NEGATIVE_INFINITY,
+  );
+  return cron.nextRuns(count, new Date(after)).map((period) => period.toISOString());
+}
