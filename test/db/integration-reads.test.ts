@@ -1,0 +1,476 @@
+// The status screen's reads on the real database: the integrations overview, the period ledger's runs (hot table
+// and archive), alerts (acknowledge, keyset pages) and run history pages. Each as a user of the org under RLS,
+// isolated from another org, and each index-backed (checked with EXPLAIN on a deep history).
+import { randomUUID } from 'node:crypto';
+import type { Sql } from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  asAuthenticated,
+  asRole,
+  createTestDatabase,
+  SERVICE,
+  sqlstate,
+  type TestDatabase,
+  userClaims,
+} from '../helpers/db.ts';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const asService = <T>(fn: (tx: Sql) => Promise<T>) => asRole(db.sql, SERVICE, fn);
+const asUser = <T>(orgId: string, fn: (tx: Sql) => Promise<T>, role = 'coordinator') =>
+  asAuthenticated(db.sql, userClaims(orgId, role), fn);
+
+const periodKey = (type: string, period: string) => `${type}:${new Date(period).toISOString()}`;
+
+/** A finished scheduler run of a period, inserted as the table owner (the tests' fixture, not the API). */
+async function scheduledRun(
+  orgId: string,
+  type: string,
+  period: string,
+  startedAfterSeconds: number,
+  status = 'completed',
+  failed = 0,
+): Promise<string> {
+  const [row] = await db.sql`insert into public.sync_run_log
+      (org_id, integration_type, status, started_at, ended_at, triggered_by, scheduled_for, idempotency_key,
+       records_processed, records_failed)
+    values (${orgId}, ${type}, ${status}, ${period}::timestamptz + make_interval(secs => ${startedAfterSeconds}),
+      case when ${status} in ('completed', 'failed', 'cancelled')
+        then ${period}::timestamptz + make_interval(secs => ${startedAfterSeconds + 30}) end,
+      'scheduler', ${period}, ${periodKey(type, period)}, 10, ${failed})
+    returning id`;
+  return row?.id as string;
+}
+
+/** Runs of one integration, one a minute back from `newest`, as the owner (bulk fixture). */
+async function history(orgId: string, type: string, count: number, newest = '2026-12-01T12:00:00Z') {
+  await db.sql`insert into public.sync_run_log
+      (org_id, integration_type, status, started_at, ended_at, triggered_by, records_processed)
+    select ${orgId}, ${type}, case when g % 5 = 0 then 'failed' else 'completed' end,
+      ${newest}::timestamptz - make_interval(mins => g), ${newest}::timestamptz - make_interval(mins => g) + interval '10 s',
+      case when g % 3 = 0 then 'scheduler' else 'manual' end, g
+    from generate_series(1, ${count}) g`;
+}
+
+async function plan(query: string): Promise<string> {
+  return JSON.stringify(await db.sql.unsafe(`explain (format json) ${query}`));
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+/** Every node of a JSON plan, as "<node type> <relation> <index>" lines. */
+function planNodes(text: string): string[] {
+  const lines: string[] = [];
+  const visit = (node: PlanNode) => {
+    lines.push([node['Node Type'], node['Relation Name'] ?? '', node['Index Name'] ?? ''].join(' ').trim());
+    for (const child of node.Plans ?? []) visit(child);
+  };
+  for (const row of JSON.parse(text) as Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>) {
+    for (const entry of row['QUERY PLAN']) visit(entry.Plan);
+  }
+  return lines;
+}
+
+/**
+ * The generic plan of a parameterised query: the plan a PL/pgSQL function keeps for its statement, whatever the
+ * arguments (PostgreSQL 15 has no `explain (generic_plan)`: a prepared statement under force_generic_plan).
+ */
+async function genericPlan(query: string, types: string[], args: string[]): Promise<string> {
+  return db.sql.begin(async (tx) => {
+    await tx.unsafe('set local plan_cache_mode = force_generic_plan');
+    await tx.unsafe(`prepare generic_plan_check (${types.join(', ')}) as ${query}`);
+    try {
+      const literals = args.map((arg) => `'${arg.replaceAll("'", "''")}'`).join(', ');
+      return JSON.stringify(await tx.unsafe(`explain (format json) execute generic_plan_check (${literals})`));
+    } finally {
+      await tx.unsafe('deallocate generic_plan_check');
+    }
+  });
+}
+
+describe('get_integrations_overview', () => {
+  const org = randomUUID();
+  const other = randomUUID();
+
+  beforeAll(async () => {
+    await asService(async (tx) => {
+      await tx`select public.upsert_sync_connection(${org}, 'xledger', '{"company":"acme"}', '{"apiToken":"SECRET-X"}')`;
+      await tx`select public.upsert_sync_schedule(${org}, 'xledger', '*/15 * * * *', 'Europe/Oslo', true, 900)`;
+      await tx`select public.upsert_sync_schedule(${org}, 'dynamics', '0 2 * * *')`;
+      await tx`select public.register_integration_health(${org}, 'bufdir', now())`;
+      await tx`select public.upsert_sync_connection(${other}, 'xledger', '{}', '{"apiToken":"OTHER"}')`;
+      await tx`select public.record_sync_alert(${org}, 'stuck_run', 'xledger')`;
+      await tx`select public.record_sync_alert(${org}, 'stuck_run', 'xledger')`;
+      await tx`select public.record_sync_alert(${org}, 'cold_start', 'bufdir')`;
+      await tx`select public.record_sync_alert(${other}, 'stuck_run', 'xledger')`;
+    });
+    await scheduledRun(org, 'xledger', '2026-12-01T09:00:00Z', 5);
+    await scheduledRun(org, 'xledger', '2026-12-01T09:15:00Z', 5, 'failed');
+    await scheduledRun(org, 'legacy_type', '2026-11-01T09:00:00Z', 5);
+    const [alert] = await db.sql`select id from public.sync_alerts where org_id = ${org} and kind = 'cold_start'`;
+    await asService((tx) => tx`select public.acknowledge_sync_alert(${org}, ${alert?.id as string}, null)`);
+  });
+
+  async function overview(orgId: string, caller: string, role = 'coordinator') {
+    return asUser(
+      caller,
+      (tx) => tx`select integration_type, to_jsonb(o) as row from public.get_integrations_overview(${orgId}) o`,
+      role,
+    );
+  }
+
+  it('one row per integration with anything, each part or null, as a coordinator and as an admin', async () => {
+    for (const role of ['coordinator', 'admin']) {
+      const rows = await overview(org, org, role);
+      expect(rows.map((r) => r.integration_type)).toEqual(['bufdir', 'dynamics', 'legacy_type', 'xledger']);
+      const byType = Object.fromEntries(rows.map((r) => [r.integration_type, r.row]));
+      expect(byType.xledger).toMatchObject({
+        connection: { settings: { company: 'acme' }, enabled: true, integration_type: 'xledger' },
+        schedule: { cron_expression: '*/15 * * * *', time_zone: 'Europe/Oslo', run_timeout_seconds: 900 },
+        health: null,
+        last_run: { status: 'failed', scheduled_for: '2026-12-01T09:15:00+00:00' },
+        open_alerts: 2,
+      });
+      expect(byType.xledger.connection.credentials_set_at).not.toBeNull();
+      expect(byType.dynamics).toMatchObject({ connection: null, health: null, last_run: null, open_alerts: 0 });
+      expect(byType.dynamics.schedule.cron_expression).toBe('0 2 * * *');
+      expect(byType.bufdir).toMatchObject({ connection: null, schedule: null, last_run: null, open_alerts: 0 });
+      expect(byType.bufdir.health).toMatchObject({ status: 'unknown', integration_type: 'bufdir' });
+      expect(byType.legacy_type).toMatchObject({ connection: null, schedule: null, health: null, open_alerts: 0 });
+    }
+  });
+
+  it('never carries credentials or the Vault secret id', async () => {
+    const text = JSON.stringify(await overview(org, org));
+    expect(text).not.toContain('SECRET-X');
+    expect(text).not.toContain('credentials_secret_id');
+    const [{ id }] = (await db.sql`select credentials_secret_id as id from public.sync_connections
+      where org_id = ${org}`) as unknown as [{ id: string }];
+    expect(text).not.toContain(id);
+  });
+
+  it("another org's overview is empty for this org's users; volunteers and bad claims see nothing", async () => {
+    expect(await overview(other, org)).toEqual([]);
+    expect(await overview(org, other)).toEqual([]);
+    expect(await overview(org, org, 'volunteer')).toEqual([]);
+    expect(
+      await asAuthenticated(db.sql, { role: 'authenticated', org_id: 'nope' }, (tx) => {
+        return tx`select * from public.get_integrations_overview(${org})`;
+      }),
+    ).toEqual([]);
+  });
+
+  it('the service role sees any org', async () => {
+    const rows = await asService((tx) => tx`select integration_type from public.get_integrations_overview(${other})`);
+    expect(rows.map((r) => r.integration_type)).toEqual(['xledger']);
+  });
+
+  it('reads every part by index: no scan of the run log, whatever its length', async () => {
+    for (let i = 0; i < 3; i++) await history(randomUUID(), 'xledger', 2000);
+    await history(org, 'xledger', 2000, '2026-11-30T00:00:00Z');
+    await db.sql`analyze`;
+    const body = await db.sql`select prosrc from pg_proc where proname = 'get_integrations_overview'`;
+    const query = /return query([\s\S]*);\s*end/.exec(String(body[0]?.prosrc))?.[1] ?? '';
+    expect(query).toContain('with recursive latest');
+    const text = await genericPlan(query.replaceAll('p_org_id', '$1'), ['uuid'], [org]);
+    const nodes = planNodes(text);
+    expect(nodes).toContain('Index Scan sync_run_log sync_run_log_org_integration_started_idx');
+    // The small tables (connections, schedules, health, alerts) may be scanned while they are small; the run log never.
+    expect(nodes.filter((node) => node.startsWith('Seq Scan sync_run_log'))).toEqual([]);
+    expect((await overview(org, org)).map((r) => r.integration_type)).toContain('xledger');
+  });
+
+  it('counts the open alerts from the partial index', async () => {
+    // As alerts accumulate, most get acknowledged: the open ones are a small part of the table.
+    await db.sql`insert into public.sync_alerts (org_id, kind, integration_type, acknowledged_at)
+      select case when g % 2 = 0 then ${org}::uuid else gen_random_uuid() end, 'stuck_run', 'xledger',
+        case when g % 100 <> 0 then now() end
+      from generate_series(1, 6000) g`;
+    await db.sql`analyze public.sync_alerts`;
+    const text = await genericPlan(
+      `select count(*) from public.sync_alerts a
+       where a.org_id = $1 and a.integration_type = $2 and a.acknowledged_at is null`,
+      ['uuid', 'text'],
+      [org, 'xledger'],
+    );
+    expect(planNodes(text).some((node) => node.endsWith('sync_alerts_open_idx'))).toBe(true);
+  });
+});
+
+describe('get_period_outcomes', () => {
+  const org = randomUUID();
+  const periods = ['2026-12-01T08:00:00Z', '2026-12-01T08:15:00Z', '2026-12-01T08:30:00Z', '2026-12-01T08:45:00Z'];
+
+  beforeAll(async () => {
+    await asService(
+      (tx) => tx`select public.upsert_sync_schedule(${org}, 'xledger', '*/15 * * * *', 'UTC', true, 1800,
+        '2026-11-01T00:00:00Z')`,
+    );
+    await scheduledRun(org, 'xledger', periods[0] as string, 4, 'completed', 0);
+    await scheduledRun(org, 'xledger', periods[1] as string, 400, 'completed', 2);
+    // periods[2]: no run. periods[3]: a run that was archived.
+    const archived = await scheduledRun(org, 'xledger', periods[3] as string, 12, 'failed');
+    await db.sql`insert into public.sync_run_log_archive select * from public.sync_run_log where id = ${archived}`;
+    await db.sql`delete from public.sync_run_log where id = ${archived}`;
+    // A manual run started in a period's window is not that period's run.
+    await db.sql`insert into public.sync_run_log (org_id, integration_type, status, started_at, ended_at, triggered_by)
+      values (${org}, 'xledger', 'completed', ${periods[2] as string}, ${periods[2] as string}::timestamptz + interval '1 s', 'manual')`;
+  });
+
+  async function outcomes(caller: string, orgId = org, list: string[] = periods) {
+    return asUser(
+      caller,
+      (tx) => tx`select scheduled_for, run_id, status, records_failed, drift_seconds::float8 as drift, archived
+        from public.get_period_outcomes(${orgId}, 'xledger', ${list}::timestamptz[])`,
+    );
+  }
+
+  it('each period with its scheduler run (hot or archived) or nulls, oldest first, duplicates once', async () => {
+    const rows = await outcomes(org, org, [...periods].reverse().concat(periods[0] as string));
+    expect(rows.map((r) => (r.scheduled_for as Date).toISOString())).toEqual(
+      periods.map((p) => new Date(p).toISOString()),
+    );
+    expect(rows.map((r) => [r.status, r.records_failed, r.drift, r.archived])).toEqual([
+      ['completed', 0, 4, false],
+      ['completed', 2, 400, false],
+      [null, null, null, false],
+      ['failed', 0, 12, true],
+    ]);
+    expect(rows[2]?.run_id).toBeNull();
+    expect(rows[3]?.run_id).not.toBeNull();
+  });
+
+  it("is empty for another org's user, for a volunteer, and without a schedule", async () => {
+    expect(await outcomes(randomUUID())).toEqual([]);
+    expect(
+      await asUser(
+        org,
+        (tx) => tx`select * from public.get_period_outcomes(${org}, 'xledger', ${periods}::timestamptz[])`,
+        'volunteer',
+      ),
+    ).toEqual([]);
+    expect(
+      await asService(
+        (tx) => tx`select * from public.get_period_outcomes(${org}, 'dynamics', ${periods}::timestamptz[])`,
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses more than 1000 periods, a null list or a malformed integration type (SR005)', async () => {
+    const many = Array.from({ length: 1001 }, (_, i) => new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString());
+    expect(await sqlstate(outcomes(org, org, many))).toBe('SR005');
+    expect(
+      await sqlstate(asService((tx) => tx`select * from public.get_period_outcomes(${org}, 'xledger', null)`)),
+    ).toBe('SR005');
+    expect(
+      await sqlstate(
+        asService((tx) => tx`select * from public.get_period_outcomes(${org}, 'Bad', ${periods}::timestamptz[])`),
+      ),
+    ).toBe('SR005');
+  });
+
+  it('finds each run with an index probe by period key, in the hot table and in the archive', async () => {
+    const busy = randomUUID();
+    await history(busy, 'xledger', 3000);
+    await db.sql`insert into public.sync_run_log_archive select * from public.sync_run_log where org_id = ${busy}`;
+    await db.sql`update public.sync_run_log_archive set idempotency_key = 'xledger:' || id where org_id = ${busy}`;
+    await db.sql`analyze public.sync_run_log`;
+    await db.sql`analyze public.sync_run_log_archive`;
+    const hot = await plan(`select r.id from public.sync_run_log r
+      where r.org_id = '${org}' and r.idempotency_key = '${periodKey('xledger', periods[0] as string)}'`);
+    expect(hot).toContain('sync_run_log_idempotency_key_idx');
+    const archive = await plan(`select r.id from public.sync_run_log_archive r
+      where r.org_id = '${org}' and r.idempotency_key = '${periodKey('xledger', periods[3] as string)}'`);
+    expect(archive).toContain('sync_run_log_archive_idempotency_key_idx');
+  });
+});
+
+describe('alerts: acknowledge and pages', () => {
+  const org = randomUUID();
+  const other = randomUUID();
+  const user = randomUUID();
+  let ids: string[] = [];
+
+  beforeAll(async () => {
+    // 25 alerts, 5 of them sharing one created_at (ties are ordered by id, newest first).
+    await db.sql`insert into public.sync_alerts (org_id, kind, integration_type, created_at)
+      select ${org}, 'stuck_run', 'xledger', '2026-12-01T12:00:00Z'::timestamptz - make_interval(mins => least(g, 20))
+      from generate_series(1, 25) g`;
+    await db.sql`insert into public.sync_alerts (org_id, kind, created_at) values (${other}, 'stuck_run', now())`;
+    ids = (await db.sql`select id from public.sync_alerts where org_id = ${org} order by created_at desc, id desc`).map(
+      (r) => r.id as string,
+    );
+  });
+
+  async function page(caller: string, limit: number, before: { at: Date; id: string } | null) {
+    return asUser(
+      caller,
+      (tx) => tx`select id, created_at from public.get_sync_alerts_page(${org}, ${limit},
+        ${before?.at ?? null}, ${before?.id ?? null})`,
+    );
+  }
+
+  it('walks every alert newest first, page by page, each exactly once (ties included)', async () => {
+    const seen: string[] = [];
+    let before: { at: Date; id: string } | null = null;
+    for (;;) {
+      const rows = await page(org, 7, before);
+      seen.push(...rows.map((r) => r.id as string));
+      if (rows.length < 7) break;
+      const last = rows.at(-1) as { id: string; created_at: Date };
+      // A cursor with the database's own microseconds, as the repository keeps them.
+      const [{ at }] = (await db.sql`select created_at as at from public.sync_alerts
+        where id = ${last.id}`) as unknown as [{ at: Date }];
+      before = { at, id: last.id };
+    }
+    expect(seen).toEqual(ids);
+  });
+
+  it("a user of another org gets no page of this org's alerts", async () => {
+    expect(await page(other, 10, null)).toEqual([]);
+  });
+
+  it('refuses a half cursor or a limit outside 1..1000 (SR005)', async () => {
+    expect(
+      await sqlstate(asService((tx) => tx`select * from public.get_sync_alerts_page(${org}, 10, now(), null)`)),
+    ).toBe('SR005');
+    expect(await sqlstate(asService((tx) => tx`select * from public.get_sync_alerts_page(${org}, 0)`))).toBe('SR005');
+  });
+
+  it('acknowledges once for the org (by whom, when), keeps the first, and is SR003 for another org', async () => {
+    const id = ids[0] as string;
+    const [first] = await asService(
+      (tx) => tx`select acknowledged_at, acknowledged_by from public.acknowledge_sync_alert(${org}, ${id}, ${user})`,
+    );
+    expect(first?.acknowledged_by).toBe(user);
+    expect(first?.acknowledged_at).toBeInstanceOf(Date);
+    const [again] = await asService(
+      (tx) =>
+        tx`select acknowledged_at, acknowledged_by from public.acknowledge_sync_alert(${org}, ${id}, ${randomUUID()})`,
+    );
+    expect(again).toEqual(first);
+    expect(
+      await sqlstate(asService((tx) => tx`select public.acknowledge_sync_alert(${other}, ${ids[1] as string}, null)`)),
+    ).toBe('SR003');
+    expect(
+      await sqlstate(asService((tx) => tx`select public.acknowledge_sync_alert(${org}, ${randomUUID()}, null)`)),
+    ).toBe('SR003');
+    const [untouched] = await db.sql`select acknowledged_at from public.sync_alerts where id = ${ids[1] as string}`;
+    expect(untouched?.acknowledged_at).toBeNull();
+  });
+
+  it('a user can acknowledge nothing directly, even of their own org', async () => {
+    for (const call of [
+      (tx: Sql) => tx`select public.acknowledge_sync_alert(${org}, ${ids[2] as string}, null)`,
+      (tx: Sql) => tx`update public.sync_alerts set acknowledged_at = now() where id = ${ids[2] as string}`,
+    ]) {
+      expect(await sqlstate(asUser(org, call, 'admin'))).toBe('42501');
+    }
+  });
+
+  it('a deep page is one index range scan, never a sort', async () => {
+    await db.sql`insert into public.sync_alerts (org_id, kind, created_at)
+      select ${org}, 'stuck_run', now() - make_interval(secs => g) from generate_series(1, 3000) g`;
+    await db.sql`analyze public.sync_alerts`;
+    const text = await genericPlan(
+      `select a.* from public.sync_alerts a where a.org_id = $1 and (a.created_at, a.id) < ($2, $3)
+       order by a.created_at desc, a.id desc limit $4`,
+      ['uuid', 'timestamptz', 'uuid', 'integer'],
+      [org, new Date(Date.now() - 1_000_000).toISOString(), randomUUID(), '50'],
+    );
+    expect(text).toContain('sync_alerts_org_created_id_idx');
+    expect(text).not.toMatch(/"Node Type":"(Incremental )?Sort"/);
+  });
+});
+
+describe('get_run_history_page', () => {
+  const org = randomUUID();
+
+  beforeAll(async () => {
+    await history(org, 'xledger', 100);
+    // Three runs with the same started_at: the id breaks the tie.
+    await db.sql`insert into public.sync_run_log (org_id, integration_type, status, started_at, ended_at, triggered_by)
+      select ${org}, 'xledger', 'completed', '2026-12-01T11:00:30Z', '2026-12-01T11:01:00Z', 'manual'
+      from generate_series(1, 3)`;
+  });
+
+  async function walk(caller: string, limit: number, status: string | null, trigger: string | null) {
+    const seen: Array<{ id: string; status: string; triggered_by: string }> = [];
+    let before: { at: Date; id: string } | null = null;
+    for (;;) {
+      const rows = await asUser(
+        caller,
+        (tx) => tx`select id, status, triggered_by, started_at from public.get_run_history_page(${org}, 'xledger',
+          ${limit}, ${status}, ${trigger}, ${before?.at ?? null}, ${before?.id ?? null})`,
+      );
+      seen.push(...(rows as unknown as typeof seen));
+      if (rows.length < limit) return seen;
+      const last = rows.at(-1) as { id: string; started_at: Date };
+      before = { at: last.started_at, id: last.id }; // whole seconds here: a Date keeps them exactly
+    }
+  }
+
+  it('pages through the whole history newest first, each run once, with every filter combination', async () => {
+    const all = await db.sql`select id, status, triggered_by from public.sync_run_log
+      where org_id = ${org} order by started_at desc, id desc`;
+    for (const [status, trigger] of [
+      [null, null],
+      ['failed', null],
+      [null, 'scheduler'],
+      ['completed', 'manual'],
+    ] as const) {
+      const expected = all.filter(
+        (r) => (status === null || r.status === status) && (trigger === null || r.triggered_by === trigger),
+      );
+      expect(expected.length).toBeGreaterThan(10);
+      const seen = await walk(org, 9, status, trigger);
+      expect(seen.map((r) => r.id)).toEqual(expected.map((r) => r.id));
+    }
+  });
+
+  it("is empty for another org's user", async () => {
+    expect(await walk(randomUUID(), 10, null, null)).toEqual([]);
+  });
+
+  it('refuses an unknown status or trigger, a half cursor and a bad limit (SR005)', async () => {
+    const calls = [
+      (tx: Sql) => tx`select * from public.get_run_history_page(${org}, 'xledger', 10, 'done')`,
+      (tx: Sql) => tx`select * from public.get_run_history_page(${org}, 'xledger', 10, null, 'cron')`,
+      (tx: Sql) => tx`select * from public.get_run_history_page(${org}, 'xledger', 10, null, null, now(), null)`,
+      (tx: Sql) => tx`select * from public.get_run_history_page(${org}, 'xledger', 1001)`,
+      (tx: Sql) => tx`select * from public.get_run_history_page(${org}, null, 10)`,
+    ];
+    for (const call of calls) expect(await sqlstate(asService(call))).toBe('SR005');
+  });
+
+  it('a deep page with filters walks the history index from the cursor: no sort of the history', async () => {
+    await history(org, 'xledger', 5000, '2026-11-01T00:00:00Z');
+    for (let i = 0; i < 4; i++) await history(randomUUID(), 'xledger', 2000, '2026-11-01T00:00:00Z');
+    await db.sql`analyze public.sync_run_log`;
+    // The statement get_run_history_page runs for a page after a cursor, with its arguments as parameters.
+    const text = await genericPlan(
+      `select r.* from public.sync_run_log r
+       where r.org_id = $1 and r.integration_type = $2 and (r.started_at, r.id) < ($3, $4)
+         and ($5::text is null or r.status = $5) and ($6::text is null or r.triggered_by = $6)
+       order by r.started_at desc, r.id desc limit $7`,
+      ['uuid', 'text', 'timestamptz', 'uuid', 'text', 'text', 'integer'],
+      [org, 'xledger', '2026-10-30T00:00:00Z', randomUUID(), 'failed', 'manual', '50'],
+    );
+    expect(text).toContain('"Index Name":"sync_run_log_org_integration_started_idx"');
+    expect(text).toMatch(
+      /"Index Cond":"\(\(org_id = \$1\) AND \(integration_type = \$2\) AND \(started_at <= \$3\)\)"/,
+    );
+    expect(text).not.toContain('"Node Type":"Sort"');
+  });
+});

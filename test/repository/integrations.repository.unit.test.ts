@@ -1,0 +1,285 @@
+// The pure parts under the integrations repository, and its calls through a mocked rpc port: period outcomes and
+// the ledger's rules, the periods of a schedule (croner, time zones), keyset cursors, and the checks that keep
+// credentials from ever reaching the database in a form it would refuse (and quote).
+import { describe, expect, it, vi } from 'vitest';
+import { SyncRunLogError } from '../../supabase/functions/_shared/errors.ts';
+import { IntegrationsRepository } from '../../supabase/functions/_shared/integrations.repository.ts';
+import type { PeriodRun } from '../../supabase/functions/_shared/integrations.types.ts';
+import { decodeCursor, encodeCursor, pageOf } from '../../supabase/functions/_shared/keyset-cursor.ts';
+import type { RpcPort, RpcResult } from '../../supabase/functions/_shared/rpc-port.ts';
+import {
+  ledgerOf,
+  nextPeriods,
+  outcomeOf,
+  schedulePeriods,
+} from '../../supabase/functions/_shared/schedule-periods.ts';
+
+const ORG = '11111111-1111-4111-8111-111111111111';
+const RUN = '7b0c4d4e-8f0a-4a43-9d55-0f5e0e7a1a11';
+const NOW = new Date('2026-12-01T12:00:00Z');
+
+function period(overrides: Partial<PeriodRun> = {}): PeriodRun {
+  return {
+    scheduledFor: '2026-12-01T10:00:00.000Z',
+    runId: RUN,
+    status: 'completed',
+    startedAt: '2026-12-01T10:00:05+00:00',
+    endedAt: '2026-12-01T10:01:00+00:00',
+    recordsProcessed: 10,
+    recordsFailed: 0,
+    driftSeconds: 5,
+    archived: false,
+    ...overrides,
+  };
+}
+
+const noRun = (scheduledFor: string) =>
+  period({
+    scheduledFor,
+    runId: null,
+    status: null,
+    startedAt: null,
+    endedAt: null,
+    recordsProcessed: null,
+    recordsFailed: null,
+    driftSeconds: null,
+  });
+
+describe('outcomeOf', () => {
+  it.each([
+    ['a completed run on time', period(), 'completed'],
+    ['a completed run with failed records', period({ recordsFailed: 3 }), 'completed_with_failures'],
+    ['a completed run 301 s late', period({ driftSeconds: 301 }), 'late'],
+    ['a completed run exactly 300 s late', period({ driftSeconds: 300 }), 'completed'],
+    ['a late run with failed records', period({ driftSeconds: 900, recordsFailed: 1 }), 'completed_with_failures'],
+    ['a failed run', period({ status: 'failed' }), 'failed'],
+    ['a failed late run', period({ status: 'failed', driftSeconds: 900 }), 'failed'],
+    ['a cancelled run', period({ status: 'cancelled' }), 'cancelled'],
+    ['a running run', period({ status: 'running', endedAt: null }), 'running'],
+    ['a queued run', period({ status: 'pending', endedAt: null }), 'running'],
+    ['no run, due 301 s ago', noRun('2026-12-01T11:54:59.000Z'), 'missed'],
+    ['no run, due 300 s ago', noRun('2026-12-01T11:55:00.000Z'), 'upcoming'],
+    ['no run, due now', noRun('2026-12-01T12:00:00.000Z'), 'upcoming'],
+    ['no run, in the future', noRun('2026-12-01T12:15:00.000Z'), 'upcoming'],
+  ])('%s is %s', (_, given, expected) => {
+    expect(outcomeOf(given, NOW)).toBe(expected);
+  });
+
+  it('takes other thresholds', () => {
+    expect(outcomeOf(period({ driftSeconds: 61 }), NOW, { lateAfterSeconds: 60 })).toBe('late');
+    expect(outcomeOf(noRun('2026-12-01T11:58:00.000Z'), NOW, { missedAfterSeconds: 60 })).toBe('missed');
+  });
+});
+
+describe('ledgerOf', () => {
+  const periods = [
+    noRun('2026-12-01T09:00:00.000Z'),
+    period({ scheduledFor: '2026-12-01T09:30:00.000Z' }),
+    noRun('2026-12-01T10:00:00.000Z'),
+    noRun('2026-12-01T12:30:00.000Z'),
+  ];
+
+  it('leaves out periods without a run before activeFrom, and keeps runs before it', () => {
+    const ledger = ledgerOf({ enabled: true, activeFrom: '2026-12-01T09:45:00Z' }, periods, NOW);
+    expect(ledger.map((p) => [p.scheduledFor, p.outcome])).toEqual([
+      ['2026-12-01T09:30:00.000Z', 'completed'],
+      ['2026-12-01T10:00:00.000Z', 'missed'],
+      ['2026-12-01T12:30:00.000Z', 'upcoming'],
+    ]);
+  });
+
+  it('a disabled schedule lists only the periods that ran', () => {
+    const ledger = ledgerOf({ enabled: false, activeFrom: '2026-01-01T00:00:00Z' }, periods, NOW);
+    expect(ledger.map((p) => p.outcome)).toEqual(['completed']);
+  });
+});
+
+describe('schedulePeriods', () => {
+  it('every period in [from, to), oldest first, the bounds included and excluded', () => {
+    const periods = schedulePeriods(
+      { cronExpression: '*/15 * * * *', timeZone: 'UTC' },
+      new Date('2026-12-01T10:00:00Z'),
+      new Date('2026-12-01T11:00:00Z'),
+    );
+    expect(periods.map((p) => p.toISOString())).toEqual([
+      '2026-12-01T10:00:00.000Z',
+      '2026-12-01T10:15:00.000Z',
+      '2026-12-01T10:30:00.000Z',
+      '2026-12-01T10:45:00.000Z',
+    ]);
+  });
+
+  it("in the schedule's time zone, across the autumn DST change (Oslo: the repeated hour runs twice)", () => {
+    const periods = schedulePeriods(
+      { cronExpression: '30 * * * *', timeZone: 'Europe/Oslo' },
+      new Date('2026-10-25T00:00:00Z'),
+      new Date('2026-10-25T02:00:00Z'),
+    );
+    // 02:30 CEST (00:30Z) and 02:30 CET (01:30Z): two instants, two periods.
+    expect(periods.map((p) => p.toISOString())).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-25T01:30:00.000Z']);
+  });
+
+  it('a daily job at a time the spring change skips runs at the first valid time after the gap', () => {
+    const periods = schedulePeriods(
+      { cronExpression: '30 2 * * *', timeZone: 'Europe/Oslo' },
+      new Date('2026-03-28T12:00:00Z'),
+      new Date('2026-03-30T12:00:00Z'),
+    );
+    expect(periods.map((p) => p.toISOString())).toEqual(['2026-03-29T01:00:00.000Z', '2026-03-30T00:30:00.000Z']);
+  });
+
+  it('refuses an empty range, and a range of more than 1000 periods with a message saying so', () => {
+    const schedule = { cronExpression: '* * * * *', timeZone: 'UTC' };
+    const at = new Date('2026-12-01T00:00:00Z');
+    expect(() => schedulePeriods(schedule, at, at)).toThrow(/from must be before to/);
+    expect(schedulePeriods(schedule, at, new Date(at.getTime() + 1000 * 60_000))).toHaveLength(1000);
+    expect(() => schedulePeriods(schedule, at, new Date(at.getTime() + 1001 * 60_000))).toThrow(
+      /more than 1000 periods/,
+    );
+  });
+});
+
+describe('nextPeriods', () => {
+  const schedule = {
+    cronExpression: '*/15 * * * *',
+    timeZone: 'UTC',
+    enabled: true,
+    activeFrom: '2026-01-01T00:00:00Z',
+    lastScheduledFor: null as string | null,
+  };
+
+  it('the next three periods after now', () => {
+    expect(nextPeriods(schedule, new Date('2026-12-01T10:07:00Z'))).toEqual([
+      '2026-12-01T10:15:00.000Z',
+      '2026-12-01T10:30:00.000Z',
+      '2026-12-01T10:45:00.000Z',
+    ]);
+  });
+
+  it('not before activeFrom, not at or before the newest started period; none when disabled', () => {
+    expect(nextPeriods({ ...schedule, activeFrom: '2026-12-01T11:00:00Z' }, new Date('2026-12-01T10:07:00Z'))[0]).toBe(
+      '2026-12-01T11:00:00.000Z',
+    );
+    expect(
+      nextPeriods({ ...schedule, lastScheduledFor: '2026-12-01T10:15:00Z' }, new Date('2026-12-01T10:14:00Z'))[0],
+    ).toBe('2026-12-01T10:30:00.000Z');
+    expect(nextPeriods({ ...schedule, enabled: false }, new Date('2026-12-01T10:07:00Z'))).toEqual([]);
+  });
+});
+
+describe('keyset cursors', () => {
+  it('round-trip the database timestamp to the microsecond, URL-safe', () => {
+    const position = { at: '2026-12-01T10:00:00.123456+00:00', id: RUN };
+    const cursor = encodeCursor(position);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(cursor)).toEqual(position);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['not base64url', 'a+b/c='],
+    ['no id', encodeCursor({ at: '2026-12-01T10:00:00Z', id: '' })],
+    ['not a uuid', encodeCursor({ at: '2026-12-01T10:00:00Z', id: 'x' })],
+    ['not a timestamp', encodeCursor({ at: "1'; drop table x; --", id: RUN })],
+    ['too long', 'a'.repeat(500)],
+  ])('refuses a cursor that is %s (invalid_argument)', (_, cursor) => {
+    expect(() => decodeCursor(cursor)).toThrow(SyncRunLogError);
+    try {
+      decodeCursor(cursor);
+    } catch (error) {
+      expect((error as SyncRunLogError).code).toBe('invalid_argument');
+    }
+  });
+
+  it('a full page gets the cursor of its last item, a shorter one none', () => {
+    const items = [{ at: '2026-12-01T10:00:00Z', id: RUN }];
+    expect(pageOf(items, 1, (i) => i).nextCursor).toBe(encodeCursor(items[0] as { at: string; id: string }));
+    expect(pageOf(items, 2, (i) => i).nextCursor).toBeNull();
+  });
+});
+
+describe('IntegrationsRepository through a mocked port', () => {
+  function mock(result: RpcResult) {
+    const rpc = vi.fn<RpcPort['rpc']>(async () => result);
+    return { rpc, repo: new IntegrationsRepository({ rpc }) };
+  }
+
+  it('upsertConnection sends the settings and credentials as objects and maps the row', async () => {
+    const { rpc, repo } = mock({
+      data: {
+        id: RUN,
+        org_id: ORG,
+        integration_type: 'bufdir',
+        settings: { region: 'no' },
+        enabled: true,
+        credentials_set_at: '2026-12-01T10:00:00+00:00',
+        created_at: '2026-12-01T10:00:00+00:00',
+        updated_at: '2026-12-01T10:00:00+00:00',
+      },
+      error: null,
+    });
+    const connection = await repo.upsertConnection({
+      orgId: ORG,
+      integrationType: 'bufdir',
+      settings: { region: 'no' },
+      credentials: { apiKey: 'k' },
+    });
+    expect(rpc).toHaveBeenCalledWith('upsert_sync_connection', {
+      p_org_id: ORG,
+      p_integration_type: 'bufdir',
+      p_settings: { region: 'no' },
+      p_credentials: { apiKey: 'k' },
+      p_enabled: null,
+    });
+    expect(connection).toEqual({
+      id: RUN,
+      orgId: ORG,
+      integrationType: 'bufdir',
+      settings: { region: 'no' },
+      enabled: true,
+      credentialsSetAt: '2026-12-01T10:00:00+00:00',
+      createdAt: '2026-12-01T10:00:00+00:00',
+      updatedAt: '2026-12-01T10:00:00+00:00',
+    });
+  });
+
+  const marker = 'MARKER-credential-value';
+  it.each([
+    ['an array', [marker]],
+    ['a string', marker],
+    ['an empty object', {}],
+    ['an object with a NUL', { apiKey: `${marker}\u0000` }],
+    ['an object with a NUL in a key', { [`${marker}\u0000`]: 'x' }],
+    ['an object with a lone surrogate', { apiKey: `${marker}\ud800` }],
+    ['over 16 KB', { apiKey: marker.repeat(800) }],
+    ['a class instance', new Date()],
+  ])('refuses credentials that are %s before any call, without quoting them', async (_, credentials) => {
+    const { rpc, repo } = mock({ data: null, error: null });
+    const error = await repo
+      .upsertConnection({ orgId: ORG, integrationType: 'bufdir', credentials: credentials as Record<string, unknown> })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncRunLogError);
+    expect((error as SyncRunLogError).code).toBe('invalid_argument');
+    expect(JSON.stringify({ ...(error as object), message: (error as Error).message })).not.toContain(marker);
+    expect(rpc).not.toHaveBeenCalled();
+  });
+
+  it('a database error about a connection (SR008, SR001 with its run) keeps its code and safe details', async () => {
+    const notConfigured = mock({
+      data: null,
+      error: { code: 'SR008', message: 'xledger is not configured', details: null, hint: null },
+    });
+    const error = (await notConfigured.repo.queueManualRun(ORG, 'xledger').catch((e) => e)) as SyncRunLogError;
+    expect([error.code, error.status]).toEqual(['not_configured', 409]);
+    const busy = mock({ data: null, error: { code: 'SR001', message: 'queued', details: RUN, hint: null } });
+    const running = (await busy.repo.queueManualRun(ORG, 'xledger').catch((e) => e)) as SyncRunLogError;
+    expect([running.code, running.details]).toEqual(['already_running', { existingRunId: RUN }]);
+  });
+
+  it('getPeriodOutcomes refuses more than 1000 periods before any call', async () => {
+    const { rpc, repo } = mock({ data: [], error: null });
+    const periods = Array.from({ length: 1001 }, (_, i) => new Date(Date.UTC(2026, 0, 1, 0, i)));
+    await expect(repo.getPeriodOutcomes(ORG, 'xledger', periods)).rejects.toMatchObject({ code: 'invalid_argument' });
+    expect(rpc).not.toHaveBeenCalled();
+  });
+});
