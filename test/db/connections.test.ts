@@ -229,6 +229,69 @@ describe('enabling, disabling and deleting', () => {
   });
 });
 
+describe('org isolation (RLS) of connections', () => {
+  const [orgA, orgB] = [randomUUID(), randomUUID()];
+  beforeAll(async () => {
+    await upsert(orgA, 'xledger', { company: 'a' }, { apiToken: 'a' });
+    await upsert(orgA, 'bufdir', {}, null);
+    await upsert(orgB, 'xledger', { company: 'b' }, { apiToken: 'b' });
+  });
+
+  for (const role of ['coordinator', 'admin']) {
+    it(`a ${role} of org A sees org A's connections only: by the view, the table's visible columns and the function`, async () => {
+      const claims = userClaims(orgA, role);
+      const view = await asAuthenticated(
+        db.sql,
+        claims,
+        (tx) => tx`select org_id, integration_type from public.sync_connection_settings order by integration_type`,
+      );
+      expect(view).toEqual([
+        { org_id: orgA, integration_type: 'bufdir' },
+        { org_id: orgA, integration_type: 'xledger' },
+      ]);
+      const table = await asAuthenticated(
+        db.sql,
+        claims,
+        (tx) => tx`select org_id, settings, enabled, credentials_set_at from public.sync_connections`,
+      );
+      expect(table.map((r) => r.org_id)).toEqual([orgA, orgA]);
+      expect(
+        await asAuthenticated(db.sql, claims, (tx) => tx`select * from public.get_sync_connections(${orgB})`),
+      ).toEqual([]);
+      expect(
+        await asAuthenticated(
+          db.sql,
+          claims,
+          (tx) => tx`select id from public.sync_connection_settings where org_id = ${orgB}`,
+        ),
+      ).toEqual([]);
+      const mine = await asAuthenticated(
+        db.sql,
+        claims,
+        (tx) => tx`select * from public.get_sync_connections(${orgA})`,
+      );
+      expect(mine.map((r) => r.integration_type)).toEqual(['bufdir', 'xledger']);
+      expect(Object.keys(mine[0] ?? {})).not.toContain('credentials_secret_id');
+    });
+  }
+
+  const blind: Array<[string, Record<string, unknown>]> = [
+    ['a volunteer of org A', userClaims(orgA, 'volunteer')],
+    ['no org claim', { role: 'authenticated', user_role: 'admin' }],
+    ['a malformed org claim', { role: 'authenticated', org_id: 'nope', user_role: 'admin' }],
+  ];
+  for (const [name, claims] of blind) {
+    it(`${name} sees no connection`, async () => {
+      expect(await asAuthenticated(db.sql, claims, (tx) => tx`select id from public.sync_connection_settings`)).toEqual(
+        [],
+      );
+      expect(
+        await asAuthenticated(db.sql, claims, (tx) => tx`select * from public.get_sync_connections(${orgA})`),
+      ).toEqual([]);
+    });
+  }
+});
+
 describe('who may do what', () => {
   const FUNCTIONS = {
     write: [
