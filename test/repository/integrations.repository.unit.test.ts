@@ -264,6 +264,15 @@ describe('IntegrationsRepository through a mocked port', () => {
     expect(rpc).not.toHaveBeenCalled();
   });
 
+  it('refuses an org id that is not a uuid before any call (the credentials would ride in a failing statement)', async () => {
+    const { rpc, repo } = mock({ data: null, error: null });
+    const error = await repo
+      .upsertConnection({ orgId: 'not-a-uuid', integrationType: 'bufdir', credentials: { apiKey: marker } })
+      .catch((e: unknown) => e);
+    expect((error as SyncRunLogError).code).toBe('invalid_argument');
+    expect(rpc).not.toHaveBeenCalled();
+  });
+
   it('a database error about a connection (SR008, SR001 with its run) keeps its code and safe details', async () => {
     const notConfigured = mock({
       data: null,

@@ -9,8 +9,10 @@
 //                                       getConnectionCredentials, queueManualRun, claimPendingRuns, acknowledgeAlert
 // Errors are SyncRunLogErrors (errors.ts): invalid_argument, not_found, not_configured, already_running (with
 // details.existingRunId), unavailable, internal. Credentials never appear in an error, a log line or a result other
-// than getConnectionCredentials's: they are checked here before they are sent, so the database has no reason to
-// refuse them (and quote the statement that carried them in its log).
+// than getConnectionCredentials's. Everything upsertConnection sends is checked here first, so that the database
+// has no reason to refuse the call: PostgreSQL logs the statement of a failed call (log_min_error_statement), and
+// the local SQL adapter writes the arguments into the statement as literals (PostgREST binds them as parameters,
+// which are not logged by default).
 import { callRpc, SyncRunLogError } from './errors.ts';
 import { INTEGRATION_TYPES } from './integrations/registry.ts';
 import {
@@ -43,6 +45,8 @@ import {
   schedulePeriods,
 } from './schedule-periods.ts';
 import type { Schedule } from './scheduler/schedule.types.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Largest settings or credentials object, as JSON text (the database refuses more too). */
 export const MAX_JSON_BYTES = 16 * 1024;
@@ -84,6 +88,9 @@ export class IntegrationsRepository {
 
   /** Creates or changes a connection; given credentials go to Vault. Returns it without secrets (service role). */
   async upsertConnection(input: ConnectionInput): Promise<Connection> {
+    if (typeof input.orgId !== 'string' || !UUID.test(input.orgId)) {
+      throw new SyncRunLogError('invalid_argument', 'org id must be a uuid');
+    }
     checkIntegrationType(input.integrationType);
     if (input.settings !== undefined) checkJsonObject(input.settings, 'settings', false);
     if (input.credentials !== undefined) checkJsonObject(input.credentials, 'credentials', true);
