@@ -7,6 +7,7 @@ import type { AdapterRegistry } from '../../supabase/functions/_shared/integrati
 import type { Logger } from '../../supabase/functions/_shared/log.ts';
 import type { RpcPort } from '../../supabase/functions/_shared/rpc-port.ts';
 import type { SchedulerSettings } from '../../supabase/functions/_shared/scheduler/config.ts';
+import type { ConnectionSource } from '../../supabase/functions/_shared/scheduler/executor.ts';
 import {
   createSchedulerRuntime,
   type SchedulerRuntimeOptions,
@@ -18,6 +19,8 @@ export interface TickerOptions {
   /** The database as the service role. */
   rpc: RpcPort;
   adapters: AdapterRegistry;
+  /** Each run's credentials and settings (default: the org's connection in the database). */
+  connections?: ConnectionSource;
   log: Logger;
   settings: SchedulerSettings;
   /** The health monitor's settings; null or unset: no health checks. */

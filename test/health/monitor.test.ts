@@ -114,9 +114,10 @@ describe('runHealthChecks', () => {
     apis.dynamics.control.set({ limit: { requests: 1, perSeconds: 7200, on: 'health' } });
     const d = deps({ targets: [{ orgId: ORG_A, integrationType: 'dynamics' }] });
     await tickFor(12 * 60, d);
-    // (Dynamics' health check also fetches a token once: that is the token endpoint, not the limited status endpoint.)
+    // Dynamics' check is a HEAD without a token (its 401 challenge is the answer): no token endpoint, no credentials.
     const log = apis.dynamics.control.log.filter((entry) => entry.kind === 'health');
-    expect(apis.dynamics.control.count('auth')).toBe(1);
+    expect(apis.dynamics.control.count('auth')).toBe(0);
+    expect(apis.dynamics.control.credentialsSeen()).toEqual([]);
     expect(apis.dynamics.control.retryAfterViolations()).toBe(0);
     const gaps = log.slice(1).map((e, i) => (e.at - (log[i]?.at ?? 0)) / MINUTE);
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(15);

@@ -12,12 +12,18 @@ import {
 import type { IntegrationError, SyncContext } from '../../supabase/functions/_shared/integrations/integration.ts';
 import { createAdapters } from '../../supabase/functions/_shared/integrations/registry.ts';
 
-function runtime(answers: Array<() => Response>, sleeps: number[] = []): HttpRuntime & { urls: string[] } {
+function runtime(
+  answers: Array<() => Response>,
+  sleeps: number[] = [],
+): HttpRuntime & { urls: string[]; bodies: Array<string | null> } {
   const urls: string[] = [];
+  const bodies: Array<string | null> = [];
   return {
     urls,
-    fetch: async (input) => {
+    bodies,
+    fetch: async (input, init) => {
       urls.push(String(input));
+      bodies.push(typeof init?.body === 'string' ? init.body : null);
       const next = answers.shift();
       if (!next) throw new Error('no more answers');
       return next();
@@ -35,14 +41,19 @@ const json =
   () =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
-const context = (): SyncContext => ({
+const context = (connection: Partial<Pick<SyncContext, 'credentials' | 'settings'>> = {}): SyncContext => ({
   orgId: '11111111-1111-4111-8111-111111111111',
+  credentials: { apiToken: 'secret-token' },
+  settings: {},
+  ...connection,
   scheduledFor: null,
   signal: new AbortController().signal,
   onProgress: async () => {},
 });
 
 /** A 200 whose body sends `head`, then fails (`reset`) or never ends until the request is aborted (`stall`). */
+const DYNAMICS = { credentials: { clientId: 'id', clientSecret: 'client-secret' } };
+
 const brokenBody = (head: string, how: 'reset' | 'stall') => (init?: RequestInit) =>
   new Response(
     new ReadableStream({
@@ -148,18 +159,15 @@ describe('HttpClient', () => {
         return original(input, init);
       };
     })(rt.fetch);
-    const adapter = createAdapters(
-      { DYNAMICS_BASE_URL: 'https://org.crm4.dynamics.com', DYNAMICS_CLIENT_ID: 'id', DYNAMICS_CLIENT_SECRET: 's' },
-      rt,
-    ).dynamics;
-    const error = (await adapter?.sync(context()).catch((e: unknown) => e)) as IntegrationError;
+    const adapter = createAdapters({ DYNAMICS_BASE_URL: 'https://org.crm4.dynamics.com' }, rt).dynamics;
+    const error = (await adapter?.sync(context(DYNAMICS)).catch((e: unknown) => e)) as IntegrationError;
     expect(error.code).toBe('bad_response');
     expect(error.message).toBe('dynamics: a next-page link points to another host');
     expect(rt.urls.some((url) => url.includes('evil'))).toBe(false);
   });
 
   it('reports GraphQL errors (HTTP 200) with the vendor code only, and non-JSON bodies as bad responses', async () => {
-    const env = { XLEDGER_BASE_URL: 'https://www.xledger.net', XLEDGER_API_TOKEN: 'secret-token' };
+    const env = { XLEDGER_BASE_URL: 'https://www.xledger.net' };
     const graphqlError = createAdapters(
       env,
       runtime([
@@ -189,7 +197,7 @@ describe('HttpClient', () => {
   it('refuses a pointer that does not move instead of looping', async () => {
     const page = { data: { transactions: { edges: [], pageInfo: { hasNextPage: true, endCursor: 'same' } } } };
     const adapter = createAdapters(
-      { XLEDGER_BASE_URL: 'https://www.xledger.net', XLEDGER_API_TOKEN: 't' },
+      { XLEDGER_BASE_URL: 'https://www.xledger.net' },
       runtime([json(page), json(page), json(page)]),
     ).xledger;
     await expect(adapter?.sync(context())).rejects.toMatchObject({
@@ -218,43 +226,132 @@ describe('health checks and the Dynamics token URL', () => {
     });
   });
 
-  const dynamicsEnv = {
-    DYNAMICS_BASE_URL: 'https://org.crm4.dynamics.com',
-    DYNAMICS_CLIENT_ID: 'id',
-    DYNAMICS_CLIENT_SECRET: 'client-secret',
-  };
+  const dynamicsEnv = { DYNAMICS_BASE_URL: 'https://org.crm4.dynamics.com' };
+  const TENANT = '0f6c2f6e-9a1b-4c3d-8e5f-6a7b8c9d0e1f';
 
   it.each([
-    ['http://login.example.com/token', 'DYNAMICS_TOKEN_URL must be an https URL'],
-    ['//login.example.com/token', 'DYNAMICS_TOKEN_URL is not a URL'],
-    ['token', 'DYNAMICS_TOKEN_URL is not a URL'],
-  ])('refuses DYNAMICS_TOKEN_URL %j (it receives the client secret) without sending anything', async (url, problem) => {
+    ['DYNAMICS_TOKEN_URL', 'http://login.example.com/token', 'DYNAMICS_TOKEN_URL must be an https URL'],
+    ['DYNAMICS_TOKEN_URL', '//login.example.com/token', 'DYNAMICS_TOKEN_URL is not a URL'],
+    ['DYNAMICS_TOKEN_URL', 'token', 'DYNAMICS_TOKEN_URL is not a URL'],
+    ['DYNAMICS_AUTHORITY_URL', 'http://login.example.com', 'DYNAMICS_AUTHORITY_URL must be an https URL'],
+  ])('refuses %s %j (it receives the client secret) without sending anything', async (name, url, problem) => {
     const rt = runtime([]);
-    const adapter = createAdapters({ ...dynamicsEnv, DYNAMICS_TOKEN_URL: url }, rt).dynamics;
+    const adapter = createAdapters({ ...dynamicsEnv, [name]: url }, rt).dynamics;
     expect(adapter?.configured).toBe(false);
     expect(await adapter?.healthCheck()).toMatchObject({
       status: 'unhealthy',
       error: `dynamics is not configured: ${problem}`,
     });
-    await expect(adapter?.sync(context())).rejects.toMatchObject({ code: 'not_configured' });
+    await expect(adapter?.sync(context(DYNAMICS))).rejects.toMatchObject({ code: 'not_configured' });
     expect(rt.urls).toEqual([]);
   });
 
-  it('sends the token request to an https DYNAMICS_TOKEN_URL on another host, or to a path under the base URL', async () => {
-    for (const [tokenUrl, expected] of [
-      [
-        'https://login.microsoftonline.com/tenant/oauth2/v2.0/token',
-        'https://login.microsoftonline.com/tenant/oauth2/v2.0/token',
-      ],
-      ['/custom/token', 'https://org.crm4.dynamics.com/custom/token'],
-      [undefined, 'https://org.crm4.dynamics.com/oauth2/token'],
-    ] as const) {
-      const rt = runtime([json({ access_token: 't', expires_in: 3600 }), json({}, 200)]);
-      const env = tokenUrl === undefined ? dynamicsEnv : { ...dynamicsEnv, DYNAMICS_TOKEN_URL: tokenUrl };
-      const adapter = createAdapters(env, rt).dynamics;
-      expect(adapter?.configured).toBe(true);
-      expect((await adapter?.healthCheck())?.status).toBe('healthy');
-      expect(rt.urls).toEqual([expected, 'https://org.crm4.dynamics.com/api/data/v9.2/']);
-    }
+  const emptyPage = json({ value: [] });
+  const tokenAnswer = json({ access_token: 't', expires_in: 3600 });
+
+  it.each([
+    ['a path under the base URL by default', {}, {}, 'https://org.crm4.dynamics.com/oauth2/token'],
+    [
+      'DYNAMICS_TOKEN_URL on another host',
+      { DYNAMICS_TOKEN_URL: 'https://login.example.com/oauth2/token' },
+      {},
+      'https://login.example.com/oauth2/token',
+    ],
+    [
+      'DYNAMICS_TOKEN_URL as a path',
+      { DYNAMICS_TOKEN_URL: '/custom/token' },
+      {},
+      'https://org.crm4.dynamics.com/custom/token',
+    ],
+    [
+      "the org's tenant at the default authority",
+      {},
+      { tenantId: TENANT },
+      `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`,
+    ],
+    [
+      "the org's tenant (a domain) at DYNAMICS_AUTHORITY_URL",
+      { DYNAMICS_AUTHORITY_URL: 'https://login.microsoftonline.us/' },
+      { tenantId: 'contoso.onmicrosoft.us' },
+      'https://login.microsoftonline.us/contoso.onmicrosoft.us/oauth2/v2.0/token',
+    ],
+  ])('asks for the token at %s', async (_, env, settings, expected) => {
+    const rt = runtime([tokenAnswer, emptyPage]);
+    const adapter = createAdapters({ ...dynamicsEnv, ...env }, rt).dynamics;
+    expect(adapter?.configured).toBe(true);
+    expect(await adapter?.sync(context({ ...DYNAMICS, settings }))).toMatchObject({ recordsProcessed: 0 });
+    expect(rt.urls[0]).toBe(expected);
+    expect(rt.urls[1]).toMatch(/^https:\/\/org\.crm4\.dynamics\.com\/api\/data\/v9\.2\/msdyn_transactions\?/);
+    const form = new URLSearchParams(rt.bodies[0] ?? '');
+    expect(Object.fromEntries(form)).toEqual({
+      grant_type: 'client_credentials',
+      client_id: 'id',
+      client_secret: 'client-secret',
+      scope: 'https://org.crm4.dynamics.com/.default',
+    });
+  });
+
+  it("syncs the org's own environment when its settings name one, and asks for a token scoped to it", async () => {
+    const rt = runtime([tokenAnswer, emptyPage]);
+    const adapter = createAdapters({}, rt).dynamics; // no deployment environment at all
+    expect(adapter?.configured).toBe(false);
+    const settings = { environmentUrl: 'https://contoso.crm4.dynamics.com', tenantId: TENANT };
+    expect(await adapter?.sync(context({ ...DYNAMICS, settings }))).toMatchObject({ recordsProcessed: 0 });
+    expect(rt.urls[1]).toMatch(/^https:\/\/contoso\.crm4\.dynamics\.com\/api\/data\/v9\.2\/msdyn_transactions\?/);
+    expect(new URLSearchParams(rt.bodies[0] ?? '').get('scope')).toBe('https://contoso.crm4.dynamics.com/.default');
+  });
+
+  it.each([
+    ['http://contoso.crm4.dynamics.com'],
+    ['https://evil.example.com'],
+    ['https://dynamics.com.evil.example'],
+    ['https://contoso.crm4.dynamics.com/api/data'],
+    ['https://user:pw@contoso.crm4.dynamics.com'],
+    ['https://contoso.crm4.dynamics.com:8443'],
+  ])('refuses an environmentUrl %j that is no Dataverse host, before any request', async (environmentUrl) => {
+    const rt = runtime([]);
+    const adapter = createAdapters(dynamicsEnv, rt).dynamics;
+    const error = (await adapter
+      ?.sync(context({ ...DYNAMICS, settings: { environmentUrl } }))
+      .catch((e: unknown) => e)) as IntegrationError;
+    expect(error.code).toBe('not_configured');
+    expect(error.message).toMatch(/^dynamics: the connection's settings are not valid \(environmentUrl must be https:/);
+    expect(rt.urls).toEqual([]);
+  });
+
+  it('its health check is one HEAD without a token: a 401 with a Bearer challenge is up, a bare 401 is not', async () => {
+    const rt = runtime([
+      json({}, 401, {
+        'www-authenticate': 'Bearer authorization_uri=https://login.microsoftonline.com/x/oauth2/authorize',
+      }),
+      json({}, 401),
+      json({}, 200),
+    ]);
+    const adapter = createAdapters(dynamicsEnv, rt).dynamics;
+    expect(await adapter?.healthCheck()).toMatchObject({ status: 'healthy' });
+    expect(await adapter?.healthCheck()).toMatchObject({
+      status: 'unhealthy',
+      error: 'dynamics: health check failed with HTTP 401',
+    });
+    expect(await adapter?.healthCheck()).toMatchObject({ status: 'healthy' });
+    expect(rt.urls).toEqual(Array(3).fill('https://org.crm4.dynamics.com/api/data/v9.2/'));
+    expect(rt.bodies).toEqual([null, null, null]);
+  });
+});
+
+describe('settings sent to the vendor', () => {
+  it("Xledger's companyId goes with the query; Bufdir's organisation number with the export request", async () => {
+    const page = { data: { transactions: { edges: [], pageInfo: { hasNextPage: false, endCursor: null } } } };
+    const xrt = runtime([json(page)]);
+    await createAdapters({ XLEDGER_BASE_URL: 'https://www.xledger.net' }, xrt).xledger?.sync(
+      context({ settings: { companyId: 42 } }),
+    );
+    expect(JSON.parse(xrt.bodies[0] ?? '{}').variables).toMatchObject({ companyId: 42 });
+
+    const brt = runtime([json({ data: [], meta: { totalPages: 0 } })]);
+    await createAdapters({ BUFDIR_BASE_URL: 'https://api.bufdir.no' }, brt).bufdir?.sync(
+      context({ credentials: { apiKey: 'k' }, settings: { organisationNumber: '974760673' } }),
+    );
+    expect(new URL(brt.urls[0] ?? '').searchParams.get('organisationNumber')).toBe('974760673');
   });
 });

@@ -8,7 +8,17 @@ import { RunExecutor } from '../../supabase/functions/_shared/scheduler/executor
 import { tick } from '../../supabase/functions/_shared/scheduler/tick.ts';
 import type { TickReport } from '../../supabase/functions/_shared/scheduler/tick.types.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { databaseNow, floorTo, MINUTE, newOrg, pagedAdapter, plus, recordingLogger, repositories } from './helpers.ts';
+import {
+  databaseNow,
+  emptyConnections,
+  floorTo,
+  MINUTE,
+  newOrg,
+  pagedAdapter,
+  plus,
+  recordingLogger,
+  repositories,
+} from './helpers.ts';
 
 let db: TestDatabase;
 const pools: Sql[] = [];
@@ -60,7 +70,12 @@ describe('three concurrent tickers over 100 simulated minutes', () => {
       pools.push(pool);
       const repos = repositories(pool);
       const adapters = Object.fromEntries(types.map((type) => [type, pagedAdapter(type, 1)]));
-      const executor = new RunExecutor({ runLog: repos.runLog, adapters, log: recordingLogger() });
+      const executor = new RunExecutor({
+        connections: emptyConnections,
+        runLog: repos.runLog,
+        adapters,
+        log: recordingLogger(),
+      });
       return { repos, executor, reports: [] as TickReport[] };
     });
 

@@ -1,14 +1,26 @@
-// The executor: progress becomes heartbeats, the end becomes completed or failed with a sanitised message, and
-// nothing leaves a run `running` (a throw, a timeout, no adapter). Small adapters written here; the timer is
-// injected (no test waits on wall time).
+// The executor: the org's connection is loaded once per run and handed to the adapter (none: failed as not
+// configured, before the adapter runs), progress becomes heartbeats, the end becomes completed or failed with a
+// sanitised message, and nothing leaves a run `running` (a throw, a timeout, no adapter). Small adapters written
+// here; the timer is injected (no test waits on wall time).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntegrationAdapter, SyncContext } from '../../supabase/functions/_shared/integrations/integration.ts';
 import { IntegrationError } from '../../supabase/functions/_shared/integrations/integration.ts';
 import type { RpcPort } from '../../supabase/functions/_shared/rpc-port.ts';
 import { SyncRunLogRepository } from '../../supabase/functions/_shared/run-log.repository.ts';
+import { DatabaseConnectionSource } from '../../supabase/functions/_shared/scheduler/connection-source.ts';
 import { RunExecutor, type StartedRun } from '../../supabase/functions/_shared/scheduler/executor.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { databaseNow, newOrg, pagedAdapter, plus, recordingLogger, repositories, runsOf } from './helpers.ts';
+import {
+  connect,
+  databaseNow,
+  emptyConnections,
+  newOrg,
+  pagedAdapter,
+  plus,
+  recordingLogger,
+  repositories,
+  runsOf,
+} from './helpers.ts';
 
 let db: TestDatabase;
 let repos: ReturnType<typeof repositories>;
@@ -51,6 +63,7 @@ describe('RunExecutor', () => {
       }),
     );
     const outcome = await new RunExecutor({
+      connections: emptyConnections,
       runLog: repos.runLog,
       adapters: { xledger: watched },
       log: recordingLogger(),
@@ -77,6 +90,7 @@ describe('RunExecutor', () => {
       throw new Error('connect failed: postgres://sync:hunter2@db.internal:5432/x password=hunter2');
     });
     const outcome = await new RunExecutor({
+      connections: emptyConnections,
       runLog: repos.runLog,
       adapters: { dynamics: failing },
       log: recordingLogger(),
@@ -99,6 +113,7 @@ describe('RunExecutor', () => {
     });
     const ended: unknown[] = [];
     await new RunExecutor({
+      connections: emptyConnections,
       runLog: repos.runLog,
       adapters: { bufdir: limited },
       log: recordingLogger(),
@@ -127,6 +142,7 @@ describe('RunExecutor', () => {
       return new Promise<never>(() => {});
     });
     const outcome = new RunExecutor({
+      connections: emptyConnections,
       runLog: repos.runLog,
       adapters: { xledger: hanging },
       log: recordingLogger(),
@@ -142,9 +158,84 @@ describe('RunExecutor', () => {
     expect((await runsOf(db.sql, run.orgId))[0]?.status).toBe('failed');
   });
 
+  it("loads the org's connection once per run and hands its credentials and settings to the adapter", async () => {
+    const run = await started('xledger');
+    await connect(repos.port, run.orgId, 'xledger', { apiToken: 't-1' }, { settings: { companyId: 7 } });
+    const seen: unknown[] = [];
+    const source = new DatabaseConnectionSource(repos.port);
+    let loads = 0;
+    const counting = {
+      load: (org: string, type: string) => {
+        loads += 1;
+        return source.load(org, type);
+      },
+    };
+    const inner = pagedAdapter('xledger', 3);
+    const recording = adapter('xledger', (context) => {
+      seen.push({ credentials: context.credentials, settings: context.settings });
+      return inner.sync(context);
+    });
+    const outcome = await new RunExecutor({
+      runLog: repos.runLog,
+      adapters: { xledger: recording },
+      connections: counting,
+      log: recordingLogger(),
+    }).start(run);
+    expect(outcome).toMatchObject({ status: 'completed', recordsProcessed: 30, errorCode: null });
+    expect(seen).toEqual([{ credentials: { apiToken: 't-1' }, settings: { companyId: 7 } }]);
+    expect(loads).toBe(1);
+  });
+
+  it('no enabled connection: failed as not_configured before the adapter runs, and the listener is told why', async () => {
+    const run = await started('bufdir');
+    let synced = false;
+    const never = adapter('bufdir', async () => {
+      synced = true;
+      return { recordsProcessed: 0, recordsFailed: 0, errorMessage: null };
+    });
+    const ended: unknown[] = [];
+    const log = recordingLogger();
+    const outcome = await new RunExecutor({
+      runLog: repos.runLog,
+      adapters: { bufdir: never },
+      connections: new DatabaseConnectionSource(repos.port),
+      log,
+      onEnded: async (_, end, cause) => {
+        ended.push([end.errorCode, (cause as IntegrationError).code]);
+      },
+    }).start(run);
+    expect(outcome).toMatchObject({ status: 'failed', errorCode: 'not_configured' });
+    expect(synced).toBe(false);
+    expect(ended).toEqual([['not_configured', 'not_configured']]);
+    expect((await runsOf(db.sql, run.orgId))[0]).toMatchObject({
+      status: 'failed',
+      error_message: 'bufdir is not configured for this org: no enabled connection with credentials',
+    });
+    expect(log.lines.at(-1)?.fields).toMatchObject({ event: 'run_failed', errorCode: 'not_configured' });
+  });
+
+  it('a connection that cannot be read (the database away) fails the run as unavailable, saying only that', async () => {
+    const run = await started('xledger');
+    const outcome = await new RunExecutor({
+      runLog: repos.runLog,
+      adapters: { xledger: pagedAdapter('xledger') },
+      connections: new DatabaseConnectionSource({ rpc: () => Promise.reject(new Error('connect ECONNREFUSED')) }),
+      log: recordingLogger(),
+    }).start(run);
+    expect(outcome).toMatchObject({ status: 'failed', errorCode: 'unavailable' });
+    expect((await runsOf(db.sql, run.orgId))[0]?.error_message).toBe(
+      'xledger: the connection could not be loaded (unavailable)',
+    );
+  });
+
   it('an integration without an adapter fails at once, with the reason', async () => {
     const run = await started('unknown_erp');
-    await new RunExecutor({ runLog: repos.runLog, adapters: {}, log: recordingLogger() }).start(run);
+    await new RunExecutor({
+      connections: emptyConnections,
+      runLog: repos.runLog,
+      adapters: {},
+      log: recordingLogger(),
+    }).start(run);
     expect((await runsOf(db.sql, run.orgId))[0]).toMatchObject({
       status: 'failed',
       error_message: 'no adapter is registered for integration unknown_erp',
@@ -161,6 +252,7 @@ describe('RunExecutor', () => {
       return { recordsProcessed: 10, recordsFailed: 0, errorMessage: null };
     });
     const outcome = await new RunExecutor({
+      connections: emptyConnections,
       runLog: repos.runLog,
       adapters: { dynamics: slow },
       log: recordingLogger(),
@@ -198,6 +290,7 @@ describe('RunExecutor', () => {
       const waits: number[] = [];
       const log = recordingLogger();
       const outcome = await new RunExecutor({
+        connections: emptyConnections,
         runLog: flaky.runLog,
         adapters: { xledger: pagedAdapter('xledger', 2) },
         log,
@@ -216,6 +309,7 @@ describe('RunExecutor', () => {
       const waits: number[] = [];
       const log = recordingLogger();
       const outcome = await new RunExecutor({
+        connections: emptyConnections,
         runLog: flaky.runLog,
         adapters: { xledger: pagedAdapter('xledger', 1) },
         log,

@@ -1,14 +1,18 @@
 // Test helpers for the scheduler: repositories over a test database (as the service role), the database's clock
-// (simulated clocks are anchored to it, docs/decisions.md), recording loggers, small adapters written for tests.
+// (simulated clocks are anchored to it, docs/decisions.md), recording loggers, small adapters written for tests,
+// and org connections (stored through the database's own function, or a stand-in source for adapters that need none).
 import { randomUUID } from 'node:crypto';
 import type { Sql } from 'postgres';
+import { callRpc } from '../../supabase/functions/_shared/errors.ts';
 import type {
   IntegrationAdapter,
   SyncContext,
   SyncResult,
 } from '../../supabase/functions/_shared/integrations/integration.ts';
 import type { Logger, LogLevel } from '../../supabase/functions/_shared/log.ts';
+import type { RpcPort } from '../../supabase/functions/_shared/rpc-port.ts';
 import { SyncRunLogRepository } from '../../supabase/functions/_shared/run-log.repository.ts';
+import type { ConnectionSource } from '../../supabase/functions/_shared/scheduler/executor.ts';
 import { SchedulerRepository } from '../../supabase/functions/_shared/scheduler/scheduler.repository.ts';
 import { createSqlRpc } from '../../supabase/functions/_shared/sql-rpc.ts';
 import { SERVICE } from '../helpers/db.ts';
@@ -44,6 +48,26 @@ export interface LogLine {
 export function recordingLogger(): Logger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   return { lines, log: (level, message, fields = {}) => lines.push({ level, message, fields }) };
+}
+
+/** For adapters written for tests, which take no credentials: every run gets an empty connection. */
+export const emptyConnections: ConnectionSource = { load: async () => ({ credentials: {}, settings: {} }) };
+
+/** Stores an org's connection (credentials in Vault) as the Edge Function would: upsert_sync_connection. */
+export async function connect(
+  port: RpcPort,
+  orgId: string,
+  integrationType: string,
+  credentials: Record<string, unknown> | null,
+  options: { settings?: Record<string, unknown>; enabled?: boolean } = {},
+): Promise<void> {
+  await callRpc(port, 'upsert_sync_connection', {
+    p_org_id: orgId,
+    p_integration_type: integrationType,
+    p_settings: options.settings ?? null,
+    p_credentials: credentials,
+    p_enabled: options.enabled ?? null,
+  });
 }
 
 /** An adapter for tests: reports `pages` progress steps of 10 records, then returns. */

@@ -40,7 +40,8 @@ function startWorker(url: string, run: { runId: string; orgId: string }): ChildP
       },
     };
     const log = { log: () => {} };
-    new RunExecutor({ runLog, adapters: { xledger: adapter }, log }).start({
+    const connections = { load: async () => ({ credentials: {}, settings: {} }) };
+    new RunExecutor({ runLog, adapters: { xledger: adapter }, connections, log }).start({
       runId: ${JSON.stringify(run.runId)}, orgId: ${JSON.stringify(run.orgId)}, integrationType: 'xledger',
       scheduledFor: null, timeoutSeconds: 1800,
     });`;

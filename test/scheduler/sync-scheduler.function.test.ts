@@ -1,10 +1,11 @@
 // The sync-scheduler Edge Function under real Deno (the local functions host), over HTTP: POST /tick is for the
 // service role only, ticks with the real clock, and the runs it starts are executed in the background by the real
-// adapters against the simulated vendor APIs, end to end, into the run log.
+// adapters with the org's connection (credentials from the local Vault) against the simulated vendor APIs, end to
+// end, into the run log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type Harness, newOrg, serviceToken, startHarness, userToken } from '../functions/harness.ts';
-import { type SimulatedApis, startApis } from '../integrations/simulated.ts';
-import { repositories } from './helpers.ts';
+import { LOCAL_CREDENTIALS, type SimulatedApis, startApis } from '../integrations/simulated.ts';
+import { connect, repositories } from './helpers.ts';
 
 let apis: SimulatedApis;
 let harness: Harness;
@@ -39,7 +40,8 @@ describe('sync-scheduler Edge Function', () => {
 
   it('POST /tick starts the due period and the run is synced through the real adapter into the run log', async () => {
     const org = newOrg();
-    const { scheduler } = repositories(harness.db.sql);
+    const { scheduler, port } = repositories(harness.db.sql);
+    await connect(port, org, 'xledger', LOCAL_CREDENTIALS.xledger);
     await scheduler.upsertSchedule({
       orgId: org,
       integrationType: 'xledger',

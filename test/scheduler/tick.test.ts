@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import {
   alertsOf,
   databaseNow,
+  emptyConnections,
   floorTo,
   MINUTE,
   newOrg,
@@ -86,6 +87,7 @@ describe('tick', () => {
     });
     const stale = (await repos.scheduler.getSchedulesForTick()).filter((s) => s.orgId === org);
     const executor = new RunExecutor({
+      connections: emptyConnections,
       runLog: repos.runLog,
       adapters: { bufdir: pagedAdapter('bufdir') },
       log: recordingLogger(),
@@ -156,7 +158,12 @@ describe('tick', () => {
       activeFrom: base,
     });
     const log = recordingLogger();
-    const executor = new RunExecutor({ runLog: repos.runLog, adapters: { dynamics: pagedAdapter('dynamics') }, log });
+    const executor = new RunExecutor({
+      connections: emptyConnections,
+      runLog: repos.runLog,
+      adapters: { dynamics: pagedAdapter('dynamics') },
+      log,
+    });
     const deps = { ...repos, log, execute: (run: Parameters<RunExecutor['start']>[0]) => executor.start(run) };
     for (let minute = 0; minute <= 20; minute++) {
       await tick(plus(base, minute * MINUTE + 15_000), deps);
@@ -198,6 +205,7 @@ describe('tick', () => {
       activeFrom: new Date('2026-03-27T12:00:00Z'),
     });
     const executor = new RunExecutor({
+      connections: emptyConnections,
       runLog: repos.runLog,
       adapters: { bufdir: pagedAdapter('bufdir', 1) },
       log: recordingLogger(),

@@ -10,6 +10,7 @@ import { tick } from '../../supabase/functions/_shared/scheduler/tick.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import {
   databaseNow,
+  emptyConnections,
   floorTo,
   MINUTE,
   newOrg,
@@ -43,6 +44,7 @@ describe('local ticker', () => {
     const ticker = startTicker({
       rpc: repos.port,
       adapters: { bufdir: pagedAdapter('bufdir', 2) },
+      connections: emptyConnections,
       log,
       settings: schedulerSettingsFromEnv({}),
       intervalMs: 24 * 60 * MINUTE,
@@ -97,6 +99,7 @@ describe('scheduler runtime with the health monitor', () => {
     const runtime = createSchedulerRuntime({
       rpc: repos.port,
       adapters: { dynamics: limited },
+      connections: emptyConnections,
       log: recordingLogger(),
       settings: schedulerSettingsFromEnv({}),
       health: { random: () => 0.5 },

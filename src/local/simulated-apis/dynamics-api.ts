@@ -1,22 +1,33 @@
-// Simulated Microsoft Dynamics 365: POST /oauth2/token (client credentials), OData v4 GET
+// Simulated Microsoft Dynamics 365: POST /oauth2/token (client credentials: only the clients it is given, by
+// default LOCAL_DYNAMICS_CLIENT_ID / LOCAL_DYNAMICS_CLIENT_SECRET; any other is 401 invalid_client), OData v4 GET
 // /api/data/v9.2/msdyn_transactions honouring `Prefer: odata.maxpagesize` and paging by @odata.nextLink
-// ($skiptoken); HEAD /api/data/v9.2/ is the health check (the service root, no data; 401 without a valid token).
+// ($skiptoken); HEAD /api/data/v9.2/ is the health check (the service root, no data; without a valid token 401 with
+// a Bearer challenge, as Dataverse answers).
 import { randomUUID } from 'node:crypto';
 import { amountFor, Dataset, type DatasetSettings, dateFor } from './dataset.ts';
 import type { RequestKind } from './fault-control.ts';
 import type { SimRequest, SimResponse, VendorApi } from './server.ts';
 
-export const SIMULATED_DYNAMICS_CLIENT_ID = 'simulated-dynamics-client';
-export const SIMULATED_DYNAMICS_CLIENT_SECRET = 'simulated-dynamics-secret';
+/** The one app registration the local Dynamics accepts (a connection's credentials `{ clientId, clientSecret }`). */
+export const LOCAL_DYNAMICS_CLIENT_ID = 'local-dynamics-client';
+export const LOCAL_DYNAMICS_CLIENT_SECRET = 'local-dynamics-secret';
 const ROOT = '/api/data/v9.2/';
 const ENTITY = `${ROOT}msdyn_transactions`;
 
+export interface DynamicsClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** `clients`: the app registrations it accepts (default: the local one only). */
 export function dynamicsApi(
-  options: { clientId?: string; clientSecret?: string; tokenLifetimeSeconds?: number; data?: DatasetSettings } = {},
+  options: { clients?: readonly DynamicsClient[]; tokenLifetimeSeconds?: number; data?: DatasetSettings } = {},
 ): VendorApi {
-  const clientId = options.clientId ?? SIMULATED_DYNAMICS_CLIENT_ID;
-  const clientSecret = options.clientSecret ?? SIMULATED_DYNAMICS_CLIENT_SECRET;
-  const tokens = new Set<string>();
+  const clients = options.clients ?? [
+    { clientId: LOCAL_DYNAMICS_CLIENT_ID, clientSecret: LOCAL_DYNAMICS_CLIENT_SECRET },
+  ];
+  /** Issued access tokens -> the client id they were issued to. */
+  const tokens = new Map<string, string>();
   const dataset = new Dataset(
     (i, invalid) => ({
       '@odata.etag': `W/"${1000 + i}"`,
@@ -42,23 +53,30 @@ export function dynamicsApi(
         const form = new URLSearchParams(request.body);
         if (form.get('grant_type') !== 'client_credentials')
           return { status: 400, body: { error: 'unsupported_grant_type' } };
-        if (form.get('client_id') !== clientId || form.get('client_secret') !== clientSecret) {
-          return { status: 401, body: { error: 'invalid_client' } };
-        }
+        const client = clients.find(
+          (c) => c.clientId === form.get('client_id') && c.clientSecret === form.get('client_secret'),
+        );
+        if (!client) return { status: 401, body: { error: 'invalid_client' } };
         const token = randomUUID();
-        tokens.add(token);
+        tokens.set(token, client.clientId);
         return {
           status: 200,
+          credential: client.clientId,
           body: { token_type: 'Bearer', expires_in: options.tokenLifetimeSeconds ?? 3599, access_token: token },
         };
       }
-      const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
-      const authorised = Boolean(bearer?.[1] && tokens.has(bearer[1]));
-      if (path === ROOT && request.method === 'HEAD') return { status: authorised ? 200 : 401 };
+      const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      const clientId = bearer === undefined ? undefined : tokens.get(bearer);
+      const authorised = clientId !== undefined;
+      const challenge = { 'www-authenticate': `Bearer authorization_uri="${request.url.origin}/oauth2/authorize"` };
+      if (path === ROOT && request.method === 'HEAD')
+        return authorised ? { status: 200 } : { status: 401, headers: challenge };
       if (path !== ENTITY)
         return { status: 404, body: { error: { code: '0x80060888', message: 'Resource not found' } } };
       if (request.method !== 'GET') return { status: 405, body: { error: { code: '0x80040216', message: 'method' } } };
-      if (!authorised) return { status: 401, body: { error: { code: '0x80072560', message: 'unauthorized' } } };
+      if (!authorised) {
+        return { status: 401, headers: challenge, body: { error: { code: '0x80072560', message: 'unauthorized' } } };
+      }
 
       const prefer = /odata\.maxpagesize=(\d+)/.exec(String(request.headers.prefer ?? ''));
       const size = dataset.pageSize(prefer ? Number(prefer[1]) : undefined);
@@ -79,6 +97,7 @@ export function dynamicsApi(
       }
       return {
         status: 200,
+        credential: clientId,
         headers: { 'odata-version': '4.0', 'preference-applied': `odata.maxpagesize=${size}` },
         body,
       };

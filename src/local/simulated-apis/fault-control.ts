@@ -34,6 +34,8 @@ export interface LoggedRequest {
   status: number | 'hung';
   /** True when it came while a Retry-After we sent had not yet run out. */
   duringRetryAfter: boolean;
+  /** Who it was authorised as (one of the credentials the API accepts), or null: refused, or none needed. */
+  credential?: string | null;
 }
 
 interface Counted {
@@ -171,6 +173,11 @@ export class FaultControl {
   /** Requests that came while a Retry-After we sent was still running (a client that does not listen). */
   retryAfterViolations(): number {
     return this.log.filter((entry) => entry.duringRetryAfter).length;
+  }
+
+  /** The credentials requests were authorised with, each once, in the order first seen. */
+  credentialsSeen(): string[] {
+    return [...new Set(this.log.flatMap((entry) => (entry.credential ? [entry.credential] : [])))];
   }
 
   count(kind?: RequestKind): number {

@@ -1,10 +1,21 @@
 // The three simulated vendor APIs as `npm start` runs them: fixed ports (54331-54333 by default), realistic
-// latency, a little bad data, no faults until someone asks (POST /__control/faults). Also sets the adapters'
-// environment (XLEDGER_BASE_URL, ...) for this process when it is not set already, so the local scheduler uses them.
-import { bufdirApi, SIMULATED_BUFDIR_API_KEY } from './bufdir-api.ts';
-import { dynamicsApi, SIMULATED_DYNAMICS_CLIENT_ID, SIMULATED_DYNAMICS_CLIENT_SECRET } from './dynamics-api.ts';
+// latency, a little bad data, no faults until someone asks (POST /__control/faults). Each accepts exactly one set of
+// credentials (LOCAL_CREDENTIALS: what a local org's connections hold) and refuses every other with 401, as the real
+// ones would. Also sets the adapters' base URLs (XLEDGER_BASE_URL, ...) for this process when they are not set
+// already, so the local scheduler and the functions use them; credentials are never environment variables.
+import { bufdirApi, LOCAL_BUFDIR_API_KEY } from './bufdir-api.ts';
+import { dynamicsApi, LOCAL_DYNAMICS_CLIENT_ID, LOCAL_DYNAMICS_CLIENT_SECRET } from './dynamics-api.ts';
 import { type SimulatedServer, startSimulatedServer } from './server.ts';
-import { SIMULATED_XLEDGER_TOKEN, xledgerApi } from './xledger-api.ts';
+import { LOCAL_XLEDGER_API_TOKEN, xledgerApi } from './xledger-api.ts';
+
+export { LOCAL_BUFDIR_API_KEY, LOCAL_DYNAMICS_CLIENT_ID, LOCAL_DYNAMICS_CLIENT_SECRET, LOCAL_XLEDGER_API_TOKEN };
+
+/** The credentials the simulated APIs accept, by integration type, in the shape a connection stores them. */
+export const LOCAL_CREDENTIALS = {
+  xledger: { apiToken: LOCAL_XLEDGER_API_TOKEN },
+  dynamics: { clientId: LOCAL_DYNAMICS_CLIENT_ID, clientSecret: LOCAL_DYNAMICS_CLIENT_SECRET },
+  bufdir: { apiKey: LOCAL_BUFDIR_API_KEY },
+} as const;
 
 export interface SimulatedApisConfig {
   xledgerPort: number;
@@ -26,21 +37,10 @@ export async function startSimulatedApis(config: SimulatedApisConfig, env: NodeJ
     throw error;
   }
   const [xledger, dynamics, bufdir] = servers as [SimulatedServer, SimulatedServer, SimulatedServer];
-  // A vendor whose base URL is set elsewhere keeps its own settings: simulated credentials never go to a real API.
-  const defaults: Array<Record<string, string>> = [
-    { XLEDGER_BASE_URL: xledger.url, XLEDGER_API_TOKEN: SIMULATED_XLEDGER_TOKEN },
-    {
-      DYNAMICS_BASE_URL: dynamics.url,
-      DYNAMICS_CLIENT_ID: SIMULATED_DYNAMICS_CLIENT_ID,
-      DYNAMICS_CLIENT_SECRET: SIMULATED_DYNAMICS_CLIENT_SECRET,
-    },
-    { BUFDIR_BASE_URL: bufdir.url, BUFDIR_API_KEY: SIMULATED_BUFDIR_API_KEY },
-  ];
-  for (const group of defaults) {
-    const [baseUrlName] = Object.keys(group) as [string];
-    if (env[baseUrlName]) continue;
-    for (const [name, value] of Object.entries(group)) env[name] ||= value;
-  }
+  // A vendor whose base URL is set elsewhere keeps it: an org's connection then talks to that API.
+  env.XLEDGER_BASE_URL ||= xledger.url;
+  env.DYNAMICS_BASE_URL ||= dynamics.url;
+  env.BUFDIR_BASE_URL ||= bufdir.url;
   return {
     servers,
     async stop() {

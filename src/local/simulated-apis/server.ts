@@ -21,6 +21,8 @@ export interface SimResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Who the request was authorised as (a token, key or client id it accepts), for the request log; never sent. */
+  credential?: string;
 }
 
 export interface VendorApi {
@@ -103,7 +105,7 @@ export async function startSimulatedServer(
         response = { status: 500, body: { error: 'internal error' } };
       }
     }
-    control.record({ ...entry, status: response.status });
+    control.record({ ...entry, status: response.status, credential: response.credential ?? null });
     const [min, max] = control.latency;
     const delay = min + Math.round((max - min) * random());
     if (delay > 0) setTimeout(() => send(res, response, request.method === 'HEAD'), delay);

@@ -1,13 +1,16 @@
 // Simulated Xledger: POST /graphql answering the transactions query with cursor paging (edges, pageInfo), GraphQL
-// errors with HTTP 200 like the real thing, `Authorization: token <XLEDGER_API_TOKEN>`; HEAD /graphql is the health check.
+// errors with HTTP 200 like the real thing, `Authorization: token <apiToken>` (only the tokens it is given: by
+// default LOCAL_XLEDGER_API_TOKEN; any other is 401); HEAD /graphql is the health check (no token needed).
 import { amountFor, Dataset, type DatasetSettings, dateFor } from './dataset.ts';
 import type { RequestKind } from './fault-control.ts';
 import type { SimRequest, SimResponse, VendorApi } from './server.ts';
 
-export const SIMULATED_XLEDGER_TOKEN = 'simulated-xledger-token';
+/** The one API token the local Xledger accepts (a connection's credentials `{ apiToken }`). */
+export const LOCAL_XLEDGER_API_TOKEN = 'local-xledger-token';
 
-export function xledgerApi(options: { token?: string; data?: DatasetSettings } = {}): VendorApi {
-  const token = options.token ?? SIMULATED_XLEDGER_TOKEN;
+/** `tokens`: the API tokens it accepts (default: LOCAL_XLEDGER_API_TOKEN only). */
+export function xledgerApi(options: { tokens?: readonly string[]; data?: DatasetSettings } = {}): VendorApi {
+  const tokens = new Set(options.tokens ?? [LOCAL_XLEDGER_API_TOKEN]);
   const dataset = new Dataset(
     (i, invalid) => ({
       dbId: 100_000 + i,
@@ -28,8 +31,10 @@ export function xledgerApi(options: { token?: string; data?: DatasetSettings } =
       if (request.url.pathname !== '/graphql') return { status: 404, body: { errors: [{ message: 'not found' }] } };
       if (request.method === 'HEAD') return { status: 200 };
       if (request.method !== 'POST') return { status: 405, body: { errors: [{ message: 'use POST' }] } };
-      if (request.headers.authorization !== `token ${token}`)
+      const token = /^token (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      if (token === undefined || !tokens.has(token)) {
         return { status: 401, body: { errors: [{ message: 'unauthorized' }] } };
+      }
       let variables: Record<string, unknown>;
       try {
         const body = JSON.parse(request.body) as { query?: unknown; variables?: Record<string, unknown> };
@@ -50,6 +55,7 @@ export function xledgerApi(options: { token?: string; data?: DatasetSettings } =
       const end = offset + nodes.length;
       return {
         status: 200,
+        credential: token,
         body: {
           data: {
             transactions: {

@@ -3,8 +3,9 @@
 //   SUPABASE_SECRET_KEYS / SUPABASE_SERVICE_ROLE_KEY (set by Supabase), or a service_role JWT verified as
 //     _shared/auth-config.ts says: who may tick
 //   SUPABASE_URL (set by Supabase): the default warm-up target is this function's GET /warm
-//   the adapters' variables (XLEDGER_*, DYNAMICS_*, BUFDIR_*), the scheduler's (_shared/scheduler/config.ts) and
-//   the health monitor's (HEALTH_*, _shared/health/health-config.ts)
+//   the adapters' base URLs and tuning (XLEDGER_*, DYNAMICS_*, BUFDIR_*; each org's credentials come from its
+//   connection, per run), the scheduler's (_shared/scheduler/config.ts) and the health monitor's (HEALTH_*,
+//   _shared/health/health-config.ts)
 import { createAuthenticator } from '../_shared/auth.ts';
 import { authConfigFromEnv } from '../_shared/auth-config.ts';
 import { connectDatabase } from '../_shared/database.ts';

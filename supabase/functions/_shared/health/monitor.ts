@@ -1,6 +1,9 @@
 // The health monitor. runHealthChecks(now, deps) is called by the scheduler tick (every minute is fine: the database
 // hands out only due rows). Per integration type it makes ONE lightweight check (the adapters' healthCheck: HEAD or a
-// status endpoint, never data) for all due orgs, because the credentials are the server's, not the org's. Outcomes:
+// status endpoint, never data) for all due orgs: it watches the vendor, not an org's account. The check uses no
+// org's credentials (they are per org, in Vault, for runs only) and goes to the deployment's base URL, which is the
+// same for every org, so one answer stands for all of them. An org's own problems (credentials refused, its
+// Dynamics environment) show in its runs, whose outcomes are recorded here too (recordSyncOutcome). Outcomes:
 //   healthy      -> next check after the interval (15 minutes)
 //   unhealthy    -> consecutive failures + 1, next check after exponential backoff with jitter, capped
 //   rate limited -> (429 or Retry-After) every org's row of that integration goes passive for the cool-down (or
@@ -92,8 +95,8 @@ export async function runHealthChecks(now: Date, deps: HealthMonitorDeps): Promi
       }
     } else {
       const healthy = result.status === 'healthy';
-      // One ping answered for every org of the integration (their credentials are the deployment's), so they all
-      // get the same next check: with a jitter each, they would drift apart and the vendor be pinged once per org.
+      // One ping answered for every org of the integration (it used no org's credentials), so they all get the
+      // same next check: with a jitter each, they would drift apart and the vendor be pinged once per org.
       const failures = healthy ? 0 : Math.max(...rows.map((row) => row.consecutiveFailures)) + 1;
       nextCheckAt = new Date(now.getTime() + nextCheckDelayMs(failures, config, random));
       for (const row of rows) {

@@ -1,36 +1,38 @@
-// What the three adapters share: configuration problems become a visible state (healthCheck unhealthy, sync throws
-// not_configured) instead of a crash at start-up, so one unconfigured vendor never stops the others.
-import { baseUrlFromEnv, type Env, missing, pageSizeFromEnv, policyFromEnv } from './config.ts';
-import { defaultRuntime, HttpClient, type HttpRuntime } from './http-client.ts';
+// What the three adapters share: the deployment's settings (base URL, tuning) read once, and their problems made a
+// visible state (healthCheck unhealthy, sync throws not_configured) instead of a crash at start-up, so one
+// unconfigured vendor never stops the others. The org's credentials and settings come per run (SyncContext).
+import { baseUrlFromEnv, type Env, pageSizeFromEnv, policyFromEnv } from './config.ts';
+import { DEFAULT_POLICY, defaultRuntime, HttpClient, type HttpPolicy, type HttpRuntime } from './http-client.ts';
 import { type HealthCheckResult, IntegrationError } from './integration.ts';
 
 export interface AdapterSetup {
+  /** A client for the deployment's base URL, or null when it is unusable (see `problem`). */
   client: HttpClient | null;
   /** Why the adapter cannot run (a missing or invalid variable), or null. */
   problem: string | null;
+  /** The tuning variables are valid (the problem, if any, is the base URL alone). */
+  tuned: boolean;
+  policy: HttpPolicy;
   pageSize: number;
+  runtime: HttpRuntime;
 }
 
 export function setUpAdapter(
   integration: string,
   prefix: string,
   env: Env,
-  secrets: string[],
   runtime: HttpRuntime = defaultRuntime,
 ): AdapterSetup {
   try {
-    const baseUrl = baseUrlFromEnv(env, `${prefix}_BASE_URL`);
+    const policy = policyFromEnv(env, prefix);
     const pageSize = pageSizeFromEnv(env, prefix);
-    if (typeof baseUrl === 'string') return { client: null, problem: baseUrl, pageSize };
-    const absent = missing(env, secrets);
-    if (absent) return { client: null, problem: absent, pageSize };
-    return {
-      client: new HttpClient(integration, baseUrl, policyFromEnv(env, prefix), runtime),
-      problem: null,
-      pageSize,
-    };
+    const baseUrl = baseUrlFromEnv(env, `${prefix}_BASE_URL`);
+    if (typeof baseUrl === 'string') return { client: null, problem: baseUrl, tuned: true, policy, pageSize, runtime };
+    const client = new HttpClient(integration, baseUrl, policy, runtime);
+    return { client, problem: null, tuned: true, policy, pageSize, runtime };
   } catch (error) {
-    return { client: null, problem: error instanceof Error ? error.message : String(error), pageSize: 100 };
+    const problem = error instanceof Error ? error.message : String(error);
+    return { client: null, problem, tuned: false, policy: DEFAULT_POLICY, pageSize: 100, runtime };
   }
 }
 

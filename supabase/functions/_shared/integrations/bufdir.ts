@@ -1,9 +1,11 @@
 // Bufdir (the Norwegian Directorate for Children, Youth and Family Affairs) reporting export: a REST API with
 // page/pageSize paging (meta.totalPages), authorised by an API key header.
-// Environment: BUFDIR_BASE_URL, BUFDIR_API_KEY (and the optional BUFDIR_* / INTEGRATION_* tuning, config.ts).
-// Health: GET /api/v1/status, the vendor's status endpoint (no data).
+// Deployment (environment): BUFDIR_BASE_URL and the optional BUFDIR_* / INTEGRATION_* tuning (config.ts).
+// Per org (the connection): credentials { apiKey }, settings { organisationNumber? } (connection-schemas.ts).
+// Health: GET /api/v1/status, the vendor's status endpoint (no data, no key).
 import { type AdapterSetup, notConfigured, notConfiguredHealth, setUpAdapter } from './adapter-base.ts';
 import type { Env } from './config.ts';
+import { CONNECTION_SCHEMAS, parseConnection } from './connection-schemas.ts';
 import type { HttpRuntime } from './http-client.ts';
 import type { HealthCheckResult, IntegrationAdapter, SyncContext, SyncResult } from './integration.ts';
 import { badShape, isObject, type Page, runPagedSync } from './paged-sync.ts';
@@ -12,12 +14,10 @@ export class BufdirAdapter implements IntegrationAdapter {
   readonly type = 'bufdir';
   readonly configured: boolean;
   private readonly setup: AdapterSetup;
-  private readonly apiKey: string;
 
   constructor(env: Env, runtime?: HttpRuntime) {
-    this.setup = setUpAdapter('bufdir', 'BUFDIR', env, ['BUFDIR_API_KEY'], runtime);
+    this.setup = setUpAdapter('bufdir', 'BUFDIR', env, runtime);
     this.configured = this.setup.client !== null;
-    this.apiKey = env.BUFDIR_API_KEY ?? '';
   }
 
   healthCheck(signal?: AbortSignal): Promise<HealthCheckResult> {
@@ -26,17 +26,21 @@ export class BufdirAdapter implements IntegrationAdapter {
     return client.probe('/api/v1/status', { method: 'GET', ...(signal ? { signal } : {}) });
   }
 
-  sync(context: SyncContext): Promise<SyncResult> {
+  async sync(context: SyncContext): Promise<SyncResult> {
     const { client, problem, pageSize } = this.setup;
-    if (!client) return Promise.reject(notConfigured(this.type, problem ?? 'unknown'));
-    const period = context.scheduledFor ? `&period=${encodeURIComponent(context.scheduledFor.toISOString())}` : '';
+    if (!client) throw notConfigured(this.type, problem ?? 'unknown');
+    const { credentials, settings } = parseConnection(this.type, CONNECTION_SCHEMAS.bufdir, context);
+    const query = new URLSearchParams();
+    if (context.scheduledFor) query.set('period', context.scheduledFor.toISOString());
+    if (settings.organisationNumber) query.set('organisationNumber', settings.organisationNumber);
+    const more = query.toString() ? `&${query.toString()}` : '';
     return runPagedSync<number>(
       {
         integration: this.type,
         first: 1,
         fetchPage: async (page, signal): Promise<Page<number>> => {
-          const response = await client.request(`/api/v1/exports/records?page=${page}&pageSize=${pageSize}${period}`, {
-            headers: { 'x-api-key': this.apiKey, accept: 'application/json' },
+          const response = await client.request(`/api/v1/exports/records?page=${page}&pageSize=${pageSize}${more}`, {
+            headers: { 'x-api-key': credentials.apiKey, accept: 'application/json' },
             signal,
           });
           return readPage(response.body, page);

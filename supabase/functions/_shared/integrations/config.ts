@@ -1,4 +1,5 @@
-// Adapter settings from the server's environment (Deno.env.toObject() or process.env): never from a request.
+// The adapters' deployment settings from the server's environment (Deno.env.toObject() or process.env): base URLs
+// and tuning, never from a request. Credentials are not here: they are each org's (connection-schemas.ts).
 import type { Env } from '../env.ts';
 import { DEFAULT_POLICY, type HttpPolicy } from './http-client.ts';
 import { IntegrationError } from './integration.ts';
@@ -55,10 +56,4 @@ export function baseUrlFromEnv(env: Env, name: string): URL | string {
   const local = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) return `${name} must be an https URL`;
   return url;
-}
-
-/** Missing variables among `names`, as one message, or null when all are set. */
-export function missing(env: Env, names: string[]): string | null {
-  const absent = names.filter((name) => !env[name]);
-  return absent.length === 0 ? null : `${absent.join(', ')} ${absent.length === 1 ? 'is' : 'are'} not set`;
 }

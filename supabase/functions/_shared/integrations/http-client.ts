@@ -164,10 +164,18 @@ export class HttpClient {
     }
   }
 
-  /** A health check: one request, no retries, never a data request. 429 or Retry-After means rate limited. */
+  /**
+   * A health check: one request, no retries, never a data request. 429 or Retry-After means rate limited; 2xx, or
+   * an answer `answered` accepts (e.g. a 401 challenge from a service that wants a token), means healthy.
+   */
   async probe(
     pathOrUrl: string,
-    options: { method: 'HEAD' | 'GET'; headers?: Record<string, string>; signal?: AbortSignal },
+    options: {
+      method: 'HEAD' | 'GET';
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+      answered?: (status: number, headers: Headers) => boolean;
+    },
   ) {
     const started = this.runtime.now();
     const signal = options.signal ?? new AbortController().signal;
@@ -190,7 +198,9 @@ export class HttpClient {
         if (retryAfterMs !== undefined) result.retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
         return result;
       }
-      if (response.ok) return { status: 'healthy', latencyMs: latency() } satisfies HealthCheckResult;
+      if (response.ok || options.answered?.(response.status, response.headers)) {
+        return { status: 'healthy', latencyMs: latency() } satisfies HealthCheckResult;
+      }
       return {
         status: 'unhealthy',
         latencyMs: latency(),

@@ -1,5 +1,7 @@
 // One interface for every external system a sync talks to (Xledger, Microsoft Dynamics, Bufdir export).
-// Adapters speak HTTP to a configurable base URL and read their credentials from the server's environment only.
+// Adapters speak HTTP to a base URL configured per deployment (the server's environment, with the tuning); the
+// credentials and the non-secret settings are the org's, given per run in the SyncContext from its connection
+// (connection-schemas.ts says what each adapter takes).
 
 export type HealthStatus = 'healthy' | 'unhealthy' | 'rate_limited';
 
@@ -20,6 +22,13 @@ export interface SyncProgress {
 
 export interface SyncContext {
   orgId: string;
+  /**
+   * The org connection's decrypted credentials (Vault), as stored: the adapter validates them with its schema. Never
+   * log, store or repeat them in an error.
+   */
+  credentials: Readonly<Record<string, unknown>>;
+  /** The org connection's non-secret settings (sync_connections.settings), as stored: the adapter validates them. */
+  settings: Readonly<Record<string, unknown>>;
   /** The period the run stands for (scheduler runs), or null for a manual run. */
   scheduledFor: Date | null;
   /** Aborted when the run is cancelled or times out: adapters stop at the next page. */
@@ -36,13 +45,21 @@ export interface SyncResult extends SyncProgress {
 export interface IntegrationAdapter {
   /** The integration_type it serves: 'xledger', 'dynamics', 'bufdir'. */
   readonly type: string;
-  /** False when its environment variables are missing: healthCheck reports it, sync throws `not_configured`. */
+  /**
+   * False when the deployment's settings (base URL, tuning) are missing or invalid: healthCheck reports it, sync
+   * throws `not_configured`. Says nothing about an org's credentials, which come per run.
+   */
   readonly configured?: boolean;
-  /** A cheap liveness check (HEAD or the vendor's status endpoint), never a data request. */
+  /**
+   * A cheap liveness check of the vendor (HEAD or its status endpoint) at the deployment's base URL, never a data
+   * request and never with an org's credentials: one answer stands for every org (docs/health.md).
+   */
   healthCheck(signal?: AbortSignal): Promise<HealthCheckResult>;
   /**
-   * Runs one sync. Throws an IntegrationError when the run fails as a whole (its message is safe to store once
-   * sanitised: no credentials, no response bodies); returns counts when it ran, even with failed records.
+   * Runs one sync with the context's credentials and settings. Throws an IntegrationError when the run fails as a
+   * whole (its message is safe to store once sanitised: no credentials, no response bodies): `not_configured` when
+   * the credentials or settings do not fit the adapter's schema, `unauthorized` when the vendor refuses them;
+   * returns counts when it ran, even with failed records.
    */
   sync(context: SyncContext): Promise<SyncResult>;
 }
@@ -51,7 +68,7 @@ export interface IntegrationAdapter {
 export type AdapterRegistry = Readonly<Record<string, IntegrationAdapter>>;
 
 export const INTEGRATION_ERROR_CODES = [
-  'not_configured', // an environment variable is missing or invalid
+  'not_configured', // a deployment setting, or the org's stored credentials or settings, missing or invalid
   'cancelled', // the run's AbortSignal fired
   'timeout', // a request took longer than the configured timeout, on every attempt
   'rate_limited', // 429 (or Retry-After) more often, or for longer, than the adapter is allowed to wait

@@ -1,8 +1,10 @@
 // Xledger: a GraphQL API (POST /graphql, cursor paging through edges/pageInfo), authorised by an API token.
-// Environment: XLEDGER_BASE_URL, XLEDGER_API_TOKEN (and the optional XLEDGER_* / INTEGRATION_* tuning, config.ts).
-// Health: HEAD /graphql, which touches no data.
+// Deployment (environment): XLEDGER_BASE_URL and the optional XLEDGER_* / INTEGRATION_* tuning (config.ts).
+// Per org (the connection): credentials { apiToken }, settings { companyId? } (connection-schemas.ts).
+// Health: HEAD /graphql, which touches no data and needs no token.
 import { type AdapterSetup, notConfigured, notConfiguredHealth, setUpAdapter } from './adapter-base.ts';
 import type { Env } from './config.ts';
+import { CONNECTION_SCHEMAS, parseConnection } from './connection-schemas.ts';
 import type { HttpRuntime } from './http-client.ts';
 import {
   type HealthCheckResult,
@@ -13,8 +15,8 @@ import {
 } from './integration.ts';
 import { badShape, isObject, type Page, runPagedSync } from './paged-sync.ts';
 
-export const XLEDGER_QUERY = `query Transactions($first: Int!, $after: String, $period: String) {
-  transactions(first: $first, after: $after, period: $period) {
+export const XLEDGER_QUERY = `query Transactions($first: Int!, $after: String, $period: String, $companyId: Int) {
+  transactions(first: $first, after: $after, period: $period, companyId: $companyId) {
     edges { cursor node { dbId accountCode amount currency postedDate text } }
     pageInfo { hasNextPage endCursor }
   }
@@ -24,12 +26,10 @@ export class XledgerAdapter implements IntegrationAdapter {
   readonly type = 'xledger';
   readonly configured: boolean;
   private readonly setup: AdapterSetup;
-  private readonly token: string;
 
   constructor(env: Env, runtime?: HttpRuntime) {
-    this.setup = setUpAdapter('xledger', 'XLEDGER', env, ['XLEDGER_API_TOKEN'], runtime);
+    this.setup = setUpAdapter('xledger', 'XLEDGER', env, runtime);
     this.configured = this.setup.client !== null;
-    this.token = env.XLEDGER_API_TOKEN ?? '';
   }
 
   healthCheck(signal?: AbortSignal): Promise<HealthCheckResult> {
@@ -38,9 +38,10 @@ export class XledgerAdapter implements IntegrationAdapter {
     return client.probe('/graphql', { method: 'HEAD', ...(signal ? { signal } : {}) });
   }
 
-  sync(context: SyncContext): Promise<SyncResult> {
+  async sync(context: SyncContext): Promise<SyncResult> {
     const { client, problem, pageSize } = this.setup;
-    if (!client) return Promise.reject(notConfigured(this.type, problem ?? 'unknown'));
+    if (!client) throw notConfigured(this.type, problem ?? 'unknown');
+    const { credentials, settings } = parseConnection(this.type, CONNECTION_SCHEMAS.xledger, context);
     const period = context.scheduledFor ? context.scheduledFor.toISOString() : null;
     return runPagedSync<string>(
       {
@@ -50,13 +51,13 @@ export class XledgerAdapter implements IntegrationAdapter {
           const response = await client.request('/graphql', {
             method: 'POST',
             headers: {
-              authorization: `token ${this.token}`,
+              authorization: `token ${credentials.apiToken}`,
               'content-type': 'application/json',
               accept: 'application/json',
             },
             body: JSON.stringify({
               query: XLEDGER_QUERY,
-              variables: { first: pageSize, after: after || null, period },
+              variables: { first: pageSize, after: after || null, period, companyId: settings.companyId ?? null },
             }),
             signal,
           });

@@ -1,10 +1,13 @@
-// The executor runs a started run with its integration's adapter: progress becomes heartbeats
+// The executor runs a started run with its integration's adapter and the org's connection: the credentials and
+// settings are loaded once per run (a connection that is gone, disabled or without credentials fails the run as not
+// configured, before any vendor is called), progress becomes heartbeats
 // (updateRunLogStatus(runId, 'running', processed, failed, null)), the end becomes completed (even with failed
 // records, which are counted and explained) or failed with a sanitised message. Nothing leaves a run `running`:
 // a thrown error fails it, a run past its timeout is aborted and failed, the final write is retried while the
 // database cannot answer, and should it still be lost, the reaper fails the run once its heartbeats have stopped.
+// A run cancelled (or reaped) meanwhile is noticed at its next heartbeat, i.e. after the page in hand: the sync stops.
 import { SyncRunLogError } from '../errors.ts';
-import type { AdapterRegistry, IntegrationAdapter } from '../integrations/integration.ts';
+import { type AdapterRegistry, type IntegrationAdapter, IntegrationError } from '../integrations/integration.ts';
 import type { Logger } from '../log.ts';
 import type { SyncRunLogRepository, UpdatableStatus } from '../run-log.repository.ts';
 
@@ -24,11 +27,30 @@ export interface RunOutcome {
   recordsProcessed: number | null;
   recordsFailed: number | null;
   errorMessage: string | null;
+  /** Why a failed run failed, when the cause has a code (an IntegrationError's: `unauthorized`, `not_configured`...). */
+  errorCode: string | null;
+}
+
+/** A run's connection: the decrypted credentials (never log or store them) and the non-secret settings. */
+export interface RunConnection {
+  credentials: Record<string, unknown>;
+  settings: Record<string, unknown>;
+}
+
+/** Where the executor gets a run's connection (connection-source.ts: the database, as the service role). */
+export interface ConnectionSource {
+  /**
+   * The connection of the org's integration. Throws a SyncRunLogError `not_configured` when there is no enabled
+   * connection with credentials; its message must not hold them.
+   */
+  load(orgId: string, integrationType: string): Promise<RunConnection>;
 }
 
 export interface RunExecutorOptions {
   runLog: SyncRunLogRepository;
   adapters: AdapterRegistry | ((integrationType: string) => IntegrationAdapter | undefined);
+  /** The org's credentials and settings, loaded once per run. */
+  connections: ConnectionSource;
   log: Logger;
   /**
    * Waits before each retry of the final status write when the database is unavailable (default 1 s, 4 s, 15 s: a
@@ -103,9 +125,12 @@ export class RunExecutor {
     stopped.catch(() => {});
 
     try {
+      const connection = await Promise.race([this.loadConnection(run), stopped]);
       const result = await Promise.race([
         adapter.sync({
           orgId: run.orgId,
+          credentials: connection.credentials,
+          settings: connection.settings,
           scheduledFor: run.scheduledFor,
           signal: controller.signal,
           onProgress: async (progress) => {
@@ -145,6 +170,24 @@ export class RunExecutor {
     }
   }
 
+  /**
+   * The run's connection. Not there, disabled or without credentials: `not_configured` (an IntegrationError, like an
+   * adapter's own configuration problems); the database unreachable: `unavailable`. Neither message holds a secret.
+   */
+  private async loadConnection(run: StartedRun): Promise<RunConnection> {
+    try {
+      return await this.options.connections.load(run.orgId, run.integrationType);
+    } catch (error) {
+      if (error instanceof SyncRunLogError && error.code === 'not_configured') {
+        throw new IntegrationError('not_configured', error.message);
+      }
+      throw new IntegrationError(
+        'unavailable',
+        `${run.integrationType}: the connection could not be loaded (${codeOf(error)})`,
+      );
+    }
+  }
+
   /** The run's record was made final by someone else (a cancel, the reaper): nothing left to write. */
   private endedElsewhere(run: StartedRun): RunOutcome {
     this.options.log.log('info', 'run ended elsewhere', { event: 'run_ended_elsewhere', runId: run.runId });
@@ -154,6 +197,7 @@ export class RunExecutor {
       recordsProcessed: null,
       recordsFailed: null,
       errorMessage: null,
+      errorCode: null,
     };
   }
 
@@ -177,6 +221,7 @@ export class RunExecutor {
           integrationType: run.integrationType,
           recordsProcessed: ended.recordsProcessed,
           recordsFailed: ended.recordsFailed,
+          ...(status === 'failed' ? { errorCode: errorCodeOf(cause) } : {}),
         });
         const outcome: RunOutcome = {
           runId: run.runId,
@@ -184,6 +229,7 @@ export class RunExecutor {
           recordsProcessed: ended.recordsProcessed,
           recordsFailed: ended.recordsFailed,
           errorMessage: ended.errorMessage,
+          errorCode: status === 'failed' ? errorCodeOf(cause) : null,
         };
         await this.notifyEnded(run, outcome, cause);
         return outcome;
@@ -216,6 +262,7 @@ export class RunExecutor {
             recordsProcessed: processed,
             recordsFailed: failed,
             errorMessage: message,
+            errorCode: status === 'failed' ? errorCodeOf(cause) : null,
           };
         }
       }
@@ -238,6 +285,13 @@ export class RunExecutor {
 
 function codeOf(error: unknown): string {
   return error instanceof SyncRunLogError ? error.code : error instanceof Error ? error.name : 'unknown';
+}
+
+/** The code of what failed a run: an IntegrationError's, `timeout` for the run's own timeout, else null. */
+function errorCodeOf(cause: unknown): string | null {
+  if (cause instanceof RunTimeout) return 'timeout';
+  if (cause instanceof Error && cause.name === 'IntegrationError') return (cause as IntegrationError).code;
+  return null;
 }
 
 function formatMinutes(seconds: number): string {

@@ -1,13 +1,15 @@
 // The scheduler assembled for a host (the sync-scheduler Edge Function, the local ticker): the repositories over
-// one service-role rpc port, the executor with the adapters, the health monitor (its checks in every tick, and
-// every scheduled sync's outcome recorded), and the settings from the environment.
+// one service-role rpc port, the executor with the adapters and each run's connection from the database, the
+// health monitor (its checks in every tick, and every sync's outcome recorded), and the settings from the
+// environment.
 import { type HealthMonitorDeps, recordSyncOutcome, runHealthChecks } from '../health/monitor.ts';
 import type { AdapterRegistry } from '../integrations/integration.ts';
 import type { Logger } from '../log.ts';
 import type { RpcPort } from '../rpc-port.ts';
 import { SyncRunLogRepository } from '../run-log.repository.ts';
 import { type SchedulerSettings, tickOptions } from './config.ts';
-import { RunExecutor } from './executor.ts';
+import { DatabaseConnectionSource } from './connection-source.ts';
+import { type ConnectionSource, RunExecutor } from './executor.ts';
 import { SchedulerRepository } from './scheduler.repository.ts';
 import type { TickDeps } from './tick.types.ts';
 
@@ -15,6 +17,8 @@ export interface SchedulerRuntimeOptions {
   /** The database as the service role. */
   rpc: RpcPort;
   adapters: AdapterRegistry;
+  /** Each run's credentials and settings (default: the org's connection in the database, through `rpc`). */
+  connections?: ConnectionSource;
   log: Logger;
   settings: SchedulerSettings;
   /** The health monitor's settings; null: no health checks, no sync outcomes recorded. */
@@ -35,10 +39,13 @@ export function createSchedulerRuntime(options: SchedulerRuntimeOptions): Schedu
   const executor = new RunExecutor({
     runLog,
     adapters,
+    connections: options.connections ?? new DatabaseConnectionSource(rpc),
     log,
     onEnded: health
       ? async (run, outcome, cause) => {
           if (outcome.status !== 'completed' && outcome.status !== 'failed') return;
+          // Not configured: the vendor was never asked, so the run says nothing about its health.
+          if (outcome.errorCode === 'not_configured') return;
           const details = (cause as { code?: unknown; details?: { retryAfterSeconds?: number } } | null) ?? null;
           await recordSyncOutcome(
             {
