@@ -54,7 +54,8 @@ describe.each(['hs256', 'es256'] as const)('signed with %s', (signing) => {
     const org = newOrg();
     await appClient(await userToken(org, 'admin')).triggerManualSync('bufdir');
     const credential = await h.serviceCredential();
-    const headers = signing === 'es256' ? { apikey: credential } : { authorization: `Bearer ${credential}` };
+    const headers: Record<string, string> =
+      signing === 'es256' ? { apikey: credential } : { authorization: `Bearer ${credential}` };
     const res = await call(h.url('sync-run-log', `/runs/latest?orgId=${org}`), { headers });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.runs.map((r: { integrationType: string }) => r.integrationType)).toEqual(['bufdir']);
