@@ -178,6 +178,15 @@ describe('409 conflicts', () => {
     expect(res.body.error.details).toEqual({ existingRunId: first.body.run.id });
   });
 
+  it('already running, with the id of the run in the way', async () => {
+    const body = { orgId: org, integrationType: 'in_the_way', triggeredBy: 'manual' };
+    const first = await call(u('/runs'), { method: 'POST', token: service, body });
+    expect(first.status).toBe(201);
+    const res = await call(u('/runs'), { method: 'POST', token: service, body });
+    expectError(res, 409, 'already_running');
+    expect(res.body.error.details).toEqual({ existingRunId: first.body.run.id });
+  });
+
   it('a period older than the newest started one of its schedule, with that newest period', async () => {
     await h.db.sql`select public.upsert_sync_schedule(${org}::uuid, 'scheduled', '0 * * * *', 'UTC')`;
     const run = (hour: string) => ({

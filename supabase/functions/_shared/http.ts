@@ -39,7 +39,10 @@ export function errorResponse(error: SyncRunLogError, headers: Record<string, st
 }
 
 function safeDetails(error: SyncRunLogError): Record<string, unknown> | undefined {
-  if (error.code === 'duplicate_period' && typeof error.details.existingRunId === 'string') {
+  if (
+    (error.code === 'duplicate_period' || error.code === 'already_running') &&
+    typeof error.details.existingRunId === 'string'
+  ) {
     return { existingRunId: error.details.existingRunId };
   }
   if (error.code === 'not_running' && typeof error.details.status === 'string') return { status: error.details.status };
