@@ -30,6 +30,9 @@ beforeAll(async () => {
     end $$;
     create function public.nap(p_seconds double precision) returns text language sql
       as $$ select pg_sleep(p_seconds)::text || current_setting('statement_timeout') $$;
+    create function public.statement_text(p_note text, p_secret jsonb) returns jsonb language sql
+      as $$ select jsonb_build_object('query', (select query from pg_catalog.pg_stat_activity
+        where pid = pg_catalog.pg_backend_pid()), 'note', p_note, 'secret', p_secret) $$;
     grant execute on all functions in schema public to authenticated, service_role;`);
 });
 afterAll(async () => db?.drop());
@@ -127,5 +130,20 @@ describe('the caller', () => {
       const [row] = await db.sql`select current_setting('statement_timeout') as timeout`;
       expect(row?.timeout).toBe('0');
     }
+  });
+
+  it('a secret argument (p_credentials..., p_secret...) is bound, never written into the statement text', async () => {
+    const secret = { apiKey: "s3cr'et-marker-9f2c" };
+    const result = await service().rpc('statement_text', { p_note: 'visible-note', p_secret: secret });
+    expect(result.error).toBeNull();
+    const data = result.data as { query: string; note: string; secret: unknown };
+    expect(data.secret).toEqual(secret); // it arrived whole
+    expect(data.note).toBe('visible-note');
+    expect(data.query).toContain('visible-note'); // the ordinary argument is in the text...
+    expect(data.query).not.toContain('marker-9f2c'); // ...the secret is not
+    const user = createSqlRpc(db.sql, { role: 'authenticated', claims: userClaims(ORG) });
+    expect((await user.rpc('statement_text', { p_note: 'x', p_secret: secret })).error).toMatchObject({
+      code: '42501',
+    });
   });
 });

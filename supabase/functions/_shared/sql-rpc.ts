@@ -22,6 +22,8 @@ export interface RequestContext {
 }
 
 type ReturnShape = 'set' | 'row' | 'scalar' | 'void';
+/** Arguments that may hold a secret (credentials, keys): bound, never written into the SQL text. */
+const SECRET_ARGUMENT = /^p_(credentials|secret)/;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Runs `fn` in a transaction as the request's role with its claims: the per-request setup of PostgREST. */
@@ -91,11 +93,25 @@ export function createSqlRpc(sql: Sql, context: RequestContext): RpcPort {
           data: null,
           error: { code: 'PGRST202', message: `bad argument name ${bad}`, details: null, hint: null },
         };
+      // Secrets never enter the statement text, which PostgreSQL writes to its log with any error: they travel as
+      // bound parameters (not logged: log_parameter_max_length_on_error is 0 by default).
+      const params: unknown[] = [];
       let call: string;
       try {
-        call = `public.${fn}(${names.map((name) => `${name} => ${literal(args[name])}`).join(', ')})`;
+        const argument = (name: string) => {
+          if (!SECRET_ARGUMENT.test(name)) return literal(args[name]);
+          params.push(parameterValue(args[name]));
+          return `$${params.length}`;
+        };
+        call = `public.${fn}(${names.map((name) => `${name} => ${argument(name)}`).join(', ')})`;
       } catch (error) {
         return { data: null, error: toRpcError(error) };
+      }
+      if (params.length > 0 && context.role !== 'service_role') {
+        return {
+          data: null,
+          error: { code: '42501', message: 'secret arguments are for the service role', details: null, hint: null },
+        };
       }
       try {
         const shape = await returnShape(sql, fn);
@@ -113,7 +129,13 @@ export function createSqlRpc(sql: Sql, context: RequestContext): RpcPort {
               : shape === 'void'
                 ? `select null::json as data from ${call}`
                 : `select to_json(${call}) as data`;
-        const rows = await asCaller(sql, context, query);
+        const rows =
+          params.length > 0
+            ? // One statement with parameters cannot also set the role and claims (extended protocol: one statement
+              // a message), so it runs as the login role, which owns the functions: only the service role's calls
+              // take this path, and the functions taking secrets are security definer, owner-run whoever calls.
+              ((await sql.unsafe(query, params as never[])) as unknown[])
+            : await asCaller(sql, context, query);
         return { data: (rows[0] as { data: unknown } | undefined)?.data ?? null, error: null };
       } catch (error) {
         // The driver's own failures (refused, closed, timed out) are no answer from PostgreSQL: thrown, so that the
@@ -154,6 +176,19 @@ export function literal(value: unknown): string {
   return quote(
     Array.isArray(value) ? arrayLiteral(value) : typeof value === 'object' ? objectText(value) : String(value),
   );
+}
+
+/**
+ * A value as a bound parameter: postgres.js asks PostgreSQL for the parameter's type and serializes by it (JSON for
+ * json/jsonb, so an object is passed as it is). A NUL is refused as for a literal.
+ */
+function parameterValue(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (text?.includes('\0') || text?.includes('\\u0000')) {
+    throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+  }
+  return value;
 }
 
 function objectText(value: object): string {
