@@ -32,7 +32,8 @@ it('an unclaimed queued run is failed after the run timeout, with an alert, and 
   );
   const [run] = await runsOf(db.sql, org);
   expect(run).toMatchObject({ id: queued, status: 'failed' });
-  expect(run?.ended_at).not.toBeNull();
+  const [ended] = await db.sql`select ended_at from public.sync_run_log where id = ${queued}`;
+  expect(ended?.ended_at).toBeInstanceOf(Date);
   expect((await alertsOf(db.sql, org)).map((a) => a.kind)).toEqual(['stuck_run']);
 
   const again = await queue(org); // no longer blocked by the dead queue entry
