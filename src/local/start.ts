@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { archiveOptionsFromEnv } from '../../supabase/functions/_shared/archive/archive-config.ts';
 import { archiveIfDue } from '../../supabase/functions/_shared/archive/archive-due.ts';
 import { SERVICE_CONTEXT } from '../../supabase/functions/_shared/database.ts';
+import { integerFromEnv } from '../../supabase/functions/_shared/env.ts';
 import { healthConfigFromEnv } from '../../supabase/functions/_shared/health/health-config.ts';
 import { createAdapters } from '../../supabase/functions/_shared/integrations/registry.ts';
 import { jsonLogger } from '../../supabase/functions/_shared/log.ts';
@@ -13,6 +14,7 @@ import { schedulerSettingsFromEnv } from '../../supabase/functions/_shared/sched
 import { createSqlRpc } from '../../supabase/functions/_shared/sql-rpc.ts';
 import { authSigningFromEnv, loadLocalAuth } from './auth-keys.ts';
 import { loadConfig } from './config.ts';
+import { seedDemoOnStart } from './demo-seed.ts';
 import { startDatabase } from './embedded-db.ts';
 import { startFunctionsHost } from './functions-host.ts';
 import { applyLocalCompat, migrate } from './migrate.ts';
@@ -71,6 +73,8 @@ async function main(): Promise<void> {
   await applyLocalCompat(sql);
   const applied = await migrate(sql, { log: (line) => console.log(`migrations: ${line}`) });
   console.log(`migrations: ${applied.length} applied, schema up to date`);
+  // The demo org (DEMO=off: not), before the ticker starts: it starts the demo's next periods, never old ones.
+  await seedDemoOnStart(sql, { env: process.env, functionsUrl: config.supabaseUrl, log: (line) => console.log(line) });
 
   if (simulatedApisEnabled()) {
     // First, so that the functions and the ticker inherit XLEDGER_BASE_URL etc. pointing at them.
@@ -105,12 +109,14 @@ async function main(): Promise<void> {
     const rpc = createSqlRpc(sql, SERVICE_CONTEXT);
     const log = jsonLogger((line) => console.log(`scheduler: ${line}`));
     const archiveOptions = archiveOptionsFromEnv(process.env);
+    const claimIntervalMs = integerFromEnv(process.env, 'SCHEDULER_CLAIM_INTERVAL_MS', 1_000, 0, 60_000);
     const ticker = startTicker({
       rpc,
       adapters: createAdapters(process.env),
       log,
       settings: schedulerSettingsFromEnv(process.env, `${functions.url}/sync-scheduler/warm`),
       health: { config: healthConfigFromEnv(process.env) },
+      claimIntervalMs,
       steps: [
         {
           name: 'archival',
@@ -122,7 +128,9 @@ async function main(): Promise<void> {
       ],
     });
     stops.push(() => ticker.stop());
-    console.log('scheduler: ticking every minute (SCHEDULER_TICKER=off disables it)');
+    console.log(
+      `scheduler: ticking every minute, claiming "Sync now" runs ${claimIntervalMs > 0 ? `every ${claimIntervalMs} ms` : 'with the ticks only'} (SCHEDULER_TICKER=off disables it)`,
+    );
   }
 
   console.log('ready. Ctrl-C stops.');

@@ -3,11 +3,16 @@
 // one run for the latest missed period), and runs the started syncs in this process with the adapters.
 // A tick still busy when the next is due makes the next one wait for the following minute (no overlap). Several
 // tickers, or a ticker beside pg_cron, are harmless: the database decides which one starts a period.
+// "Sync now" does not wait for the minute: every second (claimIntervalMs) the ticker claims queued runs
+// (claim_pending_runs, a look at the partial index of pending runs: cheap when there are none) and runs them, so a
+// click starts within about a second. Local only: hosted, the sync-run-log function hands each click to the
+// sync-scheduler function (POST /runs/claim), and the every-minute tick claims any left.
 import type { AdapterRegistry } from '../../supabase/functions/_shared/integrations/integration.ts';
 import type { Logger } from '../../supabase/functions/_shared/log.ts';
 import type { RpcPort } from '../../supabase/functions/_shared/rpc-port.ts';
 import type { SchedulerSettings } from '../../supabase/functions/_shared/scheduler/config.ts';
 import type { ConnectionSource } from '../../supabase/functions/_shared/scheduler/executor.ts';
+import { type ClaimedEntry, claimQueuedRuns } from '../../supabase/functions/_shared/scheduler/queued-runs.ts';
 import {
   createSchedulerRuntime,
   type SchedulerRuntimeOptions,
@@ -31,6 +36,8 @@ export interface TickerOptions {
   intervalMs?: number;
   /** How long after each interval boundary to tick (default 1 s). */
   offsetMs?: number;
+  /** How often queued "Sync now" runs are claimed between ticks (default 1 s; 0: only by the ticks). */
+  claimIntervalMs?: number;
   /** How long stop() waits for running syncs before leaving them to the reaper (default 10 s). */
   drainMs?: number;
   now?: () => Date;
@@ -39,6 +46,8 @@ export interface TickerOptions {
 export interface Ticker {
   /** One tick now (also what the timer calls). Resolves with its report; null when a tick was already running. */
   tickNow(): Promise<TickReport | null>;
+  /** Claims queued runs now (also what the claim loop calls); null when a claim was already running or failed. */
+  claimNow(): Promise<ClaimedEntry[] | null>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +64,42 @@ export function startTicker(options: TickerOptions): Ticker {
   let current: Promise<TickReport> | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  const claimIntervalMs = options.claimIntervalMs ?? 1_000;
+  let claiming: Promise<ClaimedEntry[] | null> | null = null;
+  let claimTimer: ReturnType<typeof setTimeout> | undefined;
+  let claimFailing = false;
+
+  function claimNow(): Promise<ClaimedEntry[] | null> {
+    if (claiming || !deps.queue) return Promise.resolve(null);
+    claiming = claimQueuedRuns({ ...deps, queue: deps.queue })
+      .then((claimed) => {
+        if (claimFailing) options.log.log('info', 'claiming queued runs works again', { event: 'claim_recovered' });
+        claimFailing = false;
+        return claimed;
+      })
+      .catch((error: unknown) => {
+        // Said once per outage, not every second.
+        if (!claimFailing) {
+          options.log.log('error', 'claiming queued runs failed', {
+            event: 'claim_failed',
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+        claimFailing = true;
+        return null;
+      })
+      .finally(() => {
+        claiming = null;
+      });
+    return claiming;
+  }
+
+  function claimLoop(): void {
+    if (stopped || claimIntervalMs <= 0) return;
+    claimTimer = setTimeout(() => {
+      void claimNow().finally(claimLoop);
+    }, claimIntervalMs);
+  }
 
   async function tickNow(): Promise<TickReport | null> {
     if (current) {
@@ -99,13 +144,17 @@ export function startTicker(options: TickerOptions): Ticker {
   }
 
   void tickNow().finally(schedule);
+  claimLoop();
 
   return {
     tickNow,
+    claimNow,
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(claimTimer);
       await current?.catch(() => {});
+      await claiming;
       const drainMs = options.drainMs ?? 10_000;
       let timeout: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([executor.idle(), new Promise((resolve) => (timeout = setTimeout(resolve, drainMs)))]);

@@ -1,14 +1,16 @@
 // The local ticker of `npm start`: ticks once at start (a restart's one catch-up), never two ticks at once, runs
-// the started syncs in process, and stops cleanly. The clock is injected; the interval is long enough that the
-// timer never fires during the test.
+// the started syncs in process, claims queued "Sync now" runs every second between ticks, and stops cleanly. The
+// clock is injected; the tick interval is long enough that the timer never fires during the test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextTickDelay, startTicker, tickerEnabled } from '../../src/local/ticker.ts';
 import { IntegrationError } from '../../supabase/functions/_shared/integrations/integration.ts';
+import { IntegrationsRepository } from '../../supabase/functions/_shared/integrations.repository.ts';
 import { schedulerSettingsFromEnv } from '../../supabase/functions/_shared/scheduler/config.ts';
 import { createSchedulerRuntime } from '../../supabase/functions/_shared/scheduler/runtime.ts';
 import { tick } from '../../supabase/functions/_shared/scheduler/tick.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import {
+  connect,
   databaseNow,
   emptyConnections,
   floorTo,
@@ -62,6 +64,60 @@ describe('local ticker', () => {
       [plus(base, MINUTE).toISOString(), 'completed', 20],
     ]);
     expect(log.lines.some((l) => l.fields.event === 'tick_overlap')).toBe(true);
+  });
+
+  it('runs a queued "Sync now" within 5 s with its default claim loop, without waiting for a tick', async () => {
+    const repos = repositories(db.sql);
+    const org = newOrg();
+    await connect(repos.port, org, 'xledger', { apiToken: 'any' });
+    const log = recordingLogger();
+    const ticker = startTicker({
+      rpc: repos.port,
+      adapters: { xledger: pagedAdapter('xledger', 3) },
+      log,
+      settings: schedulerSettingsFromEnv({}),
+      intervalMs: 24 * 60 * MINUTE, // no tick but the start-up one
+    });
+    try {
+      await expect.poll(() => log.lines.some((l) => l.fields.event === 'tick')).toBe(true);
+      const run = await new IntegrationsRepository(repos.port).queueManualRun(org, 'xledger');
+      await expect
+        .poll(async () => (await runsOf(db.sql, org)).map((r) => [r.id, r.status, r.records_processed]), {
+          timeout: 5_000,
+          interval: 50,
+        })
+        .toEqual([[run.id, 'completed', 30]]);
+      expect(log.lines.filter((l) => l.fields.event === 'tick')).toHaveLength(1);
+      expect(log.lines.find((l) => l.fields.event === 'run_claimed')?.fields).toMatchObject({ runId: run.id });
+    } finally {
+      await ticker.stop();
+    }
+  });
+
+  it('a claim loop that cannot reach the database says so once, not every second', async () => {
+    const repos = repositories(db.sql);
+    const log = recordingLogger();
+    let failing = true;
+    const ticker = startTicker({
+      rpc: {
+        rpc: (fn, args) =>
+          failing && fn === 'claim_pending_runs' ? Promise.reject(new Error('ECONNREFUSED')) : repos.port.rpc(fn, args),
+      },
+      adapters: {},
+      log,
+      settings: schedulerSettingsFromEnv({}),
+      intervalMs: 24 * 60 * MINUTE,
+      claimIntervalMs: 0, // claimed by hand below
+    });
+    try {
+      for (let i = 0; i < 3; i++) expect(await ticker.claimNow()).toBeNull();
+      failing = false;
+      expect(await ticker.claimNow()).toEqual([]);
+      expect(log.lines.filter((l) => l.fields.event === 'claim_failed')).toHaveLength(1);
+      expect(log.lines.filter((l) => l.fields.event === 'claim_recovered')).toHaveLength(1);
+    } finally {
+      await ticker.stop();
+    }
   });
 
   it('SCHEDULER_TICKER=off turns it off; malformed settings are refused by name', () => {

@@ -1,9 +1,11 @@
 // The scheduler assembled for a host (the sync-scheduler Edge Function, the local ticker): the repositories over
-// one service-role rpc port, the executor with the adapters and each run's connection from the database, the
+// one service-role rpc port (with the "Sync now" queue), the executor with the adapters and each run's connection
+// from the database, the
 // health monitor (its checks in every tick, and every sync's outcome recorded), and the settings from the
 // environment.
 import { type HealthMonitorDeps, recordSyncOutcome, runHealthChecks } from '../health/monitor.ts';
 import type { AdapterRegistry } from '../integrations/integration.ts';
+import { IntegrationsRepository } from '../integrations.repository.ts';
 import type { Logger } from '../log.ts';
 import type { RpcPort } from '../rpc-port.ts';
 import { SyncRunLogRepository } from '../run-log.repository.ts';
@@ -30,12 +32,15 @@ export interface SchedulerRuntimeOptions {
 export interface SchedulerRuntime {
   deps: TickDeps;
   executor: RunExecutor;
+  /** The "Sync now" queue the executor claims from. */
+  queue: IntegrationsRepository;
 }
 
 export function createSchedulerRuntime(options: SchedulerRuntimeOptions): SchedulerRuntime {
   const { rpc, adapters, log, health } = options;
   const runLog = new SyncRunLogRepository(rpc);
   const scheduler = new SchedulerRepository(rpc);
+  const queue = new IntegrationsRepository(rpc);
   const executor = new RunExecutor({
     runLog,
     adapters,
@@ -66,6 +71,7 @@ export function createSchedulerRuntime(options: SchedulerRuntimeOptions): Schedu
     ...tickOptions(options.settings),
     runLog,
     scheduler,
+    queue,
     log,
     execute: (run) => {
       const running = executor.start(run);
@@ -83,5 +89,5 @@ export function createSchedulerRuntime(options: SchedulerRuntimeOptions): Schedu
           })
       : undefined,
   };
-  return { deps, executor };
+  return { deps, executor, queue };
 }

@@ -1,19 +1,22 @@
 // tick(now, deps): the scheduler's one entry point, called every minute by pg_cron (through the sync-scheduler
 // Edge Function) and by the local ticker. In order:
 //   1. the reaper fails runs that stopped sending heartbeats, which frees their slot for the next period;
-//   2. for every enabled schedule, the periods due since the last started one (cron in the schedule's time zone):
+//   2. queued "Sync now" runs are claimed and handed to the executor (queued-runs.ts; hosted, the sync-run-log
+//      function also hands each click to the sync-scheduler function at once, locally the ticker claims every second);
+//   3. for every enabled schedule, the periods due since the last started one (cron in the schedule's time zone):
 //      the latest is started with scheduled_for = period and key `<integration>:<period ISO UTC>`; the database
-//      decides (a key used before: duplicate_period; a run still running: already_running; an older period than
-//      one started already: superseded). Earlier due periods are recorded as missed: never a catch-up storm;
-//   3. a started run gets its drift checked (alert over 5 minutes) and is handed to the executor;
-//   4. functions about to be used are pinged ahead of their period (cold-start incidents);
-//   5. the health monitor's step, when given (it checks only what is due).
+//      decides (a key used before: duplicate_period; a run still queued or running: already_running; an older period
+//      than one started already: superseded). Earlier due periods are recorded as missed: never a catch-up storm;
+//   4. a started run gets its drift checked (alert over 5 minutes) and is handed to the executor;
+//   5. functions about to be used are pinged ahead of their period (cold-start incidents);
+//   6. the health monitor's step, when given (it checks only what is due).
 // Everything it decides is in the run log, the alerts or the report it returns; nothing fails the whole tick but
 // an unreachable database, and even then the report says so.
 import { SyncRunLogError } from '../errors.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import { duePeriods, parseScheduleCron, periodKey, type ScheduleCron } from './cron.ts';
 import { type AlertNotice, alertNotifier } from './notify.ts';
+import { claimQueuedRuns } from './queued-runs.ts';
 import type { Schedule } from './schedule.types.ts';
 import type { SkipReason, TickDeps, TickError, TickReport } from './tick.types.ts';
 import { collectWarmUp, describe, type WarmUpTargets, warmUp } from './tick-warm-up.ts';
@@ -45,6 +48,7 @@ async function tickSteps(
 ): Promise<TickReport> {
   const report: TickReport = {
     now: now.toISOString(),
+    claimed: [],
     started: [],
     skipped: [],
     missed: [],
@@ -88,6 +92,15 @@ async function tickSteps(
     fail({ stage: 'reap', ...describe(error) });
   }
 
+  // 2. Queued "Sync now" runs: before the schedules, so that a click waits no longer than it must.
+  if (deps.queue) {
+    try {
+      report.claimed = await claimQueuedRuns({ ...deps, queue: deps.queue });
+    } catch (error) {
+      fail({ stage: 'claim', ...describe(error) });
+    }
+  }
+
   let schedules: Schedule[];
   try {
     schedules = await deps.scheduler.getSchedulesForTick();
@@ -96,7 +109,7 @@ async function tickSteps(
     return finish(report, log);
   }
 
-  // 2 and 3: each schedule on its own; a few at once.
+  // 3 and 4: each schedule on its own; a few at once.
   const warmUps: WarmUpTargets = new Map();
   await eachLimited(schedules, deps.concurrency ?? 8, async (schedule) => {
     const where = { orgId: schedule.orgId, integrationType: schedule.integrationType };
@@ -111,10 +124,10 @@ async function tickSteps(
     collectWarmUp(schedule, cron, now, deps, warmUps);
   });
 
-  // 4. Warm-up pings: one per URL, however many orgs' runs it serves.
+  // 5. Warm-up pings: one per URL, however many orgs' runs it serves.
   if (deps.warmUp) await warmUp(deps, now, warmUps, report, fail, alert, log);
 
-  // 5. The health monitor (lightweight checks, each integration at most every 15 minutes: it decides what is due).
+  // 6. The health monitor (lightweight checks, each integration at most every 15 minutes: it decides what is due).
   if (deps.health) {
     try {
       report.health = await deps.health(
@@ -258,6 +271,7 @@ function finish(report: TickReport, log: Logger): TickReport {
   log.log(report.errors.length > 0 ? 'warn' : 'info', 'tick', {
     event: 'tick',
     now: report.now,
+    claimed: report.claimed.length,
     started: report.started.length,
     skipped: report.skipped.length,
     missed: report.missed.length,

@@ -2,6 +2,7 @@
 import type { Logger } from '../log.ts';
 import type { SyncRunLogRepository } from '../run-log.repository.ts';
 import type { StartedRun } from './executor.ts';
+import type { ClaimedEntry, QueueDeps } from './queued-runs.ts';
 import type { ReapedRun } from './schedule.types.ts';
 import type { SchedulerRepository } from './scheduler.repository.ts';
 import type { WarmUpOptions } from './warm-up.ts';
@@ -10,8 +11,12 @@ export interface TickDeps {
   /** Starts runs (insertRunLog with the period and its key): the database decides who gets a period. */
   runLog: SyncRunLogRepository;
   scheduler: SchedulerRepository;
-  /** Receives every run this tick started (RunExecutor.start); unset: runs are started, not executed. */
+  /** Receives every run this tick started or claimed (RunExecutor.start); unset: runs are started, not executed. */
   execute?: (run: StartedRun) => unknown;
+  /** The "Sync now" queue (IntegrationsRepository): queued runs are claimed and executed; unset: none are. */
+  queue?: QueueDeps['queue'];
+  /** Queued runs claimed per tick (default 25). */
+  claimLimit?: number;
   log?: Logger;
   /** A run that starts later than this after its period is a schedule_drift alert (default 300 s). */
   driftThresholdSeconds?: number;
@@ -73,7 +78,7 @@ export interface WarmUpEntry {
 }
 
 export interface TickError {
-  stage: 'reap' | 'schedules' | 'due' | 'start' | 'drift' | 'missed' | 'warm_up' | 'health';
+  stage: 'reap' | 'claim' | 'schedules' | 'due' | 'start' | 'drift' | 'missed' | 'warm_up' | 'health';
   orgId?: string;
   integrationType?: string;
   code: string;
@@ -82,6 +87,8 @@ export interface TickError {
 
 export interface TickReport {
   now: string;
+  /** Queued "Sync now" runs this tick claimed and handed to the executor. */
+  claimed: ClaimedEntry[];
   started: StartedEntry[];
   skipped: SkippedEntry[];
   missed: MissedEntry[];

@@ -1,0 +1,56 @@
+// claimQueuedRuns(deps): the executor's side of "Sync now". The sync-run-log function queues a manual run (status
+// pending, queue_manual_run); this claims queued runs (claim_pending_runs: pending -> running, oldest first, rows
+// another claimer holds skipped, so two claimers never take one run) and hands each to the same executor that runs
+// scheduled periods: the org's connection loaded per run, heartbeats with progress, cancel honoured at the next page,
+// the same retries and final write. Called by every tick, by the local ticker every second, and by the
+// sync-scheduler function's POST /runs/claim, which the sync-run-log function calls right after queueing.
+import type { ClaimedRun } from '../integrations.types.ts';
+import type { Logger } from '../log.ts';
+import type { StartedRun } from './executor.ts';
+
+/** What claiming needs: the queue (IntegrationsRepository) and the executor. */
+export interface QueueDeps {
+  queue: { claimPendingRuns(limit: number): Promise<ClaimedRun[]> };
+  /** Runs a claimed run (RunExecutor.start). Without it nothing is claimed: a claimed run must be run. */
+  execute?: (run: StartedRun) => unknown;
+  /** The run timeout of runs whose integration has no schedule (default 1800 s). */
+  defaultRunTimeoutSeconds?: number;
+  /** Runs claimed per call (default 25, at most 1000). */
+  claimLimit?: number;
+  log?: Logger;
+}
+
+export interface ClaimedEntry {
+  runId: string;
+  orgId: string;
+  integrationType: string;
+  /** When it was queued (the click). */
+  queuedAt: string;
+}
+
+export const DEFAULT_CLAIM_LIMIT = 25;
+
+/** Claims queued runs and starts executing each (in the background); returns what it claimed. */
+export async function claimQueuedRuns(deps: QueueDeps): Promise<ClaimedEntry[]> {
+  if (!deps.execute) return [];
+  const claimed = await deps.queue.claimPendingRuns(deps.claimLimit ?? DEFAULT_CLAIM_LIMIT);
+  const entries: ClaimedEntry[] = [];
+  for (const { run, runTimeoutSeconds } of claimed) {
+    deps.log?.log('info', 'queued run claimed', {
+      event: 'run_claimed',
+      runId: run.id,
+      orgId: run.orgId,
+      integrationType: run.integrationType,
+      queuedAt: run.startedAt,
+    });
+    deps.execute({
+      runId: run.id,
+      orgId: run.orgId,
+      integrationType: run.integrationType,
+      scheduledFor: run.scheduledFor ? new Date(run.scheduledFor) : null,
+      timeoutSeconds: runTimeoutSeconds ?? deps.defaultRunTimeoutSeconds ?? 1800,
+    });
+    entries.push({ runId: run.id, orgId: run.orgId, integrationType: run.integrationType, queuedAt: run.startedAt });
+  }
+  return entries;
+}
