@@ -3,6 +3,10 @@
 //   POST /tick  service role only (a secret key in the apikey header, or a verified service_role JWT): one tick of the scheduler with the real clock;
 //               answers with the tick's report. The runs it started go on in the background (EdgeRuntime.waitUntil
 //               on Supabase), recording heartbeats and their end in the run log.
+//   POST /runs/claim  service role only: claims the queued "Sync now" runs (up to 25, oldest first) and executes
+//               them in the background, as a tick does; answers at once with `{ claimed: [{ runId, orgId,
+//               integrationType, queuedAt }] }`. The sync-run-log function calls it right after queueing a run
+//               (_shared/scheduler/hand-off.ts), so a click need not wait for the next minute's tick.
 //   GET  /warm  the warm-up target: a cheap answer that wakes this function before a scheduled run.
 import { type Authenticator, requireServiceRole } from '../_shared/auth.ts';
 import type { DatabasePorts } from '../_shared/database.ts';
@@ -10,6 +14,7 @@ import { createFunctionHandler, json } from '../_shared/function-handler.ts';
 import type { AdapterRegistry } from '../_shared/integrations/integration.ts';
 import type { Logger } from '../_shared/log.ts';
 import type { SchedulerSettings } from '../_shared/scheduler/config.ts';
+import { claimQueuedRuns } from '../_shared/scheduler/queued-runs.ts';
 import { createSchedulerRuntime, type SchedulerRuntimeOptions } from '../_shared/scheduler/runtime.ts';
 import { tick } from '../_shared/scheduler/tick.ts';
 
@@ -54,6 +59,18 @@ export function createSyncSchedulerHandler(deps: SyncSchedulerDeps): (request: R
           const report = await tick(now(), runtime.deps);
           context.annotate({ started: report.started.length, errors: report.errors.length });
           return json(report.errors.some((e) => e.stage === 'schedules') ? 503 : 200, report);
+        },
+      },
+      {
+        method: 'POST',
+        path: '/runs/claim',
+        async handle(context) {
+          const caller = await deps.auth.authenticate(context.request.headers);
+          requireServiceRole(caller);
+          context.annotate({ caller: 'service_role' });
+          const claimed = await claimQueuedRuns({ ...runtime.deps, queue: runtime.queue });
+          context.annotate({ claimed: claimed.length });
+          return json(200, { claimed });
         },
       },
       {
