@@ -51,11 +51,6 @@ export interface RequestOptions {
   signal: AbortSignal;
   /** The URL comes from the server's configuration (a token endpoint): it may be on another host. */
   configuredUrl?: boolean;
-  /**
-   * Part of a health check (e.g. its token): one attempt within the health timeout, no retry, no waiting out a 429:
-   * a check must not hold the monitor nor spend the vendor's rate limit.
-   */
-  once?: boolean;
 }
 
 export interface HttpResponse {
@@ -89,9 +84,7 @@ export class HttpClient {
     const url = this.resolve(pathOrUrl, options.configuredUrl);
     const method = options.method ?? 'GET';
     const label = `${this.integration}: ${method} ${url.pathname}`;
-    const timeoutMs = options.once ? this.policy.healthTimeoutMs : this.policy.timeoutMs;
-    const maxAttempts = options.once ? 1 : this.policy.maxAttempts;
-    const maxRateLimitRetries = options.once ? 0 : this.policy.maxRateLimitRetries;
+    const { timeoutMs, maxAttempts, maxRateLimitRetries } = this.policy;
     let failures = 0;
     let rateLimited = 0;
     for (;;) {
