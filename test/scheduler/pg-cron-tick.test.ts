@@ -147,6 +147,7 @@ describe.skipIf(unavailable !== null)(`pg_cron tick through pg_net${unavailable 
   function expectTickReport(body: unknown, org: string): void {
     expect(body).toEqual({
       now: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      claimed: expect.any(Array),
       started: expect.arrayContaining([
         expect.objectContaining({ orgId: org, integrationType: 'xledger', runId: expect.any(String) }),
       ]),
