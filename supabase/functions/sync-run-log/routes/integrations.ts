@@ -1,0 +1,167 @@
+// The integration routes of an org's staff: the overview of every integration the project knows (one database
+// call), the connection (admin: PUT replaces it, credentials write-only), the schedule (admin: PUT replaces it,
+// answered with its next periods) and the period ledger.
+// Credentials go from the validated body to Vault (upsert_sync_connection) and nowhere else: no response, log line
+// or error message carries them, nor the names of unknown fields sent inside them.
+import type { Caller } from '../../_shared/auth.ts';
+import { SyncRunLogError } from '../../_shared/errors.ts';
+import type { Route } from '../../_shared/function-handler.ts';
+import { CORS_HEADERS, json, readJsonBody } from '../../_shared/http.ts';
+import type { IntegrationType } from '../../_shared/integrations/registry.ts';
+import { IntegrationsRepository } from '../../_shared/integrations.repository.ts';
+import { nextPeriods } from '../../_shared/schedule-periods.ts';
+import { SchedulerRepository } from '../../_shared/scheduler/scheduler.repository.ts';
+import { parseInput, queryObject } from '../../_shared/validation.ts';
+import { type Access, integrationTypeOf, orgOf, requireAdmin } from '../access.ts';
+import type { SyncRunLogDeps } from '../deps.ts';
+import { connectionBodies, orgQuery, periodsQuery, scheduleBody } from '../schemas.ts';
+
+export function integrationRoutes(deps: SyncRunLogDeps, access: Access): Route[] {
+  const integrationsAs = (who: Caller) => new IntegrationsRepository(deps.db.asCaller(who));
+  const integrationsWriter = () => new IntegrationsRepository(deps.db.asService());
+  const schedulesAs = (who: Caller) => new SchedulerRepository(deps.db.asCaller(who));
+  const schedulesWriter = () => new SchedulerRepository(deps.db.asService());
+
+  return [
+    {
+      method: 'GET',
+      path: '/integrations',
+      async handle(context) {
+        const who = await access.caller(context);
+        const query = parseInput(orgQuery, queryObject(context.url.searchParams), 'query');
+        const integrations = await integrationsAs(who).getIntegrationsOverview(orgOf(who, query.orgId), {
+          now: access.now(),
+        });
+        return json(200, { integrations });
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/integrations/:type/connection',
+      async handle(context) {
+        const who = await access.caller(context);
+        requireAdmin(who, 'change connections');
+        const type = integrationTypeOf(context);
+        const query = parseInput(orgQuery, queryObject(context.url.searchParams), 'query');
+        const orgId = orgOf(who, query.orgId);
+        const body = parseConnectionBody(type, await readJsonBody(context.request));
+        const connection = await integrationsWriter().upsertConnection({
+          orgId,
+          integrationType: type,
+          settings: body.settings ?? {},
+          credentials: body.credentials,
+          enabled: body.enabled ?? true,
+        });
+        return json(200, { connection });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/integrations/:type/connection',
+      async handle(context) {
+        const who = await access.caller(context);
+        requireAdmin(who, 'delete connections');
+        const type = integrationTypeOf(context);
+        const query = parseInput(orgQuery, queryObject(context.url.searchParams), 'query');
+        const deleted = await integrationsWriter().deleteConnection(orgOf(who, query.orgId), type);
+        if (!deleted) throw new SyncRunLogError('not_found', `${type} has no connection in this org`);
+        return noContent();
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/integrations/:type/schedule',
+      async handle(context) {
+        const who = await access.caller(context);
+        requireAdmin(who, 'change schedules');
+        const type = integrationTypeOf(context);
+        const query = parseInput(orgQuery, queryObject(context.url.searchParams), 'query');
+        const orgId = orgOf(who, query.orgId);
+        const input = parseInput(scheduleBody, await readJsonBody(context.request), 'body');
+        // The cron expression and the time zone are checked with croner first: a 400 that says what is wrong.
+        const schedule = await schedulesWriter().upsertSchedule({
+          orgId,
+          integrationType: type,
+          cronExpression: input.cronExpression,
+          timeZone: input.timeZone,
+          enabled: input.enabled,
+          runTimeoutSeconds: input.runTimeoutSeconds,
+        });
+        return json(200, { schedule: { ...schedule, nextPeriods: nextPeriods(schedule, access.now()) } });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/integrations/:type/schedule',
+      async handle(context) {
+        const who = await access.caller(context);
+        requireAdmin(who, 'delete schedules');
+        const type = integrationTypeOf(context);
+        const query = parseInput(orgQuery, queryObject(context.url.searchParams), 'query');
+        const deleted = await schedulesWriter().deleteSchedule(orgOf(who, query.orgId), type);
+        if (!deleted) throw new SyncRunLogError('not_found', `${type} has no schedule in this org`);
+        return noContent();
+      },
+    },
+    {
+      method: 'GET',
+      path: '/integrations/:type/periods',
+      async handle(context) {
+        const who = await access.caller(context);
+        const type = integrationTypeOf(context);
+        const query = parseInput(periodsQuery, queryObject(context.url.searchParams), 'query');
+        const orgId = orgOf(who, query.orgId);
+        const from = new Date(query.from);
+        const to = new Date(query.to);
+        if (!(from.getTime() < to.getTime())) {
+          throw new SyncRunLogError('invalid_argument', 'query.from must be before query.to');
+        }
+        // As the caller: another org's schedule is not there (RLS), the same 404 as none.
+        const schedule = (await schedulesAs(who).getSchedules(orgId)).find((s) => s.integrationType === type);
+        if (!schedule) throw new SyncRunLogError('not_found', `${type} has no schedule in this org`);
+        const periods = await integrationsAs(who).getPeriodLedger(schedule, from, to, { now: access.now() });
+        return json(200, { periods });
+      },
+    },
+  ];
+}
+
+/** 204 without a content type: a client that reads a JSON content type as a body to parse (supabase-js) must not. */
+function noContent(): Response {
+  return new Response(null, { status: 204, headers: { ...CORS_HEADERS } });
+}
+
+/**
+ * The body of PUT /integrations/{type}/connection, checked with the adapter's schemas. Messages name fields and
+ * what is wrong with them, never a value; unknown fields inside credentials are not named either (a pasted secret
+ * could be a key).
+ */
+function parseConnectionBody(
+  type: IntegrationType,
+  body: unknown,
+): { settings?: Record<string, unknown>; credentials: Record<string, unknown>; enabled?: boolean } {
+  const result = connectionBodies[type].safeParse(body);
+  if (result.success) return result.data as ReturnType<typeof parseConnectionBody>;
+  const problems = result.error.issues.slice(0, 3).map((issue) => {
+    const path = ['body', ...issue.path.map(String)].join('.');
+    if (issue.path[0] === 'credentials' && issue.code === 'unrecognized_keys') {
+      const shape = connectionBodies[type].shape.credentials as unknown as { shape?: Record<string, unknown> };
+      return `${path}: has fields ${type} does not take (it takes ${Object.keys(shape.shape ?? {}).join(', ')})`;
+    }
+    if (issue.code === 'invalid_type' && issue.path.length > 0) {
+      if (valueAt(body, issue.path) === undefined) return `${path}: is required`;
+      return `${path}: must be ${issue.expected === 'object' ? 'a JSON object' : `a ${issue.expected}`}`;
+    }
+    return `${path}: ${issue.message}`;
+  });
+  throw new SyncRunLogError('invalid_argument', problems.join('; '));
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
