@@ -1,39 +1,83 @@
 // The app's client of the sync-run-log Edge Function. It calls the function through the app's own supabase-js
-// client (`supabase.functions.invoke`, which sends the signed-in user's JWT) and returns typed runs; every failure
-// becomes a SyncRunLogError with the same codes the function and the database use. It holds no credentials and
-// reads no environment: the service role key and the database URL live only on the server.
+// client (`supabase.functions.invoke`, which sends the signed-in user's JWT) and returns typed results (types.ts,
+// the function's OpenAPI document in TypeScript); every failure becomes a SyncRunLogError with the same codes the
+// function and the database use. It holds no credentials and reads no environment: the service role key and the
+// database URL live only on the server. Bad arguments are refused before any request.
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { ERROR_CODES, type ErrorCode, SyncRunLogError } from '../../supabase/functions/_shared/errors.ts';
-import { INTEGRATION_TYPE_PATTERN, type SyncRun } from '../../supabase/functions/_shared/run-log.types.ts';
+import { INTEGRATION_TYPE_PATTERN, RUN_STATUSES, TRIGGERS } from '../../supabase/functions/_shared/run-log.types.ts';
+import type {
+  Alert,
+  AlertOptions,
+  AlertPage,
+  Connection,
+  ConnectionInputs,
+  IntegrationHealth,
+  IntegrationOverview,
+  Period,
+  RunHistoryOptions,
+  RunPage,
+  Schedule,
+  ScheduleInput,
+  SyncRun,
+} from './types.ts';
 
-export type { ErrorCode, SyncRun };
+export type { ErrorCode };
 export { SyncRunLogError };
 
 export const FUNCTION_NAME = 'sync-run-log';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
 
 /** The part of a supabase-js client this needs (a whole `SupabaseClient` fits). */
 export type FunctionsInvoker = Pick<SupabaseClient, 'functions'>;
 
 export interface SyncRunLogClient {
+  // Runs ------------------------------------------------------------------------------------------------------
   /** The newest run of each integration of the user's org. */
   getLastRunPerIntegration(): Promise<SyncRun[]>;
   /** Up to `limit` (1..1000, default 50) runs of one integration, newest first. */
   getRunHistory(integrationType: string, limit?: number): Promise<SyncRun[]>;
-  /** Starts a manual run; `already_running` when one is running. */
+  /** A page of one integration's runs, newest first, optionally of one status or trigger. */
+  getRunHistoryPage(integrationType: string, options?: RunHistoryOptions): Promise<RunPage>;
+  /**
+   * "Sync now": queues a manual run (status pending; the executor starts it). `invalid_argument` for an
+   * integration the project does not know, `not_configured` without an enabled connection, `already_running`
+   * (details.existingRunId) when one is queued or running.
+   */
   triggerManualSync(integrationType: string): Promise<SyncRun>;
-  /** Cancels a running run of the user's org; `not_found` for unknown (or another org's) runs. */
+  /** Cancels a queued or running run of the user's org; `not_found` for unknown (or another org's) runs. */
   cancelRun(runId: string): Promise<SyncRun>;
   /** One run of the user's org. */
   getRun(runId: string): Promise<SyncRun>;
+  /** The health monitor's state of each integration of the org. */
+  getHealth(): Promise<IntegrationHealth[]>;
+
+  // Integrations ----------------------------------------------------------------------------------------------
+  /** Every integration the project knows: connection, schedule with next periods, health, last run, open alerts. */
+  listIntegrations(): Promise<IntegrationOverview[]>;
+  /** Admins: creates or replaces the connection; the credentials are write-only (never returned). */
+  putConnection<T extends keyof ConnectionInputs>(integrationType: T, input: ConnectionInputs[T]): Promise<Connection>;
+  /** Admins: deletes the connection and its credentials; `not_found` when there is none. */
+  deleteConnection(integrationType: string): Promise<void>;
+  /** Admins: creates or replaces the schedule; a bad cron expression or time zone is `invalid_argument`. */
+  putSchedule(integrationType: string, input: ScheduleInput): Promise<Schedule>;
+  /** Admins: deletes the schedule; `not_found` when there is none. */
+  deleteSchedule(integrationType: string): Promise<void>;
+  /** The schedule's periods in [from, to) (at most 1000) with their outcomes; `not_found` without a schedule. */
+  listPeriods(integrationType: string, range: { from: Date | string; to: Date | string }): Promise<Period[]>;
+
+  // Alerts ----------------------------------------------------------------------------------------------------
+  /** A page of the org's alerts, newest first. */
+  listAlerts(options?: AlertOptions): Promise<AlertPage>;
+  /** Acknowledges an alert (it stops counting in openAlerts); `not_found` for unknown or another org's. */
+  acknowledgeAlert(alertId: string): Promise<Alert>;
 }
 
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
 export function createSyncRunLogClient(supabase: FunctionsInvoker): SyncRunLogClient {
-  async function invoke(
-    path: string,
-    method: 'GET' | 'POST' | 'PATCH',
-    body?: Record<string, unknown>,
-  ): Promise<unknown> {
+  async function invoke(path: string, method: Method, body?: Record<string, unknown>): Promise<unknown> {
     let result: { data: unknown; error: unknown };
     try {
       result = await supabase.functions.invoke(`${FUNCTION_NAME}${path}`, { method, body });
@@ -44,32 +88,88 @@ export function createSyncRunLogClient(supabase: FunctionsInvoker): SyncRunLogCl
     return result.data;
   }
 
+  async function getRunHistoryPage(integrationType: string, options: RunHistoryOptions = {}): Promise<RunPage> {
+    checkIntegrationType(integrationType);
+    const query = new URLSearchParams({ integrationType, limit: String(checkLimit(options.limit)) });
+    if (options.status !== undefined) query.set('status', oneOf('status', options.status, RUN_STATUSES));
+    if (options.triggeredBy !== undefined)
+      query.set('triggeredBy', oneOf('triggeredBy', options.triggeredBy, TRIGGERS));
+    if (options.before !== undefined) query.set('before', checkCursor(options.before));
+    const data = await invoke(`/runs?${query}`, 'GET');
+    return { runs: listOf<SyncRun>(data, 'runs', isRun), nextCursor: cursorOf(data) };
+  }
+
   return {
+    getRunHistoryPage,
     async getLastRunPerIntegration() {
-      return runsOf(await invoke('/runs/latest', 'GET'));
+      return listOf<SyncRun>(await invoke('/runs/latest', 'GET'), 'runs', isRun);
     },
     async getRunHistory(integrationType, limit = 50) {
-      checkIntegrationType(integrationType);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-        throw new SyncRunLogError('invalid_argument', 'limit must be a whole number from 1 to 1000');
-      }
-      const query = new URLSearchParams({ integrationType, limit: String(limit) });
-      return runsOf(await invoke(`/runs?${query}`, 'GET'));
+      return (await getRunHistoryPage(integrationType, { limit })).runs;
     },
     async triggerManualSync(integrationType) {
       checkIntegrationType(integrationType);
-      return runOf(await invoke('/runs', 'POST', { integrationType }));
+      return itemOf<SyncRun>(await invoke('/runs', 'POST', { integrationType }), 'run', isRun);
     },
     async cancelRun(runId) {
-      checkRunId(runId);
-      return runOf(await invoke(`/runs/${runId}`, 'PATCH', { status: 'cancelled' }));
+      checkId(runId, 'runId');
+      return itemOf<SyncRun>(await invoke(`/runs/${runId}`, 'PATCH', { status: 'cancelled' }), 'run', isRun);
     },
     async getRun(runId) {
-      checkRunId(runId);
-      return runOf(await invoke(`/runs/${runId}`, 'GET'));
+      checkId(runId, 'runId');
+      return itemOf<SyncRun>(await invoke(`/runs/${runId}`, 'GET'), 'run', isRun);
+    },
+    async getHealth() {
+      return listOf<IntegrationHealth>(await invoke('/health', 'GET'), 'health', hasString('integrationType'));
+    },
+    async listIntegrations() {
+      const data = await invoke('/integrations', 'GET');
+      return listOf<IntegrationOverview>(data, 'integrations', hasString('integrationType'));
+    },
+    async putConnection(integrationType, input) {
+      checkIntegrationType(integrationType);
+      if (!isObject(input) || !isObject(input.credentials)) {
+        throw new SyncRunLogError('invalid_argument', 'input.credentials must be an object');
+      }
+      const data = await invoke(`/integrations/${integrationType}/connection`, 'PUT', { ...input });
+      return itemOf<Connection>(data, 'connection', hasString('id'));
+    },
+    async deleteConnection(integrationType) {
+      checkIntegrationType(integrationType);
+      await invoke(`/integrations/${integrationType}/connection`, 'DELETE');
+    },
+    async putSchedule(integrationType, input) {
+      checkIntegrationType(integrationType);
+      if (!isObject(input) || typeof input.cronExpression !== 'string') {
+        throw new SyncRunLogError('invalid_argument', 'input.cronExpression must be a string');
+      }
+      const data = await invoke(`/integrations/${integrationType}/schedule`, 'PUT', { ...input });
+      return itemOf<Schedule>(data, 'schedule', hasString('id'));
+    },
+    async deleteSchedule(integrationType) {
+      checkIntegrationType(integrationType);
+      await invoke(`/integrations/${integrationType}/schedule`, 'DELETE');
+    },
+    async listPeriods(integrationType, range) {
+      checkIntegrationType(integrationType);
+      const query = new URLSearchParams({ from: instant('from', range?.from), to: instant('to', range?.to) });
+      const data = await invoke(`/integrations/${integrationType}/periods?${query}`, 'GET');
+      return listOf<Period>(data, 'periods', hasString('scheduledFor'));
+    },
+    async listAlerts(options = {}) {
+      const query = new URLSearchParams({ limit: String(checkLimit(options.limit)) });
+      if (options.before !== undefined) query.set('before', checkCursor(options.before));
+      const data = await invoke(`/alerts?${query}`, 'GET');
+      return { alerts: listOf<Alert>(data, 'alerts', hasString('id')), nextCursor: cursorOf(data) };
+    },
+    async acknowledgeAlert(alertId) {
+      checkId(alertId, 'alertId');
+      return itemOf<Alert>(await invoke(`/alerts/${alertId}/acknowledge`, 'POST'), 'alert', hasString('id'));
     },
   };
 }
+
+// Arguments ---------------------------------------------------------------------------------------------------
 
 function checkIntegrationType(value: string): void {
   if (typeof value !== 'string' || !INTEGRATION_TYPE_PATTERN.test(value)) {
@@ -77,31 +177,79 @@ function checkIntegrationType(value: string): void {
   }
 }
 
-function checkRunId(value: string): void {
+function checkId(value: string, name: string): void {
   if (typeof value !== 'string' || !UUID.test(value))
-    throw new SyncRunLogError('invalid_argument', 'runId must be a uuid');
+    throw new SyncRunLogError('invalid_argument', `${name} must be a uuid`);
 }
+
+function checkLimit(limit = 50): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new SyncRunLogError('invalid_argument', 'limit must be a whole number from 1 to 1000');
+  }
+  return limit;
+}
+
+function checkCursor(cursor: string): string {
+  if (typeof cursor !== 'string' || !CURSOR.test(cursor)) {
+    throw new SyncRunLogError('invalid_argument', 'before must be the nextCursor of the previous page');
+  }
+  return cursor;
+}
+
+function oneOf<T extends string>(name: string, value: T, allowed: readonly string[]): T {
+  if (!allowed.includes(value))
+    throw new SyncRunLogError('invalid_argument', `${name} must be one of ${allowed.join(', ')}`);
+  return value;
+}
+
+function instant(name: string, value: Date | string | undefined): string {
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) {
+    throw new SyncRunLogError('invalid_argument', `${name} must be a Date or an ISO 8601 instant`);
+  }
+  return date.toISOString();
+}
+
+// Answers -----------------------------------------------------------------------------------------------------
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const hasString =
+  (key: string) =>
+  (value: unknown): boolean =>
+    isObject(value) && typeof value[key] === 'string';
 
 function isRun(value: unknown): value is SyncRun {
-  const run = value as Partial<SyncRun> | null;
-  return typeof run === 'object' && run !== null && typeof run.id === 'string' && typeof run.status === 'string';
+  return hasString('id')(value) && hasString('status')(value);
 }
 
-function runsOf(data: unknown): SyncRun[] {
-  const runs = (data as { runs?: unknown } | null)?.runs;
-  if (!Array.isArray(runs) || !runs.every(isRun)) throw unexpected();
-  return runs;
+function listOf<T>(data: unknown, key: string, check: (item: unknown) => boolean): T[] {
+  const items = isObject(data) ? data[key] : undefined;
+  if (!Array.isArray(items) || !items.every(check)) throw unexpected();
+  return items as T[];
 }
 
-function runOf(data: unknown): SyncRun {
-  const run = (data as { run?: unknown } | null)?.run;
-  if (!isRun(run)) throw unexpected();
-  return run;
+function itemOf<T>(data: unknown, key: string, check: (item: unknown) => boolean): T {
+  const item = isObject(data) ? data[key] : undefined;
+  if (!check(item)) throw unexpected();
+  return item as T;
+}
+
+/** The page's nextCursor; none at all (a function from before paging) is the last page. */
+function cursorOf(data: unknown): string | null {
+  const cursor = isObject(data) ? data.nextCursor : undefined;
+  if (cursor === undefined || cursor === null) return null;
+  if (typeof cursor !== 'string') throw unexpected();
+  return cursor;
 }
 
 function unexpected(): SyncRunLogError {
   return new SyncRunLogError('internal', 'the sync-run-log function answered in an unexpected shape');
 }
+
+// Errors ------------------------------------------------------------------------------------------------------
 
 const BY_STATUS: Record<number, ErrorCode> = {
   400: 'invalid_argument',
