@@ -50,12 +50,25 @@ async function send(path: string, init: RequestInit & { token?: string } = {}) {
   };
 }
 
+/** An enabled connection for the org, through the service role's PUT (as an admin would). */
+async function connectInProcess(orgId: string, type: string): Promise<void> {
+  const token = await mintServiceToken({ secret: LOCAL_JWT_SECRET, now: () => clock });
+  const res = await send(`/integrations/${type}/connection?orgId=${orgId}`, {
+    method: 'PUT',
+    token,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ credentials: { apiToken: 'local-xledger-token' } }),
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
+
 describe('the handler in-process', () => {
   it('serves the route table for a coordinator', async () => {
     const token = await mintUserToken(
       { orgId: org, userRole: 'coordinator' },
       { secret: LOCAL_JWT_SECRET, now: () => clock },
     );
+    await connectInProcess(org, 'xledger');
     const started = await send('/runs', {
       method: 'POST',
       token,
@@ -63,6 +76,7 @@ describe('the handler in-process', () => {
       body: JSON.stringify({ integrationType: 'xledger' }),
     });
     expect(started.status).toBe(201);
+    expect(started.body.run.status).toBe('pending');
     expect((await send('/runs/latest', { token })).body.runs).toHaveLength(1);
     expect((await send('/runs?integrationType=xledger', { token })).body.runs).toHaveLength(1);
     expect((await send(`/runs/${started.body.run.id}`, { token })).body.run.id).toBe(started.body.run.id);

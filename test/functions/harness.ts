@@ -13,6 +13,7 @@ import {
 import { type FunctionsHost, startFunctionsHost } from '../../src/local/functions-host.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { checkerFor } from './openapi-check.ts';
 
 export const SECRET = LOCAL_JWT_SECRET;
 
@@ -96,6 +97,8 @@ export interface CallOptions {
   token?: string | null;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Skip the OpenAPI check (only for a test that proves the check itself). */
+  unchecked?: boolean;
 }
 
 export interface CallResult {
@@ -105,10 +108,14 @@ export interface CallResult {
   body: any;
 }
 
-/** An HTTP call with a JSON body (when given) and a bearer token (when given). */
+/**
+ * An HTTP call with a JSON body (when given) and a bearer token (when given). A response of the sync-run-log
+ * function is checked against the OpenAPI document that function serves (openapi-check.ts): an undocumented status,
+ * body, error code or header fails the test that made the call.
+ */
 export async function call(
   url: string,
-  { method = 'GET', token, body, headers = {} }: CallOptions = {},
+  { method = 'GET', token, body, headers = {}, unchecked = false }: CallOptions = {},
 ): Promise<CallResult> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (token) (init.headers as Record<string, string>).authorization = `Bearer ${token}`;
@@ -124,7 +131,10 @@ export async function call(
   } catch {
     // not JSON: keep the text
   }
-  return { status: response.status, headers: response.headers, body: parsed };
+  const result = { status: response.status, headers: response.headers, body: parsed };
+  const checker = unchecked ? null : checkerFor(url);
+  if (checker) (await checker).check({ method, url, body }, result);
+  return result;
 }
 
 /** The error shape every failure has: status, `{ error: { code, message } }`, JSON, a request id. */

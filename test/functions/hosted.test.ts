@@ -125,7 +125,15 @@ afterAll(async () => {
 const apikey = { apikey: SECRET_KEY };
 
 describe('sync-run-log as deployed', () => {
-  it("an ES256 user token from the project's keys: sync now, then the run in the last-run view", async () => {
+  it("an ES256 user token from the project's keys: an admin connects, sync now, then the run in the last-run view", async () => {
+    const admin = await mintUserToken({ orgId: ORG, userRole: 'admin' }, { key });
+    const connected = await call(`${runLog.url}/integrations/xledger/connection`, {
+      method: 'PUT',
+      token: admin,
+      headers: { apikey: PUBLISHABLE_KEY },
+      body: { credentials: { apiToken: 'local-xledger-token' } },
+    });
+    expect(connected.status, JSON.stringify(connected.body)).toBe(200);
     const coordinator = await mintUserToken({ orgId: ORG, userRole: 'coordinator' }, { key });
     const started = await call(`${runLog.url}/runs`, {
       method: 'POST',

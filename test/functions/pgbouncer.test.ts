@@ -9,7 +9,8 @@ import { type FunctionsHost, startFunctionsHost } from '../../src/local/function
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { type PgBouncer, pgBouncerUnavailableReason, startPgBouncer } from '../helpers/pgbouncer.ts';
-import { type CallResult, call, newOrg, userToken } from './harness.ts';
+import { type CallResult, call, newOrg, serviceToken, userToken } from './harness.ts';
+import { LOCAL_CREDENTIALS } from './sync-run-log.setup.ts';
 
 const unavailable = pgBouncerUnavailableReason();
 const inCi = Boolean(process.env.CI);
@@ -108,6 +109,18 @@ describe.skipIf(unavailable !== null)(
     it('20 orgs at once, reads and writes mixed: every response holds only its own org', async () => {
       const orgs = Array.from({ length: ORGS }, () => newOrg());
       const tokens = new Map(await Promise.all(orgs.map(async (org) => [org, await userToken(org)] as const)));
+      // Sync now needs an enabled connection: the service role gives every org one per integration.
+      const service = await serviceToken();
+      for (const org of orgs) {
+        for (const [type, credentials] of Object.entries(LOCAL_CREDENTIALS)) {
+          const res = await call(u(`/integrations/${type}/connection?orgId=${org}`), {
+            method: 'PUT',
+            token: service,
+            body: { credentials },
+          });
+          expect(res.status, JSON.stringify(res.body)).toBe(200);
+        }
+      }
       const created = new Map(orgs.map((org) => [org, new Set<string>()]));
       // Every run id a response named to the org: runs, a run, or the running run of an already_running.
       const named = new Map(orgs.map((org) => [org, new Set<string>()]));

@@ -4,6 +4,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintUserToken } from '../../src/local/auth-keys.ts';
 import { call, expectError, type Harness, newOrg, SECRET, startHarness, userToken } from './harness.ts';
+import { recordRun } from './sync-run-log.setup.ts';
 
 let h: Harness;
 const org = newOrg();
@@ -113,12 +114,8 @@ describe('403 role not allowed', () => {
   });
 
   it('a user may only cancel', async () => {
-    const started = await call(u('/runs'), {
-      method: 'POST',
-      token: coordinator,
-      body: { integrationType: 'only_cancel' },
-    });
-    const res = await call(u(`/runs/${started.body.run.id}`), {
+    const started = await recordRun(h, org, 'only_cancel');
+    const res = await call(u(`/runs/${started.id}`), {
       method: 'PATCH',
       token: coordinator,
       body: { status: 'completed' },
@@ -131,25 +128,17 @@ describe('403 role not allowed', () => {
     ['recordsFailed', { status: 'cancelled', recordsFailed: 1 }],
     ['errorMessage', { status: 'cancelled', errorMessage: 'x' }],
   ])('a user may not set %s on a run (403, and the run is unchanged)', async (field, body) => {
-    const started = await call(u('/runs'), {
-      method: 'POST',
-      token: coordinator,
-      body: { integrationType: `f_${field.toLowerCase()}` },
-    });
-    const res = await call(u(`/runs/${started.body.run.id}`), { method: 'PATCH', token: coordinator, body });
+    const started = await recordRun(h, org, `f_${field.toLowerCase()}`);
+    const res = await call(u(`/runs/${started.id}`), { method: 'PATCH', token: coordinator, body });
     expectError(res, 403, 'forbidden');
     expect(res.body.error.message).toContain(field);
-    const [run] = await h.db.sql`select status from public.sync_run_log where id = ${started.body.run.id}`;
+    const [run] = await h.db.sql`select status from public.sync_run_log where id = ${started.id}`;
     expect(run?.status).toBe('running');
   });
 
   it('an unknown field is still 400', async () => {
-    const started = await call(u('/runs'), {
-      method: 'POST',
-      token: coordinator,
-      body: { integrationType: 'unknown_field' },
-    });
-    const res = await call(u(`/runs/${started.body.run.id}`), {
+    const started = await recordRun(h, org, 'unknown_field');
+    const res = await call(u(`/runs/${started.id}`), {
       method: 'PATCH',
       token: coordinator,
       body: { status: 'cancelled', bogus: 1 },

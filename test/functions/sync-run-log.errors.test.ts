@@ -2,6 +2,7 @@
 // shape { error: { code, message } } (401 and 403: sync-run-log.auth.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, expectError, type Harness, newOrg, serviceToken, startHarness, userToken } from './harness.ts';
+import { connect, recordRun } from './sync-run-log.setup.ts';
 
 let h: Harness;
 const org = newOrg();
@@ -75,12 +76,8 @@ describe('400 invalid input', () => {
   });
 
   it('PATCH by the service role: bad status, negative counts, unknown fields', async () => {
-    const started = await call(u('/runs'), {
-      method: 'POST',
-      token: coordinator,
-      body: { integrationType: 'patch400' },
-    });
-    const path = `/runs/${started.body.run.id}`;
+    const started = await recordRun(h, org, 'patch400');
+    const path = `/runs/${started.id}`;
     for (const body of [
       { status: 'pending' },
       { status: 'running', recordsProcessed: -1 },
@@ -89,8 +86,7 @@ describe('400 invalid input', () => {
     ]) {
       expectError(await call(u(path), { method: 'PATCH', token: service, body }), 400, 'invalid_argument');
     }
-    const [row] = await h.db
-      .sql`select status, records_processed from public.sync_run_log where id = ${started.body.run.id}`;
+    const [row] = await h.db.sql`select status, records_processed from public.sync_run_log where id = ${started.id}`;
     expect(row).toEqual({ status: 'running', records_processed: 0 });
   });
 });
@@ -134,24 +130,18 @@ describe('404, 405', () => {
 });
 
 describe('409 conflicts', () => {
-  it('already running', async () => {
-    expect(
-      (await call(u('/runs'), { method: 'POST', token: coordinator, body: { integrationType: 'busy' } })).status,
-    ).toBe(201);
-    expectError(
-      await call(u('/runs'), { method: 'POST', token: coordinator, body: { integrationType: 'busy' } }),
-      409,
-      'already_running',
-    );
+  it('Sync now while one is queued: already_running, with the queued run in the way', async () => {
+    await connect(h, org, ['xledger']);
+    const first = await call(u('/runs'), { method: 'POST', token: coordinator, body: { integrationType: 'xledger' } });
+    expect(first.status).toBe(201);
+    const res = await call(u('/runs'), { method: 'POST', token: coordinator, body: { integrationType: 'xledger' } });
+    expectError(res, 409, 'already_running');
+    expect(res.body.error.details).toEqual({ existingRunId: first.body.run.id });
   });
 
   it('not running (a finished run), with its status', async () => {
-    const started = await call(u('/runs'), {
-      method: 'POST',
-      token: coordinator,
-      body: { integrationType: 'finished' },
-    });
-    const path = `/runs/${started.body.run.id}`;
+    const started = await recordRun(h, org, 'finished');
+    const path = `/runs/${started.id}`;
     await call(u(path), { method: 'PATCH', token: service, body: { status: 'completed' } });
     const res = await call(u(path), { method: 'PATCH', token: coordinator, body: { status: 'cancelled' } });
     expectError(res, 409, 'not_running');
@@ -246,7 +236,8 @@ describe('413, 415', () => {
 
 describe('500 without internals', () => {
   it('a database failure answers a bare internal error: no SQL, no stack, no secret', async () => {
-    await h.db.sql`revoke execute on function public.get_run_history(uuid, text, integer) from authenticated`;
+    await h.db
+      .sql`revoke execute on function public.get_run_history_page(uuid, text, integer, text, text, timestamptz, uuid) from authenticated`;
     try {
       const res = await call(u('/runs?integrationType=xledger'), { token: coordinator });
       expectError(res, 500, 'internal');
@@ -255,7 +246,8 @@ describe('500 without internals', () => {
       const logged = h.logs.find((line) => line.includes(res.headers.get('x-request-id') as string));
       expect(logged).toContain('"status":500');
     } finally {
-      await h.db.sql`grant execute on function public.get_run_history(uuid, text, integer) to authenticated`;
+      await h.db
+        .sql`grant execute on function public.get_run_history_page(uuid, text, integer, text, text, timestamptz, uuid) to authenticated`;
     }
   });
 });

@@ -1,15 +1,19 @@
 // A fast-check fuzz of malformed requests against sync-run-log under Deno: whatever comes in, the answer is never
-// a 5xx, and every error is the JSON shape { error: { code, message } }.
+// a 5xx, every error is the JSON shape { error: { code, message } }, and every answer of a documented operation is
+// one its OpenAPI document describes.
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mintUserToken } from '../../src/local/auth-keys.ts';
 import { type Harness, newOrg, SECRET, serviceToken, startHarness, userToken } from './harness.ts';
+import { checkerFor, type OpenApiChecker } from './openapi-check.ts';
+import { connect, recordRun } from './sync-run-log.setup.ts';
 
 let h: Harness;
 const org = newOrg();
 let tokens: (string | null)[];
 let runId: string;
+let checker: OpenApiChecker;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -30,24 +34,32 @@ beforeAll(async () => {
       .sign(new TextEncoder().encode(SECRET)),
     'garbage',
   ];
-  const res = await fetch(h.url('sync-run-log', '/runs'), {
-    method: 'POST',
-    headers: { authorization: `Bearer ${coordinator}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ integrationType: 'fuzzed' }),
-  });
-  runId = ((await res.json()) as { run: { id: string } }).run.id;
+  runId = (await recordRun(h, org, 'fuzzed')).id;
+  await connect(h, org, ['dynamics']);
+  checker = await (checkerFor(h.url('sync-run-log', '/openapi.json')) as Promise<OpenApiChecker>);
 });
 afterAll(async () => h?.stop());
 
 const printable = fc.string({ unit: fc.constantFrom(..."abcxyz019-_.~%!$&'()*+,;=:@/?#[] ".split('')), maxLength: 30 });
 const segment = fc.oneof(
   fc.constantFrom('runs', 'latest', 'health', '', '..', '%00', '%E0%A4%A', 'RUNS'),
+  fc.constantFrom('integrations', 'xledger', 'dynamics', 'connection', 'schedule', 'periods', 'alerts', 'acknowledge'),
   fc.constant('__RUN__'),
   fc.uuid(),
   fc.string({ maxLength: 20 }).map(encodeURIComponent),
 );
 const path = fc.oneof(
   fc.constantFrom('/runs', '/runs/latest', '/runs/__RUN__', '/health', '/', ''),
+  fc.constantFrom(
+    '/integrations',
+    '/integrations/dynamics/connection',
+    '/integrations/xledger/schedule',
+    '/integrations/dynamics/periods',
+    '/integrations/nope/periods',
+    '/alerts',
+    '/alerts/__RUN__/acknowledge',
+    '/openapi.json',
+  ),
   fc.array(segment, { maxLength: 4 }).map((s) => `/${s.join('/')}`),
 );
 const query = fc.oneof(
@@ -55,7 +67,7 @@ const query = fc.oneof(
   fc
     .array(
       fc.tuple(
-        fc.constantFrom('integrationType', 'limit', 'orgId', 'x', 'limit'),
+        fc.constantFrom('integrationType', 'limit', 'orgId', 'x', 'limit', 'status', 'before', 'from', 'to'),
         fc.oneof(printable, fc.integer().map(String), fc.uuid()),
       ),
       {
@@ -84,6 +96,23 @@ const validish = fc.record(
     recordsProcessed: fc.oneof(fc.integer(), fc.double(), fc.constant(2 ** 31), fc.constant(null)),
     recordsFailed: fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constant(null)),
     errorMessage: fc.oneof(fc.string({ unit: 'binary', maxLength: 3000 }), fc.constant(null)),
+    credentials: fc.oneof(
+      fc.record({ apiToken: fc.oneof(printable, fc.constant('local-xledger-token')) }),
+      fc.record({ clientId: printable, clientSecret: printable }, { requiredKeys: [] }),
+      fc.record({ apiKey: printable, extra: printable }, { requiredKeys: [] }),
+      printable,
+      fc.constant(null),
+    ),
+    settings: fc.oneof(
+      fc.constant({}),
+      fc.record({ companyId: fc.integer() }),
+      fc.record({ tenantId: printable }),
+      printable,
+    ),
+    enabled: fc.oneof(fc.boolean(), printable),
+    cronExpression: fc.oneof(fc.constantFrom('*/15 * * * *', '@daily', '61 * * * *', '* * *', '0 0 30 2 *'), printable),
+    timeZone: fc.oneof(fc.constantFrom('Europe/Oslo', 'Mars/Base', 'UTC', ''), printable),
+    runTimeoutSeconds: fc.oneof(fc.integer(), fc.constant(1800), fc.double()),
   },
   { requiredKeys: [] },
 );
@@ -128,6 +157,13 @@ it('1,000+ malformed requests: never a 5xx, always the error shape', async () =>
       const res = await fetch(url, { method: r.method, headers, body: hasBody ? r.body : undefined });
       const text = await res.text();
       expect(res.status, `${r.method} ${url} -> ${text}`).toBeLessThan(500);
+      // As the server saw the method: fetch upper-cases the standard ones (get -> GET), not the others.
+      const sent = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'].includes(method) ? method : r.method;
+      const json = res.headers.get('content-type')?.startsWith('application/json') && text ? JSON.parse(text) : null;
+      checker.check(
+        { method: sent, url, body: hasBody ? r.body : undefined },
+        { status: res.status, headers: res.headers, body: json },
+      );
       if (res.status >= 400 && method !== 'HEAD') {
         const parsed = JSON.parse(text);
         expect(parsed.error.code).toEqual(expect.any(String));

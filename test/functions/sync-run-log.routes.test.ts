@@ -1,6 +1,7 @@
 // The route table of sync-run-log, end to end: real Deno, real HTTP, real PostgreSQL, signed JWTs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type Harness, newOrg, serviceToken, startHarness, userToken } from './harness.ts';
+import { connect, recordRun } from './sync-run-log.setup.ts';
 
 let h: Harness;
 const orgA = newOrg();
@@ -15,11 +16,12 @@ beforeAll(async () => {
   service = await serviceToken();
   coordinatorA = await userToken(orgA, 'coordinator');
   adminA = await userToken(orgA, 'admin');
+  await connect(h, orgA, ['xledger', 'dynamics']);
 });
 afterAll(async () => h?.stop());
 
 describe('POST /runs', () => {
-  it('a coordinator starts a manual run of their own org: 201 { run } with a Location', async () => {
+  it("a coordinator's Sync now queues a manual run of their own org: 201 { run } (pending) with a Location", async () => {
     const res = await call(runs('/runs'), {
       method: 'POST',
       token: coordinatorA,
@@ -29,7 +31,7 @@ describe('POST /runs', () => {
     expect(res.body.run).toMatchObject({
       orgId: orgA,
       integrationType: 'xledger',
-      status: 'running',
+      status: 'pending',
       triggeredBy: 'manual',
       scheduledFor: null,
       idempotencyKey: null,
@@ -48,7 +50,12 @@ describe('POST /runs', () => {
       body: { integrationType: 'dynamics', triggeredBy: 'manual' },
     });
     expect(res.status).toBe(201);
-    expect(res.body.run).toMatchObject({ orgId: orgA, integrationType: 'dynamics', triggeredBy: 'manual' });
+    expect(res.body.run).toMatchObject({
+      orgId: orgA,
+      integrationType: 'dynamics',
+      triggeredBy: 'manual',
+      status: 'pending',
+    });
   });
 
   it('the service role starts a scheduler run for any org, with its period and idempotency key', async () => {
@@ -107,18 +114,34 @@ describe('PATCH /runs/{id}', () => {
   });
 
   it('a coordinator cancels a running run of their org', async () => {
-    const started = await call(runs('/runs'), {
-      method: 'POST',
-      token: coordinatorA,
-      body: { integrationType: 'cancel_me' },
-    });
-    const res = await call(runs(`/runs/${started.body.run.id}`), {
+    const started = await recordRun(h, orgA, 'cancel_me');
+    const res = await call(runs(`/runs/${started.id}`), {
       method: 'PATCH',
       token: coordinatorA,
       body: { status: 'cancelled' },
     });
     expect(res.status).toBe(200);
-    expect(res.body.run).toMatchObject({ id: started.body.run.id, status: 'cancelled' });
+    expect(res.body.run).toMatchObject({ id: started.id, status: 'cancelled' });
+  });
+
+  it('a coordinator cancels a queued Sync now before the executor claims it', async () => {
+    const org = newOrg();
+    const coordinator = await userToken(org, 'coordinator');
+    await connect(h, org, ['bufdir']);
+    const queued = await call(runs('/runs'), {
+      method: 'POST',
+      token: coordinator,
+      body: { integrationType: 'bufdir' },
+    });
+    expect(queued.body.run.status).toBe('pending');
+    const res = await call(runs(`/runs/${queued.body.run.id}`), {
+      method: 'PATCH',
+      token: coordinator,
+      body: { status: 'cancelled' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.run).toMatchObject({ id: queued.body.run.id, status: 'cancelled' });
+    expect(res.body.run.endedAt).not.toBeNull();
   });
 });
 
@@ -151,17 +174,27 @@ describe('GET /runs/latest, GET /runs, GET /runs/{id}', () => {
     expect(two.status).toBe(200);
     expect(two.body.runs).toHaveLength(2);
     expect(Date.parse(two.body.runs[0].startedAt)).toBeGreaterThanOrEqual(Date.parse(two.body.runs[1].startedAt));
+    expect(two.body.nextCursor).toEqual(expect.any(String));
+    const rest = await call(runs(`/runs?integrationType=hist&limit=2&before=${two.body.nextCursor}`), {
+      token: coordinatorA,
+    });
+    expect(rest.body).toMatchObject({ nextCursor: null });
+    expect(rest.body.runs).toHaveLength(1);
     const all = await call(runs('/runs?integrationType=hist'), { token: adminA });
     expect(all.body.runs).toHaveLength(3);
+    expect(all.body.nextCursor).toBeNull();
+    expect(new Set([...two.body.runs, ...rest.body.runs].map((r) => r.id))).toEqual(
+      new Set(all.body.runs.map((r: { id: string }) => r.id)),
+    );
     const svc = await call(runs(`/runs?integrationType=hist&limit=1000&orgId=${orgA}`), { token: service });
     expect(svc.body.runs).toHaveLength(3);
   });
 
   it('one run by id', async () => {
-    const s = await call(runs('/runs'), { method: 'POST', token: coordinatorA, body: { integrationType: 'by_id' } });
-    const res = await call(runs(`/runs/${s.body.run.id}`), { token: coordinatorA });
+    const run = await recordRun(h, orgA, 'by_id');
+    const res = await call(runs(`/runs/${run.id}`), { token: coordinatorA });
     expect(res.status).toBe(200);
-    expect(res.body.run).toEqual(s.body.run);
+    expect(res.body.run).toEqual(run);
   });
 });
 
@@ -173,7 +206,9 @@ describe('HTTP conventions', () => {
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
-    expect(res.headers.get('access-control-allow-methods')).toContain('PATCH');
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+      expect(res.headers.get('access-control-allow-methods')).toContain(method);
+    }
     expect(res.headers.get('access-control-allow-headers')).toContain('authorization');
   });
 
