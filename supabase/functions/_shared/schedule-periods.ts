@@ -16,7 +16,8 @@
 // ledger, and so are all periods without a run while the schedule is disabled: nothing was due, nothing was missed.
 import { SyncRunLogError } from './errors.ts';
 import type { PeriodRun } from './integrations.types.ts';
-import { parseScheduleCron } from './scheduler/cron.ts';
+import { CRON_OPTIONS, parseScheduleCron } from './scheduler/cron.ts';
+import { cronPeriodsBetween } from './scheduler/cron-range.ts';
 import type { Schedule } from './scheduler/schedule.types.ts';
 
 export const PERIOD_OUTCOMES = [
@@ -96,18 +97,13 @@ export function schedulePeriods(schedule: ScheduleTiming, from: Date, to: Date, 
   if (!(from.getTime() < to.getTime())) {
     throw new SyncRunLogError('invalid_argument', 'the period range is empty: from must be before to');
   }
-  const { cron } = parseScheduleCron(schedule.cronExpression, schedule.timeZone);
-  const periods: Date[] = [];
-  let next = cron.nextRun(new Date(from.getTime() - 1));
-  while (next && next.getTime() < to.getTime()) {
-    if (periods.length === max) {
-      throw new SyncRunLogError(
-        'invalid_argument',
-        `the range holds more than ${max} periods of this schedule: narrow from and to`,
-      );
-    }
-    periods.push(next);
-    next = cron.nextRun(next);
+  const { expression, timeZone } = parseScheduleCron(schedule.cronExpression, schedule.timeZone);
+  const periods = cronPeriodsBetween(expression, timeZone, from, to, { cronOptions: CRON_OPTIONS, max });
+  if (periods.length > max) {
+    throw new SyncRunLogError(
+      'invalid_argument',
+      `the range holds more than ${max} periods of this schedule: narrow from and to`,
+    );
   }
   return periods;
 }

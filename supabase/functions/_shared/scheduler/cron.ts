@@ -15,6 +15,9 @@ export const DEFAULT_TIME_ZONE = 'Europe/Oslo';
 export const MAX_LISTED_PERIODS = 1000;
 const MAX_COUNTED_PERIODS = 10_000;
 
+/** How croner reads a schedule's expression (besides its time zone): 5 fields, DST as described above. */
+export const CRON_OPTIONS = { mode: '5-part', fixedTimeRule: 'no-wildcard' } as const;
+
 export interface ScheduleCron {
   expression: string;
   timeZone: string;
@@ -35,7 +38,7 @@ export function parseScheduleCron(expression: string, timeZone: string = DEFAULT
   const text = expression.trim();
   let cron: Cron;
   try {
-    cron = new Cron(text, { timezone: timeZone, paused: true, mode: '5-part', fixedTimeRule: 'no-wildcard' });
+    cron = new Cron(text, { ...CRON_OPTIONS, timezone: timeZone, paused: true });
   } catch (error) {
     const reason = error instanceof Error ? error.message.replace(/^CronPattern:\s*/, '') : 'not a cron expression';
     throw new SyncRunLogError(
