@@ -1,0 +1,50 @@
+// An error as a plain sentence with what to do next (docs/errors.md has the codes). A 401 never gets here: the app
+// shows the sign-in page instead.
+import type { SyncRunLogError } from '../api.ts';
+import { useApp } from '../app-context.ts';
+import { type Messages, roleWord } from '../i18n.ts';
+
+export function problemText(error: SyncRunLogError, t: Messages, role: string): string {
+  switch (error.code) {
+    case 'forbidden':
+      return t.errors.forbidden(role);
+    case 'not_found':
+      return t.errors.notFound;
+    case 'not_configured':
+      return t.errors.notConfigured;
+    case 'already_running':
+      return t.errors.alreadyRunning;
+    case 'not_running':
+    case 'invalid_transition':
+      return t.errors.notRunning;
+    case 'invalid_argument':
+      return t.errors.invalid(error.message.replace(/\.$/, ''));
+    case 'unavailable':
+      return t.errors.unavailable;
+    case 'rate_limited':
+      return t.errors.rateLimited;
+    default:
+      return t.errors.internal;
+  }
+}
+
+export function useProblemText(): (error: SyncRunLogError) => string {
+  const { t, session, language } = useApp();
+  return (error) => problemText(error, t, roleWord(session.role, language));
+}
+
+/** A failed load: the sentence, and a way to try again. */
+export function Problem({ error, retry }: { error: SyncRunLogError; retry?: () => void }) {
+  const { t } = useApp();
+  const text = useProblemText()(error);
+  return (
+    <div class="problem" role="alert">
+      <p>{text}</p>
+      {retry ? (
+        <button type="button" onClick={retry}>
+          {t.errors.retry}
+        </button>
+      ) : null}
+    </div>
+  );
+}

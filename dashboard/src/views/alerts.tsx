@@ -1,0 +1,198 @@
+// Alerts: drift, stuck runs, missed periods and cold starts, newest first, in keyset pages (cursor in the URL). Each
+// says what happened in a sentence, links to its run or its period (the ledger's day), and can be acknowledged.
+import { useEffect, useState } from 'preact/hooks';
+import type { Alert } from '../api.ts';
+import { asApiError, markViewReady, useApp, useLoad } from '../app-context.ts';
+import { Problem, useProblemText } from '../components/problem.tsx';
+import { ScrollRegion } from '../components/scroll-region.tsx';
+import { type IconName, StatusLabel, type Tone } from '../components/status.tsx';
+import { Time, VIEWER_ZONE } from '../components/time.tsx';
+import type { Formats } from '../format.ts';
+import { dayKeyOf } from '../format.ts';
+import type { Messages } from '../i18n.ts';
+import { hrefOf, type ViewState } from '../url-state.ts';
+
+export const ALERTS_PAGE_SIZE = 50;
+
+const KIND_LOOK: Record<string, { icon: IconName; tone: Tone }> = {
+  schedule_drift: { icon: 'clock', tone: 'warn' },
+  stuck_run: { icon: 'pause', tone: 'bad' },
+  missed_periods: { icon: 'missed', tone: 'bad' },
+  cold_start: { icon: 'warning', tone: 'warn' },
+};
+
+const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+/** What happened, in a sentence, from the alert's details (docs/scheduler.md lists them per kind). */
+export function alertSentence(alert: Alert, t: Messages, f: Formats, zone: string): string {
+  const d = alert.details;
+  switch (alert.kind) {
+    case 'schedule_drift': {
+      const drift = num(d.drift_seconds);
+      return drift === null ? t.alerts.other : t.alerts.drift(f.duration(drift));
+    }
+    case 'stuck_run': {
+      const seen = text(d.last_seen_at);
+      return seen ? t.alerts.stuck(f.dateTime(seen, zone)) : t.alerts.other;
+    }
+    case 'missed_periods':
+      return t.alerts.missed(num(d.missed_count) ?? (Array.isArray(d.missed_periods) ? d.missed_periods.length : 1));
+    case 'cold_start':
+      return t.alerts.coldStart(f.number(num(d.latencyMs) ?? 0));
+    default:
+      return t.alerts.other;
+  }
+}
+
+/** Where an alert leads: its run's detail, or for a period (missed, cold start) the ledger's day of that period. */
+export function alertTarget(alert: Alert, zone: string): { href: string; kind: 'run' | 'period' } | null {
+  const type = alert.integrationType ?? undefined;
+  if (!type) return null;
+  const period =
+    alert.kind === 'missed_periods'
+      ? text(alert.details.first_missed)
+      : alert.kind === 'cold_start'
+        ? text(alert.details.period)
+        : null;
+  if (period) return { href: hrefOf({ view: 'integration', type, day: dayKeyOf(period, zone) }), kind: 'period' };
+  if (alert.runId) return { href: hrefOf({ view: 'integration', type, run: alert.runId }), kind: 'run' };
+  return null;
+}
+
+export function AlertsView({ state }: { state: ViewState }) {
+  const { api, t } = useApp();
+  const zones = useLoad('alerts:zones', () => api.integrations());
+  const load = useLoad(`alerts:${state.cursor ?? ''}`, () =>
+    api.alerts({ before: state.cursor, limit: ALERTS_PAGE_SIZE }),
+  );
+  useEffect(() => {
+    if (load.state === 'loaded' && zones.state !== 'loading') markViewReady('alerts');
+  }, [load.state, zones.state]);
+  const zoneOf = (type: string | null) =>
+    (zones.state === 'loaded'
+      ? zones.data.find((entry) => entry.integrationType === type)?.schedule?.timeZone
+      : null) ?? VIEWER_ZONE;
+
+  return (
+    <>
+      <h1 tabIndex={-1}>{t.alerts.heading}</h1>
+      <p class="intro">{t.alerts.intro}</p>
+      {load.state === 'loading' || zones.state === 'loading' ? <p class="loading">{t.app.loading}</p> : null}
+      {load.state === 'failed' ? <Problem error={load.error} retry={load.reload} /> : null}
+      {load.state === 'loaded' && zones.state !== 'loading' ? (
+        <AlertsTable alerts={load.data.items} nextCursor={load.data.nextCursor} state={state} zoneOf={zoneOf} />
+      ) : null}
+    </>
+  );
+}
+
+interface TableProps {
+  alerts: Alert[];
+  nextCursor: string | null;
+  state: ViewState;
+  zoneOf(type: string | null): string;
+}
+
+function AlertsTable({ alerts: loaded, nextCursor, state, zoneOf }: TableProps) {
+  const { api, t, f, sessionEnded } = useApp();
+  const problemText = useProblemText();
+  const [alerts, setAlerts] = useState(loaded);
+  const [message, setMessage] = useState('');
+  const [busy, setBusy] = useState<string | null>(null);
+
+  const acknowledge = async (alert: Alert) => {
+    setBusy(alert.id);
+    setMessage('');
+    try {
+      const done = await api.acknowledge(alert.id);
+      setAlerts((all) => all.map((a) => (a.id === done.id ? { ...a, acknowledgedAt: done.acknowledgedAt } : a)));
+      setMessage(t.alerts.acknowledged);
+    } catch (error) {
+      const apiError = asApiError(error);
+      if (apiError.code === 'unauthorized') return sessionEnded();
+      setMessage(problemText(apiError));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  if (alerts.length === 0) return <p class="empty">{t.alerts.none}</p>;
+  return (
+    <>
+      <p class="message" role="status" aria-live="polite">
+        {message}
+      </p>
+      <ScrollRegion labelledBy="alerts-caption">
+        <table class="alerts">
+          <caption id="alerts-caption">{t.alerts.caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.alerts.raised}</th>
+              <th scope="col">{t.alerts.kindColumn}</th>
+              <th scope="col">{t.alerts.integration}</th>
+              <th scope="col">{t.alerts.what}</th>
+              <th scope="col">{t.alerts.goTo}</th>
+              <th scope="col">{t.alerts.state}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {alerts.map((alert) => {
+              const zone = zoneOf(alert.integrationType);
+              const kind = t.alerts.kind[alert.kind] ?? alert.kind;
+              const look = KIND_LOOK[alert.kind] ?? { icon: 'bell' as const, tone: 'muted' as const };
+              const name = alert.integrationType ? t.integrationName(alert.integrationType) : t.alerts.allOrg;
+              const target = alertTarget(alert, zone);
+              return (
+                <tr key={alert.id}>
+                  <th scope="row">
+                    <Time iso={alert.createdAt} zone={zone} />
+                  </th>
+                  <td>
+                    <StatusLabel look={{ ...look, word: kind }} />
+                  </td>
+                  <td>{name}</td>
+                  <td>{alertSentence(alert, t, f, zone)}</td>
+                  <td>
+                    {target ? (
+                      <a href={target.href}>
+                        {target.kind === 'run' ? t.alerts.openRun : t.alerts.openPeriod}
+                        <span class="visually-hidden">
+                          {' '}
+                          ({kind}, {name})
+                        </span>
+                      </a>
+                    ) : (
+                      '–'
+                    )}
+                  </td>
+                  <td>
+                    {alert.acknowledgedAt ? (
+                      <span class="muted">{t.alerts.acknowledgedOn(f.dateTime(alert.acknowledgedAt, zone))}</span>
+                    ) : (
+                      <button type="button" disabled={busy === alert.id} onClick={() => acknowledge(alert)}>
+                        {t.alerts.acknowledge}
+                        <span class="visually-hidden">
+                          {' '}
+                          ({t.alerts.acknowledgeLabel(kind, name, f.dateTime(alert.createdAt, zone))})
+                        </span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </ScrollRegion>
+      <nav class="pager" aria-label={t.alerts.heading}>
+        {state.cursor ? <a href={hrefOf({ view: 'alerts' })}>{t.alerts.newest}</a> : null}
+        {nextCursor ? (
+          <a href={hrefOf({ view: 'alerts', cursor: nextCursor })} rel="next">
+            {t.alerts.older}
+          </a>
+        ) : null}
+      </nav>
+    </>
+  );
+}

@@ -1,0 +1,178 @@
+// The run history: filters for status and trigger (a form whose values go to the URL), keyset pages (the API's
+// nextCursor, kept in the URL as `cursor`), and a link to each run's detail. Running runs on the page are polled.
+import { useState } from 'preact/hooks';
+import type { Integration, RunStatus, SyncRun, TriggeredBy } from '../../api.ts';
+import { asApiError, useApp, useLoad } from '../../app-context.ts';
+import { Problem } from '../../components/problem.tsx';
+import { ScrollRegion } from '../../components/scroll-region.tsx';
+import { runLook, StatusLabel } from '../../components/status.tsx';
+import { Time } from '../../components/time.tsx';
+import { usePolling } from '../../poll.ts';
+import { hrefOf, navigate, type ViewState } from '../../url-state.ts';
+import { isActive } from '../overview.tsx';
+
+const STATUSES: RunStatus[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
+const TRIGGERS: TriggeredBy[] = ['scheduler', 'manual'];
+export const PAGE_SIZE = 25;
+
+export function History({ state, entry, zone }: { state: ViewState; entry: Integration; zone: string }) {
+  const { api, t, config, sessionEnded } = useApp();
+  const type = entry.integrationType;
+  const status = STATUSES.find((s) => s === state.status);
+  const trigger = TRIGGERS.find((s) => s === state.trigger);
+  const load = useLoad(`history:${type}:${status}:${trigger}:${state.cursor}`, () =>
+    api.runs({ integrationType: type, status, triggeredBy: trigger, before: state.cursor, limit: PAGE_SIZE }),
+  );
+  const [updates, setUpdates] = useState<Record<string, SyncRun>>({});
+  const runs = load.state === 'loaded' ? load.data.items.map((run) => updates[run.id] ?? run) : [];
+  const active = runs.filter(isActive);
+  usePolling(active.length > 0, config.pollMs, async () => {
+    try {
+      const fresh = await Promise.all(active.map((run) => api.run(run.id)));
+      setUpdates((all) => ({ ...all, ...Object.fromEntries(fresh.map((run) => [run.id, run])) }));
+    } catch (error) {
+      if (asApiError(error).code === 'unauthorized') sessionEnded();
+    }
+  });
+
+  const statusWord = (s: RunStatus) => (s === 'pending' ? t.status.pending : t.status[s]);
+  const filterText = [status ? statusWord(status) : null, trigger ? t.trigger[trigger] : null]
+    .filter(Boolean)
+    .join(', ');
+  const onSubmit = (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    navigate({
+      view: 'integration',
+      type,
+      status: String(form.get('status') ?? '') || undefined,
+      trigger: String(form.get('trigger') ?? '') || undefined,
+    });
+  };
+
+  return (
+    <section class="history" aria-labelledby="history-heading">
+      <h2 id="history-heading">{t.integration.historyHeading}</h2>
+      <form
+        key={`${status}:${trigger}`}
+        class="filters"
+        method="get"
+        aria-label={t.integration.filters}
+        onSubmit={onSubmit}
+      >
+        <input type="hidden" name="view" value="integration" />
+        <input type="hidden" name="type" value={type} />
+        <label>
+          {t.integration.status}{' '}
+          <select name="status">
+            <option value="">{t.integration.all}</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s} selected={s === status}>
+                {statusWord(s)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t.integration.trigger}{' '}
+          <select name="trigger">
+            <option value="">{t.integration.all}</option>
+            {TRIGGERS.map((s) => (
+              <option key={s} value={s} selected={s === trigger}>
+                {t.trigger[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">{t.integration.apply}</button>
+      </form>
+      {load.state === 'loading' ? <p class="loading">{t.app.loading}</p> : null}
+      {load.state === 'failed' ? <Problem error={load.error} retry={load.reload} /> : null}
+      {load.state === 'loaded' ? (
+        <HistoryTable
+          runs={runs}
+          nextCursor={load.data.nextCursor}
+          state={state}
+          zone={zone}
+          entry={entry}
+          caption={t.integration.historyCaption(t.integrationName(type), filterText)}
+          filtered={Boolean(status || trigger || state.cursor)}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+interface TableProps {
+  runs: SyncRun[];
+  nextCursor: string | null;
+  state: ViewState;
+  zone: string;
+  entry: Integration;
+  caption: string;
+  filtered: boolean;
+}
+
+function HistoryTable({ runs, nextCursor, state, zone, entry, caption, filtered }: TableProps) {
+  const { t, f, now } = useApp();
+  if (runs.length === 0) {
+    const next = entry.schedule?.enabled ? entry.schedule.nextPeriods[0] : undefined;
+    const wait = next ? t.overview.noRunsWait(f.time(next, zone)) : t.overview.noRunsNoSchedule;
+    return <p class="empty">{filtered ? t.integration.noRuns : wait}</p>;
+  }
+  const seconds = (run: SyncRun) =>
+    run.durationSeconds ??
+    ((run.endedAt ? Date.parse(run.endedAt) : now().getTime()) - Date.parse(run.startedAt)) / 1000;
+  return (
+    <>
+      <ScrollRegion labelledBy="history-caption">
+        <table class="runs">
+          <caption id="history-caption">{caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.integration.started}</th>
+              <th scope="col">{t.integration.status}</th>
+              <th scope="col">{t.integration.trigger}</th>
+              <th scope="col">{t.integration.duration}</th>
+              <th scope="col">{t.integration.processed}</th>
+              <th scope="col">{t.integration.failed}</th>
+              <th scope="col">{t.integration.run}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((run) => (
+              <tr key={run.id}>
+                <th scope="row">
+                  <Time iso={run.startedAt} zone={zone} />
+                </th>
+                <td>
+                  <StatusLabel look={runLook(run, t)} />
+                </td>
+                <td>{t.trigger[run.triggeredBy]}</td>
+                <td>{f.duration(seconds(run))}</td>
+                <td class="number">{f.number(run.recordsProcessed)}</td>
+                <td class="number">{f.number(run.recordsFailed)}</td>
+                <td>
+                  <a href={hrefOf({ ...state, run: run.id })}>
+                    {t.integration.runDetails}
+                    <span class="visually-hidden"> ({f.dateTime(run.startedAt, zone)})</span>
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollRegion>
+      <nav class="pager" aria-label={t.integration.historyHeading}>
+        {state.cursor ? (
+          <a href={hrefOf({ ...state, cursor: undefined, run: undefined })}>{t.integration.newestRuns}</a>
+        ) : null}
+        {nextCursor ? (
+          <a href={hrefOf({ ...state, cursor: nextCursor, run: undefined })} rel="next">
+            {t.integration.olderRuns}
+          </a>
+        ) : null}
+      </nav>
+    </>
+  );
+}

@@ -1,0 +1,259 @@
+// Overview: one card per integration with its last run (status as icon and word, when, duration, records), the next
+// period in the schedule's time zone, the vendor's health with its next check, open alerts, and "Sync now" (or
+// "Cancel" while a run is queued or running). One GET /integrations; then only running runs are polled.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Integration, SyncRun } from '../api.ts';
+import { asApiError, markViewReady, useApp, useLoad } from '../app-context.ts';
+import { Problem, useProblemText } from '../components/problem.tsx';
+import { healthLook, healthState, runLook, StatusLabel } from '../components/status.tsx';
+import { Time, VIEWER_ZONE } from '../components/time.tsx';
+import { usePolling } from '../poll.ts';
+import { hrefOf } from '../url-state.ts';
+
+/** Queued or running: the runs that are polled and can be cancelled. */
+export function isActive(run: SyncRun | null): boolean {
+  return run !== null && (run.status === 'running' || run.status === 'pending');
+}
+
+const activeRun = (run: SyncRun | null): run is SyncRun => isActive(run);
+
+export function OverviewView() {
+  const { api, t } = useApp();
+  const load = useLoad('overview', () => api.integrations());
+  return (
+    <>
+      <h1 tabIndex={-1}>{t.overview.heading}</h1>
+      <p class="intro">{t.overview.intro}</p>
+      {load.state === 'loading' ? <p class="loading">{t.app.loading}</p> : null}
+      {load.state === 'failed' ? <Problem error={load.error} retry={load.reload} /> : null}
+      {load.state === 'loaded' ? <Cards integrations={load.data} /> : null}
+    </>
+  );
+}
+
+function Cards({ integrations }: { integrations: Integration[] }) {
+  const { api, config, sessionEnded, t } = useApp();
+  const problemText = useProblemText();
+  const [runs, setRuns] = useState<Record<string, SyncRun | null>>(() =>
+    Object.fromEntries(integrations.map((entry) => [entry.integrationType, entry.lastRun])),
+  );
+  const [messages, setMessages] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState<Record<string, boolean>>({});
+  const say = (type: string, message: string) => setMessages((all) => ({ ...all, [type]: message }));
+
+  useEffect(() => markViewReady('overview'), []);
+
+  const active = Object.values(runs).filter(activeRun);
+  usePolling(active.length > 0, config.pollMs, async () => {
+    const updated = await Promise.all(
+      active.map((run) =>
+        api.run(run.id).catch((error: unknown) => {
+          if (asApiError(error).code === 'unauthorized') sessionEnded();
+          return run;
+        }),
+      ),
+    );
+    setRuns((all) => {
+      const next = { ...all };
+      for (const run of updated) {
+        const shown = next[run.integrationType];
+        if (shown?.id !== run.id) continue;
+        next[run.integrationType] = run;
+        if (!isActive(run))
+          say(run.integrationType, t.overview.runEnded(t.integrationName(run.integrationType), runLook(run, t).word));
+      }
+      return next;
+    });
+  });
+
+  async function act(type: string, action: () => Promise<SyncRun>, done: string) {
+    setBusy((all) => ({ ...all, [type]: true }));
+    say(type, '');
+    try {
+      const run = await action();
+      setRuns((all) => ({ ...all, [type]: run }));
+      say(type, done);
+    } catch (error) {
+      const apiError = asApiError(error);
+      if (apiError.code === 'unauthorized') return sessionEnded();
+      say(type, problemText(apiError));
+    } finally {
+      setBusy((all) => ({ ...all, [type]: false }));
+    }
+  }
+
+  return (
+    <ul class="cards">
+      {integrations.map((entry) => {
+        const type = entry.integrationType;
+        const name = t.integrationName(type);
+        const run = runs[type] ?? null;
+        return (
+          <li key={type}>
+            <Card
+              entry={entry}
+              run={run}
+              message={messages[type] ?? ''}
+              busy={busy[type] === true}
+              onSyncNow={() => act(type, () => api.syncNow(type), t.overview.syncStarted(name))}
+              onCancel={() => run && act(type, () => api.cancel(run.id), t.overview.runCancelled(name))}
+            />
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+interface CardProps {
+  entry: Integration;
+  run: SyncRun | null;
+  message: string;
+  busy: boolean;
+  onSyncNow(): void;
+  onCancel(): void;
+}
+
+function Card({ entry, run, message, busy, onSyncNow, onCancel }: CardProps) {
+  const { t, f, now } = useApp();
+  const type = entry.integrationType;
+  const name = t.integrationName(type);
+  const zone = entry.schedule?.timeZone ?? VIEWER_ZONE;
+  const next = entry.schedule?.enabled ? (entry.schedule.nextPeriods[0] ?? null) : null;
+  const running = isActive(run);
+
+  // Keyboard users keep their place: the button that replaces the one they pressed gets the focus.
+  const syncButton = useRef<HTMLButtonElement>(null);
+  const cancelButton = useRef<HTMLButtonElement>(null);
+  const pressed = useRef(false);
+  useEffect(() => {
+    if (!pressed.current) return;
+    pressed.current = false;
+    (running ? cancelButton : syncButton).current?.focus();
+  }, [running]);
+
+  const health = healthState(entry.health);
+  const nextCheck = entry.health?.mode === 'passive' ? entry.health.passiveUntil : (entry.health?.nextCheckAt ?? null);
+
+  return (
+    <article class="card" aria-labelledby={`card-${type}`}>
+      <h2 id={`card-${type}`}>
+        <a href={hrefOf({ view: 'integration', type })}>{name}</a>
+      </h2>
+      <dl class="facts">
+        <div>
+          <dt>{t.overview.lastRun}</dt>
+          <dd>
+            {run ? (
+              <LastRun run={run} zone={zone} />
+            ) : next ? (
+              t.overview.noRunsWait(f.time(next, zone))
+            ) : (
+              t.overview.noRunsNoSchedule
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>{t.overview.nextPeriod}</dt>
+          <dd>
+            {!entry.schedule ? (
+              t.overview.noSchedule
+            ) : next ? (
+              <>
+                <Time iso={next} zone={zone} /> <span class="muted">({f.relative(next, now())})</span>
+              </>
+            ) : (
+              t.overview.schedulePaused
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>{t.overview.vendor}</dt>
+          <dd>
+            <StatusLabel look={healthLook(health, t)} />
+            {nextCheck ? (
+              <span class="muted">
+                {' '}
+                · {health === 'passive' ? t.overview.passiveUntil : t.overview.nextCheck}{' '}
+                <Time iso={nextCheck} zone={zone} />
+              </span>
+            ) : null}
+          </dd>
+        </div>
+        <div>
+          <dt>{t.overview.openAlerts}</dt>
+          <dd>
+            {entry.openAlerts > 0 ? (
+              <a href={hrefOf({ view: 'alerts' })}>{t.overview.alertsCount(entry.openAlerts)}</a>
+            ) : (
+              t.overview.alertsCount(0)
+            )}
+          </dd>
+        </div>
+      </dl>
+      {entry.connection ? null : <p class="note">{t.overview.notConnected}</p>}
+      <div class="actions">
+        {running ? (
+          <button
+            type="button"
+            ref={cancelButton}
+            disabled={busy}
+            onClick={() => {
+              pressed.current = true;
+              onCancel();
+            }}
+          >
+            {t.overview.cancel}
+            <span class="visually-hidden"> ({name})</span>
+          </button>
+        ) : (
+          <button
+            type="button"
+            class="primary"
+            ref={syncButton}
+            disabled={busy}
+            onClick={() => {
+              pressed.current = true;
+              onSyncNow();
+            }}
+          >
+            {t.overview.syncNow}
+            <span class="visually-hidden"> ({name})</span>
+          </button>
+        )}
+        <a href={hrefOf({ view: 'integration', type })} class="secondary-link">
+          {t.overview.openHistory(name)}
+        </a>
+      </div>
+      <p class="message" role="status" aria-live="polite">
+        {message}
+      </p>
+    </article>
+  );
+}
+
+function LastRun({ run, zone }: { run: SyncRun; zone: string }) {
+  const { t, f, now } = useApp();
+  const look = runLook(run, t);
+  const running = isActive(run);
+  const seconds =
+    run.durationSeconds ?? ((run.endedAt ? new Date(run.endedAt) : now()).getTime() - Date.parse(run.startedAt)) / 1000;
+  return (
+    <>
+      <StatusLabel look={look} /> · <Time iso={run.startedAt} zone={zone} />{' '}
+      <span class="muted">({f.relative(run.startedAt, now())})</span>
+      <br />
+      {running ? (
+        <span class="progress">
+          {t.overview.runningFor(f.duration(seconds))} ·{' '}
+          {t.overview.progress(f.number(run.recordsProcessed), f.number(run.recordsFailed))}
+        </span>
+      ) : (
+        <span>
+          {t.overview.tookDuration(f.duration(seconds))} ·{' '}
+          {t.overview.records(f.number(run.recordsProcessed), f.number(run.recordsFailed))}
+        </span>
+      )}
+    </>
+  );
+}
