@@ -14,6 +14,7 @@ import { schedulerSettingsFromEnv } from '../../supabase/functions/_shared/sched
 import { createSqlRpc } from '../../supabase/functions/_shared/sql-rpc.ts';
 import { authSigningFromEnv, loadLocalAuth } from './auth-keys.ts';
 import { loadConfig } from './config.ts';
+import { startLocalDashboard } from './dashboard-server.ts';
 import { seedDemoOnStart } from './demo-seed.ts';
 import { startDatabase } from './embedded-db.ts';
 import { startFunctionsHost } from './functions-host.ts';
@@ -132,6 +133,10 @@ async function main(): Promise<void> {
       `scheduler: ticking every minute, claiming "Sync now" runs ${claimIntervalMs > 0 ? `every ${claimIntervalMs} ms` : 'with the ticks only'} (SCHEDULER_TICKER=off disables it)`,
     );
   }
+
+  // The dashboard (dashboard/): built first when missing or stale, with sign-in links for the demo org.
+  const dashboard = await startLocalDashboard({ supabaseUrl: config.supabaseUrl, auth, log: (l) => console.log(l) });
+  if (dashboard) stops.push(() => dashboard.stop());
 
   console.log('ready. Ctrl-C stops.');
   await stopped;
