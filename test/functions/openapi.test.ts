@@ -1,0 +1,232 @@
+// The OpenAPI 3.1 document of sync-run-log: served to anyone by the function under Deno, valid OpenAPI 3.1
+// (@seriousme/openapi-schema-validator), every schema accepted by Ajv's strict 2020-12 compiler and named under
+// components.schemas, one operation with an operationId per route of the function, and the response check that the
+// e2e tests rely on (openapi-check.ts) shown to fail on every kind of drift.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../supabase/functions/_shared/log.ts';
+import { syncRunLogRoutes } from '../../supabase/functions/sync-run-log/app.ts';
+import { call, type Harness, startHarness } from './harness.ts';
+import { OpenApiChecker } from './openapi-check.ts';
+
+type Json = Record<string, unknown>;
+let h: Harness;
+let document: Json;
+let checker: OpenApiChecker;
+const RUN_ID = '7b0c4d4e-8f0a-4a43-9d55-0f5e0e7a1a11';
+
+beforeAll(async () => {
+  h = await startHarness();
+  const res = await call(h.url('sync-run-log', '/openapi.json')); // no credentials
+  expect(res.status).toBe(200);
+  document = res.body;
+  checker = new OpenApiChecker(document);
+});
+afterAll(async () => h?.stop());
+
+const operations = () =>
+  Object.entries(document.paths as Record<string, Record<string, Json>>).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
+  );
+
+describe('the document', () => {
+  it('is served to anyone and is valid OpenAPI 3.1', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(document));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+    expect(document.openapi).toMatch(/^3\.1\.\d+$/);
+  });
+
+  it('the validator has teeth: a document without a title, or with an optional path parameter, is refused', async () => {
+    const untitled = structuredClone(document) as { info: Json };
+    delete untitled.info.title;
+    expect((await new Validator().validate(untitled)).valid).toBe(false);
+    const optional = structuredClone(document) as { paths: Record<string, Record<string, { parameters: Json[] }>> };
+    const idParameter = optional.paths['/runs/{id}']?.get?.parameters.find((p) => p.in === 'path') as Json;
+    idParameter.required = false;
+    expect((await new Validator().validate(optional)).valid).toBe(false);
+  });
+
+  it('every schema is named under components.schemas and compiles in Ajv strict mode', () => {
+    const names = checker.compileAll();
+    expect(names.length).toBeGreaterThan(30);
+    for (const name of names) expect(name).toMatch(/^[A-Z][A-Za-z0-9]+$/);
+    // Request bodies and responses refer to named schemas (a oneOf of them at most): nothing for a generator to
+    // name on its own.
+    for (const { operation } of operations()) {
+      const bodies = [
+        (operation.requestBody as Json | undefined)?.content,
+        ...Object.values(operation.responses as Record<string, Json>).map((r) => r.content),
+      ];
+      for (const content of bodies) {
+        const schema = (content as Record<string, { schema: Json }> | undefined)?.['application/json']?.schema;
+        if (!schema) continue;
+        const refs = schema.$ref ? [schema] : (schema.oneOf as Json[]);
+        expect(refs.every((s) => typeof s.$ref === 'string')).toBe(true);
+      }
+    }
+    expect(JSON.stringify(document)).not.toMatch(/"\$ref":"(?!#\/components\/(schemas|headers)\/)/);
+  });
+
+  it('every operation has a unique camelCase operationId, a tag, and the error shape for each error status', () => {
+    const ids = operations().map(({ operation }) => operation.operationId as string);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { path, method, operation } of operations()) {
+      expect(operation.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(operation.tags).toHaveLength(1);
+      const responses = operation.responses as Record<string, Json>;
+      const secured = operation.security === undefined;
+      for (const status of secured ? ['400', '401', '403', '500', '503'] : ['400', '500']) {
+        expect(responses[status], `${method} ${path} ${status}`).toMatchObject({
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+          'x-error-codes': expect.any(Array),
+        });
+      }
+    }
+    expect((document.components as Json).securitySchemes).toMatchObject({
+      bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      apikey: { type: 'apiKey', in: 'header', name: 'apikey' },
+    });
+    expect(document.security).toEqual([{ bearerAuth: [] }, { apikey: [] }]);
+  });
+
+  it('has exactly one operation per route of the function', () => {
+    const deps = { auth: {}, db: {}, log: silentLogger } as unknown as Parameters<typeof syncRunLogRoutes>[0];
+    const routes = syncRunLogRoutes(deps).map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+    const documented = operations().map(({ path, method }) => `${method.toUpperCase()} ${path}`);
+    expect(documented.sort()).toEqual(routes.sort());
+  });
+
+  it('a connection can never carry credentials: the schema is closed and has none', () => {
+    const connection = ((document.components as Json).schemas as Record<string, Json>).Connection as Json;
+    expect(connection.additionalProperties).toBe(false);
+    expect(Object.keys(connection.properties as Json)).not.toContain('credentials');
+  });
+});
+
+describe('the response check fails on drift', () => {
+  const headers = (more: Record<string, string> = {}) =>
+    new Headers({ 'content-type': 'application/json', 'x-request-id': 'r1', ...more });
+  const url = (path: string) => `http://local/functions/v1/sync-run-log${path}`;
+  const run = {
+    id: RUN_ID,
+    orgId: RUN_ID,
+    integrationType: 'xledger',
+    startedAt: '2026-12-01T10:00:00.123456+00:00',
+    endedAt: null,
+    status: 'pending',
+    recordsProcessed: 0,
+    recordsFailed: 0,
+    errorMessage: null,
+    triggeredBy: 'manual',
+    scheduledFor: null,
+    idempotencyKey: null,
+    heartbeatAt: null,
+    durationSeconds: null,
+  };
+  const check =
+    (method: string, path: string, status: number, body: unknown, h = headers(), sent?: unknown) =>
+    () =>
+      checker.check({ method, url: url(path), body: sent }, { status, headers: h, body });
+
+  it('accepts what the document says', () => {
+    expect(check('GET', `/runs/${RUN_ID}`, 200, { run })).not.toThrow();
+    expect(check('GET', '/runs/latest', 401, { error: { code: 'unauthorized', message: 'no' } })).not.toThrow();
+    const sent = { credentials: { apiToken: 't' } };
+    expect(check('PUT', '/integrations/xledger/connection', 200, { connection }, headers(), sent)).not.toThrow();
+    expect(check('DELETE', '/integrations/xledger/schedule', 204, null)).not.toThrow();
+  });
+
+  const connection = {
+    id: RUN_ID,
+    orgId: RUN_ID,
+    integrationType: 'xledger',
+    settings: {},
+    enabled: true,
+    credentialsSetAt: null,
+    createdAt: run.startedAt,
+    updatedAt: run.startedAt,
+  };
+  const plain = new Headers({ 'content-type': 'application/json' });
+  const created = headers({ location: '/x' });
+
+  it.each([
+    [
+      'an undocumented status',
+      check('GET', '/runs/latest', 409, { error: { code: 'already_running', message: 'x' } }),
+      /does not describe this status/,
+    ],
+    ['an undocumented field', check('GET', `/runs/${RUN_ID}`, 200, { run: { ...run, x: 1 } }), /additional/],
+    [
+      'a missing field',
+      check('GET', `/runs/${RUN_ID}`, 200, { run: { ...run, status: undefined } }),
+      /required property/,
+    ],
+    ['a wrong type', check('GET', `/runs/${RUN_ID}`, 200, { run: { ...run, recordsProcessed: '0' } }), /integer/],
+    [
+      'a value outside its enum',
+      check('GET', `/runs/${RUN_ID}`, 200, { run: { ...run, status: 'queued' } }),
+      /allowed values/,
+    ],
+    [
+      'a malformed timestamp',
+      check('GET', `/runs/${RUN_ID}`, 200, { run: { ...run, startedAt: 'yesterday' } }),
+      /date-time/,
+    ],
+    [
+      'an error code its status does not have',
+      check('GET', '/runs/latest', 403, { error: { code: 'not_found', message: 'x' } }),
+      /x-error-codes/,
+    ],
+    [
+      'credentials in a connection',
+      check(
+        'PUT',
+        '/integrations/xledger/connection',
+        200,
+        { connection: { ...connection, credentials: {} } },
+        headers(),
+        {
+          credentials: { apiToken: 't' },
+        },
+      ),
+      /additional/,
+    ],
+    ['no x-request-id', check('GET', `/runs/${RUN_ID}`, 200, { run }, plain), /x-request-id/],
+    ['a body on a 204', check('DELETE', '/integrations/xledger/schedule', 204, { deleted: 1 }), /describes none/],
+    [
+      'a 2xx to a query parameter the document lacks',
+      check('GET', '/runs/latest?verbose=1', 200, { runs: [] }),
+      /query parameter verbose/,
+    ],
+    [
+      'a 2xx to a body the document refuses',
+      check('POST', '/runs', 201, { run }, created, { integrationType: 'x', more: 1 }),
+      /request body/,
+    ],
+  ])('%s', (_name, act, reason) => {
+    expect(act).toThrow(reason);
+  });
+
+  it('end to end: call() rejects an answer the document does not describe', async () => {
+    const served = JSON.stringify(document);
+    const server = createServer((request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.setHeader('x-request-id', 'fake');
+      if (request.url?.endsWith('/openapi.json')) return response.end(served);
+      response.end(JSON.stringify({ runs: [], nextCursor: null, leaked: 'x' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/functions/v1/sync-run-log`;
+      await expect(call(`${base}/runs/latest`)).rejects.toThrow(/leaked|additional/);
+      await expect(call(`${base}/runs/latest`, { unchecked: true })).resolves.toMatchObject({ status: 200 });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
