@@ -11,7 +11,8 @@ import { connect } from './sync-run-log.setup.ts';
 describe.each(['hs256', 'es256'] as const)('signed with %s', (signing) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({}, { signing });
+    // The queued run stays queued here (no vendor APIs run in this file); the hand-off: sync-now.e2e.test.ts.
+    h = await startHarness({ SYNC_NOW_HAND_OFF: 'off' }, { signing });
   });
   afterAll(async () => h?.stop());
   const userToken = (orgId: string, role: string, options?: { expiresIn?: number }) =>

@@ -1,14 +1,16 @@
 // The "Sync now" hand-off in process (Node, no Deno): the handler is given onRunQueued, calls it once with the run
-// it queued, never waits for it and never fails the click because of it. Against the real database.
+// it queued, never waits for it and never fails the click because of it (against the real database); and the
+// hand-off handler.ts gives it, from the environment, with an injected fetch. End to end: sync-now.e2e.test.ts.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_JWT_SECRET, mintServiceToken, mintUserToken } from '../../src/local/auth-keys.ts';
 import { createAuthenticator } from '../../supabase/functions/_shared/auth.ts';
 import { authConfigFromEnv } from '../../supabase/functions/_shared/auth-config.ts';
 import { sqlPorts } from '../../supabase/functions/_shared/database.ts';
-import { jsonLogger } from '../../supabase/functions/_shared/log.ts';
+import { jsonLogger, silentLogger } from '../../supabase/functions/_shared/log.ts';
 import type { SyncRun } from '../../supabase/functions/_shared/run-log.types.ts';
 import { createSyncRunLogHandler, type SyncRunLogDeps } from '../../supabase/functions/sync-run-log/app.ts';
+import { syncNowHandOff } from '../../supabase/functions/sync-run-log/sync-now-hand-off.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 let db: TestDatabase;
@@ -105,5 +107,50 @@ describe('onRunQueued', () => {
     });
     expect(own.body.run.status).toBe('running');
     expect(handed).toHaveLength(1);
+  });
+});
+
+describe('syncNowHandOff (handler.ts wires it from the environment)', () => {
+  const KEY = 'sb_secret_hand-off-test-key-000000';
+  const env = { SUPABASE_URL: 'https://project.supabase.co', SUPABASE_SECRET_KEYS: JSON.stringify({ default: KEY }) };
+  const run = { id: randomUUID() } as SyncRun;
+
+  it('none without a target or with SYNC_NOW_HAND_OFF=off; a bad setting stops the function at start', () => {
+    expect(syncNowHandOff({}, silentLogger)).toBeUndefined();
+    expect(syncNowHandOff({ SUPABASE_URL: 'https://project.supabase.co' }, silentLogger)).toBeUndefined();
+    expect(syncNowHandOff({ ...env, SYNC_NOW_HAND_OFF: 'off' }, silentLogger)).toBeUndefined();
+    expect(syncNowHandOff({ ...env, SYNC_NOW_HAND_OFF: 'on' }, silentLogger)).toBeTypeOf('function');
+    expect(() => syncNowHandOff({ ...env, SYNC_NOW_HAND_OFF: 'maybe' }, silentLogger)).toThrow(/SYNC_NOW_HAND_OFF/);
+  });
+
+  it("POSTs the scheduler's claim route with the key, kept alive after the response, and logs the outcome without it", async () => {
+    const logged: string[] = [];
+    const kept: Promise<unknown>[] = [];
+    const sent: Request[] = [];
+    const answers = [Response.json({ claimed: [{ runId: run.id }] }), new Response('no', { status: 503 })];
+    const handOff = syncNowHandOff(
+      env,
+      jsonLogger((line) => logged.push(line)),
+      {
+        keepAlive: (promise) => kept.push(promise),
+        fetch: async (input, init) => {
+          sent.push(new Request(input, init));
+          return answers.shift() as Response;
+        },
+      },
+    );
+    await handOff?.(run);
+    await handOff?.(run);
+    expect(kept).toHaveLength(2);
+    expect(sent.map((r) => [r.method, r.url, r.headers.get('apikey')])).toEqual([
+      ['POST', 'https://project.supabase.co/functions/v1/sync-scheduler/runs/claim', KEY],
+      ['POST', 'https://project.supabase.co/functions/v1/sync-scheduler/runs/claim', KEY],
+    ]);
+    const lines = logged.map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.level, l.msg, l.runId])).toEqual([
+      ['info', 'run handed to sync-scheduler', run.id],
+      ['warn', 'run not handed to sync-scheduler (HTTP 503): the tick will start it', run.id],
+    ]);
+    expect(logged.join('\n')).not.toContain(KEY);
   });
 });
