@@ -58,7 +58,12 @@ export function navigate(state: ViewState, options: { replace?: boolean } = {}):
 export function useViewState(): ViewState {
   const [state, setState] = useState(() => parseState(location.search));
   useEffect(() => {
-    const update = () => setState(parseState(location.search));
+    const update = () => {
+      const next = parseState(location.search);
+      // Another view marks itself ready when its data is shown (app-context.ts's markViewReady).
+      if (next.view !== document.documentElement.dataset.ready) delete document.documentElement.dataset.ready;
+      setState(next);
+    };
     window.addEventListener('popstate', update);
     window.addEventListener(CHANGE, update);
     return () => {

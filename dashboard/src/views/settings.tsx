@@ -168,7 +168,6 @@ function ConnectionForm({ type, initial }: { type: string; initial: Connection |
                 type="password"
                 autoComplete="new-password"
                 spellcheck={false}
-                required
                 aria-describedby={id('credentials-state')}
               />
             </p>

@@ -16,15 +16,14 @@ export function RunDetail({ runId, state, zone }: { runId: string; state: ViewSt
   const load = useLoad(`run:${runId}`, () => api.run(runId));
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [runId]);
+  const { f } = useApp();
   return (
     <section class="run-detail" aria-labelledby="run-heading">
-      {load.state === 'loaded' ? (
-        <Detail run={load.data} zone={zone} heading={heading} />
-      ) : (
-        <h2 id="run-heading" tabIndex={-1} ref={heading}>
-          {t.integration.run}
-        </h2>
-      )}
+      {/* One heading element throughout, so the focus it gets stays when the run has loaded. */}
+      <h2 id="run-heading" tabIndex={-1} ref={heading}>
+        {load.state === 'loaded' ? t.integration.runHeading(f.dateTime(load.data.startedAt, zone)) : t.integration.run}
+      </h2>
+      {load.state === 'loaded' ? <Detail run={load.data} zone={zone} /> : null}
       {load.state === 'loading' ? <p class="loading">{t.app.loading}</p> : null}
       {load.state === 'failed' ? <Problem error={load.error} /> : null}
       <p>
@@ -34,15 +33,7 @@ export function RunDetail({ runId, state, zone }: { runId: string; state: ViewSt
   );
 }
 
-function Detail({
-  run: loaded,
-  zone,
-  heading,
-}: {
-  run: SyncRun;
-  zone: string;
-  heading: { current: HTMLHeadingElement | null };
-}) {
+function Detail({ run: loaded, zone }: { run: SyncRun; zone: string }) {
   const { api, t, f, now, config, sessionEnded } = useApp();
   const problemText = useProblemText();
   const [run, setRun] = useState(loaded);
@@ -84,9 +75,6 @@ function Detail({
 
   return (
     <>
-      <h2 id="run-heading" tabIndex={-1} ref={heading}>
-        {t.integration.runHeading(f.dateTime(run.startedAt, zone))}
-      </h2>
       <dl class="facts detail">
         <div>
           <dt>{t.integration.status}</dt>

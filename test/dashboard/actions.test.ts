@@ -1,0 +1,245 @@
+// What the dashboard does, in a real browser against the local stack: Sync now -> queued/running -> completed, seen
+// live with its progress; polling pauses in a hidden tab; Cancel; acknowledging an alert; an admin saves a schedule
+// (its cron said in words with the next 3 periods first) and a connection; a role that may not use the API is told
+// what its role may do.
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserUnavailable, POLL_MS, type Stack, startStack, viewReady } from './stack.ts';
+
+describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  }, 180_000);
+  afterAll(async () => stack?.stop());
+
+  const api = (name: string) => stack.apis.find((server) => server.name === name);
+  const card = (page: Page, name: string) =>
+    page.locator('article.card', { has: page.getByRole('heading', { name, exact: true }) });
+
+  /** Every text the card's last run showed, in order (a MutationObserver in the page). */
+  async function recordCard(page: Page, name: string): Promise<void> {
+    await page.evaluate((heading) => {
+      const article = Array.from(document.querySelectorAll('article.card')).find(
+        (a) => a.querySelector('h2')?.textContent === heading,
+      ) as HTMLElement;
+      const seen: string[] = [];
+      (window as unknown as { seen: string[] }).seen = seen;
+      const note = () => {
+        const text = article.querySelector('dd')?.textContent ?? '';
+        if (seen.at(-1) !== text) seen.push(text);
+      };
+      new MutationObserver(note).observe(article, { subtree: true, childList: true, characterData: true });
+      note();
+    }, name);
+  }
+
+  it('Sync now: queued, running with its progress, then completed, seen live', async () => {
+    api('xledger')?.control.set({ latencyMs: 150 }); // 13 pages of data: a few seconds of running to watch
+    const { page, context } = await stack.open();
+    await viewReady(page, 'overview');
+    await recordCard(page, 'Xledger');
+    await card(page, 'Xledger')
+      .getByRole('button', { name: /^Sync now/ })
+      .click();
+    await expect(card(page, 'Xledger').locator('.message').textContent()).resolves.toBe('Xledger: sync started.');
+    // The button that replaced Sync now has the focus (keyboard users keep their place).
+    await page.waitForFunction(() => document.activeElement?.textContent?.startsWith('Cancel run'));
+    await page.waitForFunction(
+      () => document.querySelector('article.card .message')?.textContent?.includes('the run ended'),
+      undefined,
+      { timeout: 60_000 },
+    );
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    const words = seen.map((text) => text.match(/^(Queued|Running|Completed|Partly failed|Failed)/)?.[1]);
+    expect(words[0]).toBe('Completed'); // the demo's last run
+    expect(words).toContain('Running');
+    expect(words.at(-1)).toMatch(/Completed|Partly failed/);
+    expect(words.indexOf('Running')).toBeLessThan(words.lastIndexOf(words.at(-1)));
+    // Progress moved while it ran: more than one "N records so far".
+    const progress = new Set(seen.map((text) => text.match(/([\d,]+) records so far/)?.[1]).filter(Boolean));
+    expect(progress.size).toBeGreaterThan(1);
+
+    const [run] = await stack.harness.db.sql<{ status: string; records_processed: number; triggered_by: string }[]>`
+      select status, records_processed, triggered_by from public.sync_run_log
+      where org_id = ${stack.demoOrg} and integration_type = 'xledger' order by started_at desc limit 1`;
+    expect(run?.triggered_by).toBe('manual');
+    expect(run?.status).toBe('completed');
+    expect(seen.at(-1)).toContain(`${run?.records_processed.toLocaleString('en-GB')} records processed`);
+    await expect(
+      card(page, 'Xledger')
+        .getByRole('button', { name: /^Sync now/ })
+        .isEnabled(),
+    ).resolves.toBe(true);
+    await context.close();
+  });
+
+  it('polls only while the tab is visible, and at once when it is shown again', async () => {
+    api('bufdir')?.control.set({ latencyMs: 400 });
+    const context = await stack.browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Oslo' });
+    await context.clock.install();
+    const page = await context.newPage();
+    await page.goto(`${stack.dashboard.url}#access_token=${await stack.token()}`);
+    await viewReady(page, 'overview');
+    await card(page, 'Bufdir export')
+      .getByRole('button', { name: /^Sync now/ })
+      .click();
+    await page.waitForFunction(() => document.activeElement?.textContent?.startsWith('Cancel run'));
+    const polls: string[] = [];
+    page.on('request', (request) => {
+      if (/\/sync-run-log\/runs\/[0-9a-f-]{36}$/.test(new URL(request.url()).pathname)) polls.push(request.url());
+    });
+    await page.clock.pauseAt(Date.now() + 1000);
+    await page.clock.runFor(POLL_MS * 2);
+    await expect.poll(() => polls.length).toBeGreaterThan(0); // polling while visible
+
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    const hiddenAt = polls.length;
+    await page.clock.runFor(POLL_MS * 20);
+    expect(polls.length).toBe(hiddenAt); // nothing while hidden
+
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await expect.poll(() => polls.length).toBe(hiddenAt + 1); // at once when shown
+    await context.close();
+  });
+
+  it('Cancel stops a running run; the card says so', async () => {
+    api('dynamics')?.control.set({ latencyMs: 1500 }); // a slow vendor: the run is still going when we cancel
+    const { page, context } = await stack.open();
+    await viewReady(page, 'overview');
+    const dynamics = card(page, 'Microsoft Dynamics');
+    await dynamics.getByRole('button', { name: /^Sync now/ }).click();
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('article.card dd')).some((dd) => dd.textContent?.startsWith('Running')),
+    );
+    await dynamics.getByRole('button', { name: /^Cancel run/ }).click();
+    await expect.poll(() => dynamics.locator('.message').textContent()).toBe('Microsoft Dynamics: run cancelled.');
+    await expect(dynamics.locator('dd').first().textContent()).resolves.toMatch(/^Cancelled/);
+    const [run] = await stack.harness.db.sql<{ status: string }[]>`
+      select status from public.sync_run_log where org_id = ${stack.demoOrg} and integration_type = 'dynamics'
+      order by started_at desc limit 1`;
+    expect(run?.status).toBe('cancelled');
+    await expect(dynamics.getByRole('button', { name: /^Sync now/ }).isEnabled()).resolves.toBe(true);
+    api('dynamics')?.control.set({ latencyMs: 0 });
+    await context.close();
+  });
+
+  it('acknowledging an alert: it says so, and the overview counts one open alert fewer', async () => {
+    const open = async () =>
+      Number(
+        (
+          await stack.harness.db.sql<{ n: number }[]>`
+            select count(*)::int as n from public.sync_alerts where org_id = ${stack.demoOrg} and acknowledged_at is null`
+        )[0]?.n,
+      );
+    const before = await open();
+    const { page, context } = await stack.open({ query: '?view=alerts' });
+    await viewReady(page, 'alerts');
+    const row = page.locator('table.alerts tbody tr', { has: page.getByRole('button', { name: /^Acknowledge/ }) });
+    const first = row.first();
+    const kind = await first.locator('td:nth-child(2)').textContent();
+    await first.getByRole('button', { name: /^Acknowledge/ }).click();
+    await expect.poll(() => page.locator('p.message').textContent()).toBe('Alert acknowledged.');
+    await expect(
+      page
+        .locator('table.alerts tbody tr', { hasText: kind ?? '' })
+        .first()
+        .locator('td:nth-child(6)')
+        .textContent(),
+    ).resolves.toMatch(/^Acknowledged/);
+    expect(await open()).toBe(before - 1);
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await viewReady(page, 'overview');
+    const counts = await page
+      .locator('article.card dd:has-text("open alert"), article.card dd:text-is("None")')
+      .allTextContents();
+    const total = counts.reduce((sum, text) => sum + (Number(text.match(/^(\d+)/)?.[1]) || 0), 0);
+    expect(total).toBe(before - 1);
+    await context.close();
+  });
+
+  it('an admin saves a schedule: the cron field says what it means and the next 3 periods before saving', async () => {
+    const { page, context } = await stack.open({ role: 'admin', query: '?view=settings' });
+    await viewReady(page, 'settings');
+    const section = page.locator('section.settings', {
+      has: page.getByRole('heading', { name: 'Microsoft Dynamics' }),
+    });
+    const cron = section.getByLabel('Cron expression');
+    await cron.fill('61 * * * *');
+    await expect(section.locator('.preview').textContent()).resolves.toContain('This expression cannot be used');
+    // The server says what is wrong, too.
+    await section.getByRole('button', { name: /^Save schedule/ }).click();
+    await expect
+      .poll(() => section.locator('form:has(h3:text("Schedule")) .message').textContent())
+      .toMatch(/^The service refused this: invalid cron expression "61 \* \* \* \*"/);
+
+    await cron.fill('30 6 * * 1-5');
+    const preview = section.locator('.preview');
+    await expect(preview.textContent()).resolves.toContain('on Monday to Friday at 06:30 (Europe/Oslo time)');
+    const shown = await preview
+      .locator('ol li time')
+      .evaluateAll((times) => times.map((t) => t.getAttribute('datetime')));
+    expect(shown).toHaveLength(3);
+    for (const iso of shown) {
+      const local = new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Europe/Oslo',
+        weekday: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+      }).format(new Date(iso as string));
+      expect(local).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 06:30$/);
+    }
+    await section.getByRole('button', { name: /^Save schedule/ }).click();
+    await expect
+      .poll(() => section.locator('form:has(h3:text("Schedule")) .message').textContent())
+      .toMatch(/^Microsoft Dynamics: schedule saved\. Next period /);
+    const [saved] = await stack.harness.db.sql<{ cron_expression: string; time_zone: string }[]>`
+      select cron_expression, time_zone from public.sync_schedules
+      where org_id = ${stack.demoOrg} and integration_type = 'dynamics'`;
+    expect(saved).toEqual({ cron_expression: '30 6 * * 1-5', time_zone: 'Europe/Oslo' });
+    // The server's next period is the first one the preview showed.
+    const first = await preview.locator('ol li time').first().textContent();
+    await expect(section.locator('form:has(h3:text("Schedule")) .message').textContent()).resolves.toContain(
+      `Next period ${first}.`,
+    );
+    await context.close();
+  });
+
+  it('an admin replaces a connection: credentials are write-only, "set on" moves, the fields are emptied', async () => {
+    const { page, context } = await stack.open({ role: 'admin', query: '?view=settings' });
+    await viewReady(page, 'settings');
+    const section = page.locator('section.settings', { has: page.getByRole('heading', { name: 'Xledger' }) });
+    const form = section.locator('form:has(h3:text("Connection"))');
+    await form.getByLabel('Xledger company id (optional)').fill('24602');
+    await form.getByRole('button', { name: /^Save connection/ }).click();
+    await expect
+      .poll(() => form.locator('.message').textContent())
+      .toBe('Enter the credentials to save the connection.');
+    await form.getByLabel('API token').fill('local-xledger-token');
+    await form.getByRole('button', { name: /^Save connection/ }).click();
+    await expect.poll(() => form.locator('.message').textContent()).toBe('Xledger: connection saved.');
+    await expect(form.getByLabel('API token').inputValue()).resolves.toBe('');
+    const [row] = await stack.harness.db.sql<{ settings: { companyId: number }; credentials_set_at: Date }[]>`
+      select settings, credentials_set_at from public.sync_connection_settings
+      where org_id = ${stack.demoOrg} and integration_type = 'xledger'`;
+    expect(row?.settings).toEqual({ companyId: 24602 });
+    expect(Date.now() - (row?.credentials_set_at.getTime() ?? 0)).toBeLessThan(60_000);
+    expect(await page.content()).not.toContain('local-xledger-token');
+    await context.close();
+  });
+
+  it('a role that may not use the API (a volunteer) is told what coordinators and admins may do', async () => {
+    const { page, context } = await stack.open({ role: 'volunteer' });
+    await page.waitForSelector('.problem');
+    await expect(page.locator('.problem p').textContent()).resolves.toBe(
+      'Your role (volunteer) may not do this. Coordinators and admins see everything, sync now and cancel runs; only admins change connections and schedules.',
+    );
+    await context.close();
+  });
+});

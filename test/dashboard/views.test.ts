@@ -1,0 +1,293 @@
+// Every view of the dashboard renders the demo org's data in a real browser (Debian's chromium), checked against
+// what the API says; a coordinator of one org never sees the other's; only admins have settings; an expired token
+// sends you back to sign in; Norwegian follows the browser. Screenshots of each view go to dashboard/screenshots/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../functions/harness.ts';
+import { browserUnavailable, inCi, type Stack, screenshotPath, startStack, viewReady } from './stack.ts';
+
+if (browserUnavailable) console.warn(`dashboard browser tests skipped: ${browserUnavailable}`);
+
+it.runIf(browserUnavailable !== null && inCi)('chromium is installed (required under CI: .ci/run installs it)', () => {
+  throw new Error(`CI must run the dashboard's browser tests, but ${browserUnavailable}`);
+});
+
+describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  }, 180_000);
+  afterAll(async () => stack?.stop());
+
+  // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, as the tests read it
+  async function api(path: string, role = 'coordinator', orgId?: string): Promise<any> {
+    const res = await call(stack.harness.url('sync-run-log', path), { token: await stack.token({ role, orgId }) });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body;
+  }
+
+  it('overview: a card per integration with its last run, next period, vendor health, open alerts and Sync now', async () => {
+    const { integrations } = await api('/integrations');
+    const { page, context } = await stack.open();
+    await viewReady(page, 'overview');
+    expect(page.url()).not.toContain('access_token'); // taken from the address bar
+    const cards = page.locator('article.card');
+    await expect(cards.count()).resolves.toBe(integrations.length);
+    const names: Record<string, string> = {
+      xledger: 'Xledger',
+      dynamics: 'Microsoft Dynamics',
+      bufdir: 'Bufdir export',
+    };
+    const words: Record<string, string> = { completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' };
+    for (const entry of integrations) {
+      const card = page.locator('article.card', {
+        has: page.getByRole('heading', { name: names[entry.integrationType] }),
+      });
+      const text = await card.textContent();
+      const last = entry.lastRun;
+      const word = last.recordsFailed > 0 && last.status === 'completed' ? 'Partly failed' : words[last.status];
+      expect(text).toContain(word);
+      expect(await card.locator('.status svg').first().getAttribute('aria-hidden')).toBe('true'); // icon + word
+      expect(text).toContain(`${last.recordsProcessed.toLocaleString('en-GB')} records processed`);
+      // The next period in the schedule's time zone (Europe/Oslo), as "1 Dec 2026, 01:00 CET".
+      const next = new Intl.DateTimeFormat('en-GB', {
+        timeZone: entry.schedule.timeZone,
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        timeZoneName: 'short',
+      }).format(new Date(entry.schedule.nextPeriods[0]));
+      expect(text).toContain(next);
+      expect(text).toMatch(/Vendor\s*(Healthy|Degraded|Down|Passive|Not checked yet)/);
+      expect(text).toContain(entry.openAlerts === 0 ? 'None' : `${entry.openAlerts} open alert`);
+      await expect(card.getByRole('button', { name: /^Sync now/ }).isEnabled()).resolves.toBe(true);
+    }
+    // Times say the viewer's local time and UTC on hover.
+    const title = await page.locator('article.card time').first().getAttribute('title');
+    expect(title).toMatch(/Your time: .*\nUTC: .*UTC/);
+    await page.screenshot({ path: screenshotPath('overview'), fullPage: true });
+    await context.close();
+
+    const dark = await stack.open({ context: { colorScheme: 'dark' } });
+    await viewReady(dark.page, 'overview');
+    const background = await dark.page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    expect(background).toBe('rgb(17, 19, 23)'); // the dark theme follows the system
+    await dark.page.screenshot({ path: screenshotPath('overview-dark'), fullPage: true });
+    await dark.context.close();
+  });
+
+  it('integration: the 30-day ledger, charts with their numbers, filtered and paged history, a run with its error', async () => {
+    const { page, context } = await stack.open({ query: '?view=integration&type=xledger' });
+    await viewReady(page, 'integration');
+    // The ledger: 30 days, each a link that names its outcomes in words.
+    const days = page.locator('ol.strip > li > a');
+    await expect(days.count()).resolves.toBe(30);
+    const today = page.locator('ol.strip a[aria-current="true"]');
+    await expect(today.count()).resolves.toBe(1);
+    // Three days ago the demo's scheduler was down: that day has missed and late periods.
+    const day = new Date(Date.now() - 3 * 86_400_000);
+    const dayKey = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo' }).format(day);
+    await page.locator(`ol.strip a[href*="day=${dayKey}"]`).click();
+    await page.waitForURL(new RegExp(`day=${dayKey}`));
+    const label = await page.locator(`ol.strip a[href*="day=${dayKey}"] .visually-hidden`).textContent();
+    expect(label).toMatch(/\d+ missed/);
+    const from = new Date(`${dayKey}T00:00:00+01:00`);
+    const { periods } = await api(
+      `/integrations/xledger/periods?from=${from.toISOString()}&to=${new Date(from.getTime() + 86_400_000).toISOString()}`,
+    );
+    const rows = page.locator('table.periods tbody tr');
+    await expect(rows.count()).resolves.toBe(periods.length);
+    const missed = periods.filter((p: { outcome: string }) => p.outcome === 'missed').length;
+    expect(missed).toBeGreaterThan(0);
+    await expect(page.locator('table.periods tbody tr', { hasText: 'Missed' }).count()).resolves.toBe(missed);
+    await expect(page.locator('table.periods caption').textContent()).resolves.toContain('(Europe/Oslo time)');
+
+    // Charts: uPlot canvases, each with a sentence and a table of 30 days beside it.
+    for (const id of ['duration', 'records', 'drift']) {
+      const section = page.locator(`section.chart:has(#${id}-title)`);
+      await expect(section.locator('canvas').count()).resolves.toBeGreaterThan(0);
+      await expect(section.locator('.summary').textContent()).resolves.toMatch(/\w+/);
+      await expect(section.locator('tbody tr').count()).resolves.toBe(30);
+    }
+    await expect(page.locator('section.chart:has(#drift-title) thead').textContent()).resolves.toContain(
+      '5-minute line',
+    );
+    await page.screenshot({ path: screenshotPath('integration'), fullPage: true });
+
+    // History: the status filter goes to the URL; every row then has that status; keyset pages follow.
+    await page.getByLabel('Status').selectOption('completed');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/status=completed/);
+    await page.waitForSelector('table.runs caption:has-text("Completed")');
+    const statuses = await page.locator('table.runs tbody td:nth-child(2)').allTextContents();
+    expect(statuses.length).toBe(25);
+    expect(new Set(statuses.map((s) => s.trim()))).toEqual(new Set(['Completed']));
+    const firstPage = await page
+      .locator('table.runs tbody a')
+      .evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+    await page.getByRole('link', { name: 'Older runs' }).click();
+    await page.waitForURL(/cursor=/);
+    await page.waitForFunction(
+      (first) => document.querySelector('table.runs tbody a')?.getAttribute('href') !== first,
+      firstPage[0],
+    );
+    const secondPage = await page
+      .locator('table.runs tbody a')
+      .evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+    expect(secondPage.some((href) => firstPage.includes(href))).toBe(false);
+    expect(page.url()).toContain('status=completed');
+
+    // A failed run's detail shows its sanitised error, as the API has it.
+    const failed = (await api('/runs?integrationType=xledger&status=failed&limit=1')).runs[0];
+    await page.goto(`${stack.dashboard.url}?view=integration&type=xledger&status=failed`);
+    await page.locator(`table.runs a[href*="run=${failed.id}"]`).click();
+    await page.waitForSelector('#run-heading:has-text("Run of")');
+    await expect(page.locator('.run-detail .error-text').textContent()).resolves.toBe(failed.errorMessage);
+    await expect(page.locator('#run-heading').evaluate((h) => h === document.activeElement)).resolves.toBe(true);
+    await page.screenshot({ path: screenshotPath('run-detail'), fullPage: false });
+    await context.close();
+  });
+
+  it('alerts: drift, stuck and missed, each linking to its run or period, newest first', async () => {
+    const { alerts } = await api('/alerts?limit=50');
+    const { page, context } = await stack.open({ query: '?view=alerts' });
+    await viewReady(page, 'alerts');
+    const rows = page.locator('table.alerts tbody tr');
+    await expect(rows.count()).resolves.toBe(alerts.length);
+    const kinds = await page.locator('table.alerts tbody td:nth-child(2)').allTextContents();
+    const words: Record<string, string> = {
+      schedule_drift: 'Drift',
+      stuck_run: 'Stuck run',
+      missed_periods: 'Missed periods',
+      cold_start: 'Cold start',
+    };
+    expect(kinds.map((k) => k.trim())).toEqual(alerts.map((a: { kind: string }) => words[a.kind]));
+    for (const [i, alert] of alerts.entries()) {
+      const link = rows.nth(i).locator('td:nth-child(5) a');
+      const href = await link.getAttribute('href');
+      if (alert.kind === 'missed_periods') expect(href).toMatch(/view=integration&type=\w+&day=\d{4}-\d{2}-\d{2}/);
+      else expect(href).toContain(`run=${alert.runId}`);
+      const state = await rows.nth(i).locator('td:nth-child(6)').textContent();
+      expect(state).toMatch(alert.acknowledgedAt ? /^Acknowledged/ : /^Acknowledge/);
+    }
+    await page.screenshot({ path: screenshotPath('alerts'), fullPage: true });
+    // The drift alert's link opens its run.
+    const drift = alerts.find((a: { kind: string }) => a.kind === 'schedule_drift');
+    await page.locator(`a[href*="run=${drift.runId}"]`).click();
+    await page.waitForSelector('#run-heading:has-text("Run of")');
+    expect(page.url()).toContain(`run=${drift.runId}`);
+    await context.close();
+  });
+
+  it('settings: an admin sees connections with "set on <date>" and never a credential; a coordinator has none', async () => {
+    const { integrations } = await api('/integrations', 'admin');
+    const admin = await stack.open({ role: 'admin', query: '?view=settings' });
+    await viewReady(admin.page, 'settings');
+    await expect(admin.page.getByRole('link', { name: 'Settings' }).count()).resolves.toBe(1);
+    await expect(admin.page.locator('section.settings').count()).resolves.toBe(integrations.length);
+    const html = await admin.page.content();
+    for (const secret of [
+      'local-xledger-token',
+      'local-dynamics-secret',
+      'local-dynamics-client',
+      'local-bufdir-key',
+    ]) {
+      expect(html).not.toContain(secret);
+    }
+    for (const input of await admin.page.locator('input[type="password"]').all()) {
+      await expect(input.inputValue()).resolves.toBe('');
+    }
+    await expect(admin.page.locator('text=Set on').count()).resolves.toBe(integrations.length);
+    await expect(admin.page.getByLabel('Xledger company id (optional)').inputValue()).resolves.toBe('24601');
+    // The cron field says what it means and shows the next 3 periods.
+    const xledger = admin.page.locator('section.settings', {
+      has: admin.page.getByRole('heading', { name: 'Xledger' }),
+    });
+    await expect(xledger.locator('.preview').textContent()).resolves.toContain('every 5 minutes (Europe/Oslo time)');
+    await expect(xledger.locator('.preview ol li').count()).resolves.toBe(3);
+    await admin.page.screenshot({ path: screenshotPath('settings'), fullPage: true });
+    await admin.context.close();
+
+    const coordinator = await stack.open({ query: '?view=settings' });
+    await viewReady(coordinator.page, 'settings');
+    await expect(coordinator.page.getByRole('link', { name: 'Settings' }).count()).resolves.toBe(0);
+    await expect(coordinator.page.locator('form').count()).resolves.toBe(0);
+    await expect(coordinator.page.locator('main').textContent()).resolves.toContain(
+      'Settings are for admins. Your role (coordinator) may see every integration, sync now and cancel runs',
+    );
+    await coordinator.context.close();
+  });
+
+  it("a coordinator of one org never sees the other org's runs, alerts or settings", async () => {
+    const { page, context } = await stack.open({ query: '?view=integration&type=xledger' });
+    await viewReady(page, 'integration');
+    for (const view of ['?view=overview', '?view=integration&type=xledger', '?view=alerts']) {
+      await page.goto(`${stack.dashboard.url}${view}`);
+      await viewReady(page, view.includes('integration') ? 'integration' : view.slice(6));
+      const html = await page.content();
+      expect(html).not.toContain(stack.other.marker);
+      expect(html).not.toContain('777'); // the other org's Xledger company
+      for (const runId of stack.other.runIds) expect(html).not.toContain(runId);
+    }
+    // Its run, asked for by id, is "not found", as any unknown run.
+    await page.goto(`${stack.dashboard.url}?view=integration&type=xledger&run=${stack.other.runIds[0]}`);
+    await page.waitForSelector('.run-detail .problem');
+    await expect(page.locator('.run-detail .problem').textContent()).resolves.toContain('Not found');
+    await context.close();
+
+    // And the other org's own coordinator sees its data, and none of the demo org's.
+    const other = await stack.open({ orgId: stack.otherOrg, query: '?view=integration&type=xledger&status=failed' });
+    await other.page.waitForSelector('table.runs');
+    const html = await other.page.content();
+    for (const runId of stack.other.runIds) expect(html).toContain(runId);
+    const demoRuns = await stack.harness.db.sql<{ id: string }[]>`
+      select id from public.sync_run_log where org_id = ${stack.demoOrg} and integration_type = 'xledger'
+      order by started_at desc limit 50`;
+    for (const run of demoRuns) expect(html).not.toContain(run.id);
+    await other.context.close();
+  });
+
+  it('an expired token sends you back to sign in, with a way to sign in again', async () => {
+    // Expired before the page loads: the sign-in page at once.
+    const before = await stack.open({ expiresIn: -60 });
+    await before.page.waitForSelector('h1:has-text("Sign in")');
+    await expect(before.page.getByRole('alert').textContent()).resolves.toBe(
+      'Your session has expired. Sign in again to continue.',
+    );
+    await expect(before.page.evaluate(() => sessionStorage.length)).resolves.toBe(0);
+    await before.page.screenshot({ path: screenshotPath('sign-in'), fullPage: true });
+    // "Sign in again" leads to a sign-in page whose link signs in.
+    await before.page.getByRole('link', { name: 'Sign in again' }).click();
+    await before.page.getByRole('link', { name: "the demo org's coordinator" }).click();
+    await viewReady(before.page, 'overview');
+    await before.context.close();
+
+    // Expiring while you look: the next call's 401 ends the session. Waits for the server to refuse the token
+    // (its exp is 8 s away), then moves to another view.
+    const during = await stack.open({ expiresIn: 8 });
+    await viewReady(during.page, 'overview');
+    const token = await during.page.evaluate(() => sessionStorage.getItem('sync-run-log.access-token'));
+    await expect
+      .poll(async () => (await call(stack.harness.url('sync-run-log', '/integrations'), { token })).status, {
+        timeout: 20_000,
+        interval: 250,
+      })
+      .toBe(401);
+    await during.page.getByRole('link', { name: 'Alerts', exact: true }).click();
+    await during.page.waitForSelector('h1:has-text("Sign in")');
+    await expect(during.page.getByRole('alert').textContent()).resolves.toContain('Your session has expired');
+    await during.context.close();
+  });
+
+  it('speaks Norwegian (nb-NO) when the browser does', async () => {
+    const { page, context } = await stack.open({ context: { locale: 'nb-NO' } });
+    await viewReady(page, 'overview');
+    await expect(page.locator('html').getAttribute('lang')).resolves.toBe('nb');
+    await expect(page.locator('h1').textContent()).resolves.toBe('Oversikt');
+    await expect(page.getByRole('button', { name: /^Synkroniser nå/ }).count()).resolves.toBe(3);
+    await expect(page.locator('article.card').first().textContent()).resolves.toMatch(/Siste kjøring/);
+    await page.screenshot({ path: screenshotPath('overview-nb'), fullPage: true });
+    await context.close();
+  });
+});
