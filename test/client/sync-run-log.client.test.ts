@@ -2,7 +2,18 @@
 // supabase-js's error classes become the typed error codes.
 import { FunctionsFetchError, FunctionsHttpError, FunctionsRelayError } from '@supabase/supabase-js';
 import { describe, expect, it, vi } from 'vitest';
-import { createSyncRunLogClient, type SyncRun, SyncRunLogError } from '../../src/client/index.ts';
+import {
+  createSyncRunLogClient,
+  INTEGRATION_TYPES,
+  PERIOD_OUTCOMES,
+  type SyncRun,
+  type SyncRunLogClient,
+  SyncRunLogError,
+} from '../../src/client/index.ts';
+import { INTEGRATION_TYPES as SERVER_INTEGRATION_TYPES } from '../../supabase/functions/_shared/integrations/registry.ts';
+import { PERIOD_OUTCOMES as SERVER_PERIOD_OUTCOMES } from '../../supabase/functions/_shared/schedule-periods.ts';
+
+type Client = SyncRunLogClient;
 
 const RUN: SyncRun = {
   id: '7b0c4d4e-8f0a-4a43-9d55-0f5e0e7a1a11',
@@ -189,5 +200,172 @@ describe('errors', () => {
     }
     const { supabase } = mockSupabase({ data: { run: null }, error: null });
     expect((await rejection(createSyncRunLogClient(supabase).triggerManualSync('xledger'))).code).toBe('internal');
+  });
+});
+
+describe('the routes of an org’s integrations and alerts', () => {
+  const ORG = RUN.orgId;
+  const CONNECTION = {
+    id: RUN.id,
+    orgId: ORG,
+    integrationType: 'xledger',
+    settings: {},
+    enabled: true,
+    credentialsSetAt: RUN.startedAt,
+    createdAt: RUN.startedAt,
+    updatedAt: RUN.startedAt,
+  };
+  const SCHEDULE = { id: RUN.id, orgId: ORG, integrationType: 'xledger', cronExpression: '0 * * * *', nextPeriods: [] };
+  const ALERT = { id: RUN.id, orgId: ORG, kind: 'stuck_run', acknowledgedAt: null };
+
+  it.each([
+    [
+      'getRunHistoryPage',
+      (c: Client) =>
+        c.getRunHistoryPage('xledger', { limit: 10, status: 'failed', triggeredBy: 'manual', before: 'abc_-1' }),
+      'sync-run-log/runs?integrationType=xledger&limit=10&status=failed&triggeredBy=manual&before=abc_-1',
+      'GET',
+      undefined,
+      { runs: [RUN], nextCursor: 'next' },
+      { runs: [RUN], nextCursor: 'next' },
+    ],
+    [
+      'getHealth',
+      (c: Client) => c.getHealth(),
+      'sync-run-log/health',
+      'GET',
+      undefined,
+      { health: [{ integrationType: 'xledger' }] },
+      [{ integrationType: 'xledger' }],
+    ],
+    [
+      'listIntegrations',
+      (c: Client) => c.listIntegrations(),
+      'sync-run-log/integrations',
+      'GET',
+      undefined,
+      { integrations: [{ integrationType: 'xledger' }] },
+      [{ integrationType: 'xledger' }],
+    ],
+    [
+      'putConnection',
+      (c: Client) => c.putConnection('xledger', { credentials: { apiToken: 't' }, settings: { companyId: 1 } }),
+      'sync-run-log/integrations/xledger/connection',
+      'PUT',
+      { credentials: { apiToken: 't' }, settings: { companyId: 1 } },
+      { connection: CONNECTION },
+      CONNECTION,
+    ],
+    [
+      'deleteConnection',
+      (c: Client) => c.deleteConnection('dynamics'),
+      'sync-run-log/integrations/dynamics/connection',
+      'DELETE',
+      undefined,
+      '',
+      undefined,
+    ],
+    [
+      'putSchedule',
+      (c: Client) => c.putSchedule('bufdir', { cronExpression: '0 2 * * *', timeZone: 'UTC' }),
+      'sync-run-log/integrations/bufdir/schedule',
+      'PUT',
+      { cronExpression: '0 2 * * *', timeZone: 'UTC' },
+      { schedule: SCHEDULE },
+      SCHEDULE,
+    ],
+    [
+      'deleteSchedule',
+      (c: Client) => c.deleteSchedule('bufdir'),
+      'sync-run-log/integrations/bufdir/schedule',
+      'DELETE',
+      undefined,
+      '',
+      undefined,
+    ],
+    [
+      'listPeriods',
+      (c: Client) =>
+        c.listPeriods('xledger', { from: new Date('2026-12-01T00:00:00Z'), to: '2026-12-02T01:00:00+01:00' }),
+      'sync-run-log/integrations/xledger/periods?from=2026-12-01T00%3A00%3A00.000Z&to=2026-12-02T00%3A00%3A00.000Z',
+      'GET',
+      undefined,
+      { periods: [{ scheduledFor: RUN.startedAt }] },
+      [{ scheduledFor: RUN.startedAt }],
+    ],
+    [
+      'listAlerts',
+      (c: Client) => c.listAlerts({ limit: 5, before: 'cursor' }),
+      'sync-run-log/alerts?limit=5&before=cursor',
+      'GET',
+      undefined,
+      { alerts: [ALERT], nextCursor: null },
+      { alerts: [ALERT], nextCursor: null },
+    ],
+    [
+      'acknowledgeAlert',
+      (c: Client) => c.acknowledgeAlert(RUN.id),
+      `sync-run-log/alerts/${RUN.id}/acknowledge`,
+      'POST',
+      undefined,
+      { alert: ALERT },
+      ALERT,
+    ],
+  ] as const)('%s', async (_name, act, path, method, body, data, expected) => {
+    const { invoke, supabase } = mockSupabase({ data, error: null });
+    await expect(act(createSyncRunLogClient(supabase))).resolves.toEqual(expected);
+    expect(invoke).toHaveBeenCalledWith(path, { method, body });
+  });
+
+  it.each([
+    ['getRunHistoryPage bad status', (c: Client) => c.getRunHistoryPage('xledger', { status: 'queued' as never })],
+    ['getRunHistoryPage bad cursor', (c: Client) => c.getRunHistoryPage('xledger', { before: 'a b' })],
+    ['putConnection bad type', (c: Client) => c.putConnection('../x' as 'xledger', { credentials: { apiToken: 't' } })],
+    ['putConnection no credentials', (c: Client) => c.putConnection('xledger', {} as never)],
+    ['putSchedule no cron', (c: Client) => c.putSchedule('xledger', {} as never)],
+    ['listPeriods bad date', (c: Client) => c.listPeriods('xledger', { from: 'soon', to: new Date() })],
+    ['listAlerts limit 0', (c: Client) => c.listAlerts({ limit: 0 })],
+    ['acknowledgeAlert bad id', (c: Client) => c.acknowledgeAlert('42')],
+    ['deleteSchedule bad type', (c: Client) => c.deleteSchedule('')],
+  ])('%s is refused before any call', async (_name, act) => {
+    const { invoke, supabase } = mockSupabase({ data: null, error: null });
+    expect((await rejection(act(createSyncRunLogClient(supabase)))).code).toBe('invalid_argument');
+    expect(invoke).not.toHaveBeenCalled();
+  });
+
+  it('not_configured and already_running come back typed, with the run in the way', async () => {
+    const { supabase } = mockSupabase({
+      data: null,
+      error: httpError(409, { error: { code: 'not_configured', message: 'xledger is not configured' } }),
+    });
+    expect(await rejection(createSyncRunLogClient(supabase).triggerManualSync('xledger'))).toMatchObject({
+      code: 'not_configured',
+      status: 409,
+    });
+    const busy = mockSupabase({
+      data: null,
+      error: httpError(409, {
+        error: { code: 'already_running', message: 'busy', details: { existingRunId: RUN.id } },
+      }),
+    });
+    const error = await rejection(createSyncRunLogClient(busy.supabase).triggerManualSync('xledger'));
+    expect(error.details).toMatchObject({ existingRunId: RUN.id });
+  });
+
+  it('answers of the wrong shape are internal', async () => {
+    for (const [act, data] of [
+      [(c: Client) => c.listIntegrations(), { integrations: [{}] }],
+      [(c: Client) => c.getRunHistoryPage('xledger'), { runs: [RUN], nextCursor: 5 }],
+      [(c: Client) => c.putConnection('xledger', { credentials: { apiToken: 't' } }), { connection: null }],
+      [(c: Client) => c.listAlerts(), { alerts: 'none' }],
+    ] as const) {
+      const { supabase } = mockSupabase({ data, error: null });
+      expect((await rejection(act(createSyncRunLogClient(supabase)))).code).toBe('internal');
+    }
+  });
+
+  it("its lists of integrations and outcomes are the server's", () => {
+    expect(INTEGRATION_TYPES).toEqual(SERVER_INTEGRATION_TYPES);
+    expect(PERIOD_OUTCOMES).toEqual(SERVER_PERIOD_OUTCOMES);
   });
 });
