@@ -97,6 +97,31 @@ const token = async (env: NodeJS.ProcessEnv, ...args: string[]): Promise<string>
   return stdout.trim();
 };
 
+/** The README's first step: an admin connects Xledger with the simulated API's credentials. */
+async function connectXledger(base: string, admin: string): Promise<void> {
+  const res = await fetch(`${base}/integrations/xledger/connection`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ credentials: { apiToken: 'local-xledger-token' } }),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
+/** Polls a run until it has ended (bounded: 60 s): the real ticker of `npm start` runs it, on its own clock. */
+async function waitForEnd(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: string; recordsProcessed: number }> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { run } = (await (await fetch(url, { headers })).json()) as {
+      run: { status: string; recordsProcessed: number };
+    };
+    if (!['pending', 'running'].includes(run.status) || Date.now() > deadline) return run;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 it('starts the local stack, serves the README session, stops on signals and Ctrl-C, keeps its data across restarts', async () => {
   const env = await startEnv(dataDir);
   const base = `http://127.0.0.1:${env.FUNCTIONS_PORT}/functions/v1/sync-run-log`;
@@ -108,6 +133,7 @@ it('starts the local stack, serves the README session, stops on signals and Ctrl
 
   const coordinator = await token(env, '--org', ORG, '--role', 'coordinator');
   const headers = { authorization: `Bearer ${coordinator}`, 'content-type': 'application/json' };
+  await connectXledger(base, await token(env, '--org', ORG, '--role', 'admin'));
 
   const created = await fetch(`${base}/runs`, {
     method: 'POST',
@@ -116,7 +142,12 @@ it('starts the local stack, serves the README session, stops on signals and Ctrl
   });
   expect(created.status).toBe(201);
   const { run } = (await created.json()) as { run: { id: string; orgId: string; status: string; triggeredBy: string } };
-  expect(run).toMatchObject({ orgId: ORG, status: 'running', triggeredBy: 'manual' });
+  expect(run).toMatchObject({ orgId: ORG, triggeredBy: 'manual' });
+  expect(['pending', 'running']).toContain(run.status);
+  // "Sync now" really syncs: the local ticker claims the run and the simulated Xledger API serves it.
+  const synced = await waitForEnd(`${base}/runs/${run.id}`, headers);
+  expect(synced).toMatchObject({ status: 'completed' });
+  expect(synced.recordsProcessed).toBeGreaterThan(0);
 
   const latest = await fetch(`${base}/runs/latest`, { headers });
   expect(latest.status).toBe(200);
@@ -133,7 +164,7 @@ it('starts the local stack, serves the README session, stops on signals and Ctrl
   expect(second.output()).toContain('migrations: 0 applied, schema up to date');
   const again = await fetch(`${base}/runs/latest`, { headers });
   expect(((await again.json()) as { runs: { id: string; status: string }[] }).runs).toMatchObject([
-    { id: run.id, status: 'running' },
+    { id: run.id, status: 'completed' },
   ]);
   expect(await stop(second, 'SIGTERM')).toBe(0);
   expect(second.output()).toContain('stopped.');
@@ -172,6 +203,7 @@ it('AUTH_SIGNING=es256: signs as a hosted project does, serves the JWKS, and kee
     });
     expect(payload).toMatchObject({ org_id: ORG, user_role: 'admin', role: 'authenticated' });
 
+    await connectXledger(base, user);
     const created = await fetch(`${base}/runs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json' },
