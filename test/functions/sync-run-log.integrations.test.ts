@@ -230,6 +230,22 @@ describe('PUT and DELETE /integrations/{type}/connection', () => {
     expect(left?.count).toBe(0);
     expectError(await send('/integrations/bufdir/connection', { method: 'DELETE', token: admin }), 404, 'not_found');
   });
+
+  it('the service role deletes for an org it names, and only with orgId', async () => {
+    await send(`/integrations/bufdir/connection?orgId=${org}`, {
+      method: 'PUT',
+      token: service,
+      body: { credentials: { apiKey: SECRETS.key } },
+    });
+    expectError(
+      await send('/integrations/bufdir/connection', { method: 'DELETE', token: service }),
+      400,
+      'invalid_argument',
+    );
+    const res = await send(`/integrations/bufdir/connection?orgId=${org}`, { method: 'DELETE', token: service });
+    expect(res.status).toBe(204);
+    expect((await stored()).map((row) => row.integration_type)).toEqual(['dynamics', 'xledger']);
+  });
 });
 
 describe('PUT and DELETE /integrations/{type}/schedule', () => {
@@ -303,9 +319,18 @@ describe('PUT and DELETE /integrations/{type}/schedule', () => {
     expect(res.body.schedule).toMatchObject({ orgId: org, integrationType: 'bufdir', cronExpression: '0 * * * *' });
   });
 
-  it('DELETE: 204, then 404', async () => {
+  it('DELETE: 204, then 404; the service role deletes for an org it names', async () => {
     expect((await send('/integrations/bufdir/schedule', { method: 'DELETE', token: admin })).status).toBe(204);
     expectError(await send('/integrations/bufdir/schedule', { method: 'DELETE', token: admin }), 404, 'not_found');
+    await send(`/integrations/bufdir/schedule?orgId=${org}`, {
+      method: 'PUT',
+      token: service,
+      body: { cronExpression: '@daily' },
+    });
+    const res = await send(`/integrations/bufdir/schedule?orgId=${org}`, { method: 'DELETE', token: service });
+    expect(res.status).toBe(204);
+    const left = await h.db.sql`select integration_type from public.sync_schedules where org_id = ${org}`;
+    expect(left).toEqual([{ integration_type: 'dynamics' }]);
   });
 });
 
