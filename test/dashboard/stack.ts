@@ -80,6 +80,21 @@ async function seedOtherOrg(harness: Harness, orgId: string): Promise<{ runIds: 
   return { runIds: rows.map((row) => row.id), marker };
 }
 
+/** The health monitor's rows as its checks would leave them: Xledger healthy, Dynamics degraded, Bufdir passive. */
+async function seedHealth(harness: Harness, orgId: string): Promise<void> {
+  await harness.db.sql`
+    insert into public.integration_health (org_id, integration_type, status, mode, consecutive_failures,
+      next_check_at, passive_until, last_checked_at, last_success_at, last_latency_ms, last_error, updated_at)
+    values
+      (${orgId}, 'xledger', 'healthy', 'active', 0, now() + interval '14 minutes', null, now() - interval '1 minute',
+        now() - interval '1 minute', 182, null, now()),
+      (${orgId}, 'dynamics', 'unhealthy', 'active', 1, now() + interval '29 minutes', null,
+        now() - interval '1 minute', now() - interval '16 minutes', 5003, 'dynamics: GET /api/data/v9.2/ answered 503',
+        now()),
+      (${orgId}, 'bufdir', 'healthy', 'passive', 0, now() + interval '58 minutes', now() + interval '58 minutes',
+        now() - interval '2 minutes', now() - interval '2 minutes', 96, null, now())`;
+}
+
 export async function startStack(options: { seedDemo?: boolean } = {}): Promise<Stack> {
   await ensureDashboardBuilt();
   const env: Record<string, string> = {};
@@ -91,7 +106,10 @@ export async function startStack(options: { seedDemo?: boolean } = {}): Promise<
   const harness = await startHarness();
   const demoOrg = DEMO_ORG_ID;
   const otherOrg = randomUUID();
-  if (options.seedDemo !== false) await seedDemoOrg(harness.db.sql);
+  if (options.seedDemo !== false) {
+    await seedDemoOrg(harness.db.sql);
+    await seedHealth(harness, demoOrg);
+  }
   const other = await seedOtherOrg(harness, otherOrg);
 
   // The executor of "Sync now", as the local ticker runs it between ticks (no ticks here: a scheduled period

@@ -18,34 +18,21 @@ export function IntegrationView({ state }: { state: ViewState }) {
   const { api, t } = useApp();
   const type = state.type ?? '';
   const load = useLoad(`integrations:${type}`, () => api.integrations());
-  if (load.state === 'loading') {
-    return (
-      <>
-        <h1 tabIndex={-1}>{t.integrationName(type)}</h1>
-        <p class="loading">{t.app.loading}</p>
-      </>
-    );
-  }
-  if (load.state === 'failed') {
-    return (
-      <>
-        <h1 tabIndex={-1}>{t.integrationName(type)}</h1>
-        <Problem error={load.error} retry={load.reload} />
-      </>
-    );
-  }
-  const entry = load.data.find((candidate) => candidate.integrationType === type);
-  if (!entry) {
-    return (
-      <>
-        <h1 tabIndex={-1}>{t.views.integration}</h1>
+  const entry = load.state === 'loaded' ? load.data.find((candidate) => candidate.integrationType === type) : undefined;
+  return (
+    <>
+      {/* One heading throughout: the focus it gets on arrival stays while the data loads. */}
+      <h1 tabIndex={-1}>{load.state === 'loaded' && !entry ? t.views.integration : t.integrationName(type)}</h1>
+      {load.state === 'loading' ? <p class="loading">{t.app.loading}</p> : null}
+      {load.state === 'failed' ? <Problem error={load.error} retry={load.reload} /> : null}
+      {load.state === 'loaded' && !entry ? (
         <p class="empty">
           {t.integration.notFound(type)} <a href={hrefOf({ view: 'overview' })}>{t.views.overview}</a>
         </p>
-      </>
-    );
-  }
-  return <Loaded state={state} entry={entry} />;
+      ) : null}
+      {entry ? <Loaded state={state} entry={entry} /> : null}
+    </>
+  );
 }
 
 function Loaded({ state, entry }: { state: ViewState; entry: Integration }) {
@@ -55,7 +42,6 @@ function Loaded({ state, entry }: { state: ViewState; entry: Integration }) {
   const next = schedule?.enabled ? schedule.nextPeriods[0] : undefined;
   return (
     <>
-      <h1 tabIndex={-1}>{t.integrationName(entry.integrationType)}</h1>
       <p class="intro">
         {schedule ? (
           <>
