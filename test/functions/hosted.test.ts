@@ -19,7 +19,10 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { call, expectError } from './harness.ts';
 
-const PROJECT_URL = 'https://abcdefghijklmnopqrst.supabase.co';
+// The project's URL: on this machine, the standalone sync-scheduler's own address (its port is chosen first), so the
+// hand-off of a Sync now (<SUPABASE_URL>/functions/v1/sync-scheduler/runs/claim) reaches it, as on a hosted project,
+// and no request ever leaves the machine.
+let PROJECT_URL = '';
 const SECRET_KEY = `sb_secret_${randomBytes(20).toString('base64url')}`;
 const PUBLISHABLE_KEY = `sb_publishable_${randomBytes(20).toString('base64url')}`;
 const ORG = randomUUID();
@@ -44,8 +47,8 @@ function hostedEnv(key: LocalSigningKey, databaseUrl: string): Record<string, st
 }
 
 /** `deno run --config supabase/functions/<name>/deno.json supabase/functions/<name>/index.ts`, alone. */
-async function serve(name: string, secrets: Record<string, string>): Promise<Served> {
-  const port = await freePort();
+async function serve(name: string, secrets: Record<string, string>, port?: number): Promise<Served> {
+  port ??= await freePort();
   const dir = path.join(FUNCTIONS_DIR, name);
   const child: ChildProcess = spawn(
     DENO_BIN,
@@ -110,10 +113,12 @@ let scheduler: Served;
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  const schedulerPort = await freePort();
+  PROJECT_URL = `http://127.0.0.1:${schedulerPort}`;
   key = await generateSigningKey(PROJECT_URL);
   [runLog, scheduler] = await Promise.all([
     serve('sync-run-log', hostedEnv(key, db.url)),
-    serve('sync-scheduler', hostedEnv(key, db.url)),
+    serve('sync-scheduler', hostedEnv(key, db.url), schedulerPort),
   ]);
 }, 240_000);
 
@@ -146,6 +151,13 @@ describe('sync-run-log as deployed', () => {
     const latest = await call(`${runLog.url}/runs/latest`, { token: coordinator });
     expect(latest.status).toBe(200);
     expect(latest.body.runs.map((r: { id: string }) => r.id)).toEqual([started.body.run.id]);
+    // The click was handed to sync-scheduler at <SUPABASE_URL>/functions/v1/sync-scheduler/runs/claim with the
+    // project's secret key (its log line says 200, as the service role). Bounded wait: the hand-off is not awaited.
+    const claimed = (line: string) => line.includes('"path":"/functions/v1/sync-scheduler/runs/claim"');
+    const deadline = Date.now() + 15_000;
+    while (!scheduler.output.some(claimed) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const line = JSON.parse(scheduler.output.find(claimed) ?? '{}');
+    expect(line).toMatchObject({ status: 200, caller: 'service_role' });
   });
 
   it('a secret key in the apikey header is the service role', async () => {
