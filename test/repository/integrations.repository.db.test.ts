@@ -179,6 +179,16 @@ describe('getIntegrationsOverview', () => {
     expect(overview).toHaveLength(3);
   });
 
+  it('an integration with nothing but open alerts still counts them', async () => {
+    const lonely = randomUUID();
+    await db.sql`select public.record_sync_alert(${lonely}, 'missed_periods', 'bufdir')`;
+    const overview = await asUser(lonely).getIntegrationsOverview(lonely, { now });
+    expect(overview.find((entry) => entry.integrationType === 'bufdir')).toMatchObject({
+      connection: null,
+      openAlerts: 1,
+    });
+  });
+
   it('an acknowledged alert stops counting', async () => {
     const page = await service.getAlertsPage(org, { limit: 10 });
     await service.acknowledgeAlert(org, page.items[0]?.id as string, randomUUID());
