@@ -10,7 +10,7 @@ import {
   type SyncRunLogClient,
   SyncRunLogError,
 } from '../../src/client/index.ts';
-import { INTEGRATION_TYPES as SERVER_INTEGRATION_TYPES } from '../../supabase/functions/_shared/integrations/registry.ts';
+import { INTEGRATION_TYPES as SERVER_INTEGRATION_TYPES } from '../../supabase/functions/_shared/integrations/integration-types.ts';
 import { PERIOD_OUTCOMES as SERVER_PERIOD_OUTCOMES } from '../../supabase/functions/_shared/schedule-periods.ts';
 
 type Client = SyncRunLogClient;

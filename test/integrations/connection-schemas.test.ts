@@ -12,7 +12,7 @@ import {
   parseConnection,
 } from '../../supabase/functions/_shared/integrations/connection-schemas.ts';
 import { IntegrationError } from '../../supabase/functions/_shared/integrations/integration.ts';
-import { INTEGRATION_TYPES } from '../../supabase/functions/_shared/integrations/registry.ts';
+import { INTEGRATION_TYPES } from '../../supabase/functions/_shared/integrations/integration-types.ts';
 import { parseInput } from '../../supabase/functions/_shared/validation.ts';
 import { LOCAL_CREDENTIALS } from './simulated.ts';
 

@@ -14,7 +14,7 @@
 // the local SQL adapter writes the arguments into the statement as literals (PostgREST binds them as parameters,
 // which are not logged by default).
 import { callRpc, SyncRunLogError } from './errors.ts';
-import { INTEGRATION_TYPES } from './integrations/registry.ts';
+import { INTEGRATION_TYPES } from './integrations/integration-types.ts';
 import {
   type AcknowledgeableAlert,
   type AlertWithAcknowledgementRow,

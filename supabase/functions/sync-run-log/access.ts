@@ -6,7 +6,7 @@
 import type { Caller } from '../_shared/auth.ts';
 import { SyncRunLogError } from '../_shared/errors.ts';
 import type { RouteContext } from '../_shared/function-handler.ts';
-import { INTEGRATION_TYPES, type IntegrationType } from '../_shared/integrations/registry.ts';
+import { INTEGRATION_TYPES, type IntegrationType } from '../_shared/integrations/integration-types.ts';
 import { INTEGRATION_TYPE_PATTERN } from '../_shared/run-log.types.ts';
 import { UUID_PATTERN } from '../_shared/validation.ts';
 import type { SyncRunLogDeps } from './deps.ts';

@@ -3,7 +3,7 @@
 // its success answer and the error statuses beyond the common ones, each with the codes it can carry.
 import type { z } from 'zod';
 import type { ErrorCode } from '../_shared/errors.ts';
-import { INTEGRATION_TYPES } from '../_shared/integrations/registry.ts';
+import { INTEGRATION_TYPES } from '../_shared/integrations/integration-types.ts';
 import { type JsonSchema, ref } from './openapi-responses.ts';
 import * as inputs from './schemas.ts';
 

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../_shared/errors.ts';
 import { CONNECTION_SCHEMAS } from '../_shared/integrations/connection-schemas.ts';
-import { INTEGRATION_TYPES } from '../_shared/integrations/registry.ts';
+import { INTEGRATION_TYPES } from '../_shared/integrations/integration-types.ts';
 import {
   capital,
   connectionInputs,

@@ -3,7 +3,7 @@
 // promises and what the function accepts cannot drift apart.
 import { z } from 'zod';
 import { CONNECTION_SCHEMAS } from '../_shared/integrations/connection-schemas.ts';
-import { INTEGRATION_TYPES, type IntegrationType } from '../_shared/integrations/registry.ts';
+import { INTEGRATION_TYPES, type IntegrationType } from '../_shared/integrations/integration-types.ts';
 import { INTEGRATION_TYPE_PATTERN, RUN_STATUSES, TRIGGERS } from '../_shared/run-log.types.ts';
 
 const integrationType = z

@@ -6,7 +6,7 @@
 // settings that differ by org (the Xledger company, the Dynamics environment and tenant, the Bufdir organisation).
 import { z } from 'zod';
 import { IntegrationError } from './integration.ts';
-import type { IntegrationType } from './registry.ts';
+import type { IntegrationType } from './integration-types.ts';
 
 /** A token, key, client id or secret: printable ASCII without spaces (a pasted newline is refused, not kept). */
 function credential() {

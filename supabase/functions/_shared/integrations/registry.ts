@@ -9,9 +9,6 @@ import type { HttpRuntime } from './http-client.ts';
 import type { AdapterRegistry } from './integration.ts';
 import { XledgerAdapter } from './xledger.ts';
 
-export const INTEGRATION_TYPES = ['xledger', 'dynamics', 'bufdir'] as const;
-export type IntegrationType = (typeof INTEGRATION_TYPES)[number];
-
 export function createAdapters(env: Env, runtime?: HttpRuntime): AdapterRegistry {
   return Object.freeze({
     xledger: new XledgerAdapter(env, runtime),

@@ -7,7 +7,7 @@ import type { Caller } from '../../_shared/auth.ts';
 import { SyncRunLogError } from '../../_shared/errors.ts';
 import type { Route } from '../../_shared/function-handler.ts';
 import { CORS_HEADERS, json, readJsonBody } from '../../_shared/http.ts';
-import type { IntegrationType } from '../../_shared/integrations/registry.ts';
+import type { IntegrationType } from '../../_shared/integrations/integration-types.ts';
 import { IntegrationsRepository } from '../../_shared/integrations.repository.ts';
 import { nextPeriods } from '../../_shared/schedule-periods.ts';
 import { SchedulerRepository } from '../../_shared/scheduler/scheduler.repository.ts';

@@ -10,7 +10,7 @@ import type { DatabasePorts } from '../../_shared/database.ts';
 import { callRpc, SyncRunLogError } from '../../_shared/errors.ts';
 import type { Route } from '../../_shared/function-handler.ts';
 import { json, readJsonBody } from '../../_shared/http.ts';
-import { INTEGRATION_TYPES } from '../../_shared/integrations/registry.ts';
+import { INTEGRATION_TYPES } from '../../_shared/integrations/integration-types.ts';
 import { IntegrationsRepository } from '../../_shared/integrations.repository.ts';
 import { SyncRunLogRepository } from '../../_shared/run-log.repository.ts';
 import type { SyncRun } from '../../_shared/run-log.types.ts';
