@@ -56,6 +56,8 @@ export interface Stack {
     query?: string;
     expiresIn?: number;
     context?: BrowserContextOptions;
+    /** Runs before the page loads (e.g. a fixed clock). */
+    prepare?: (context: BrowserContext) => Promise<void>;
   }): Promise<{ page: Page; context: BrowserContext }>;
   stop(): Promise<void>;
 }
@@ -160,13 +162,14 @@ export async function startStack(options: { seedDemo?: boolean } = {}): Promise<
     otherOrg,
     other,
     token,
-    async open({ orgId, role, query = '', expiresIn, context: contextOptions = {} } = {}) {
+    async open({ orgId, role, query = '', expiresIn, context: contextOptions = {}, prepare } = {}) {
       const context = await browser.newContext({
         viewport: { width: 1280, height: 900 },
         locale: 'en-GB',
         timezoneId: 'Europe/Oslo',
         ...contextOptions,
       });
+      await prepare?.(context);
       const page = await context.newPage();
       const access = await token({ orgId, role, expiresIn });
       await page.goto(`${dashboard.url}${query}#access_token=${access}`);
