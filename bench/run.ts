@@ -13,6 +13,7 @@ import { freePort } from '../test/helpers/free-port.ts';
 import { runArchiveBench } from './archive.bench.ts';
 import type { BenchContext, BenchDatabase, BenchSection } from './bench-context.ts';
 import { runFunctionsBench } from './functions.bench.ts';
+import { runIntegrationsBench } from './integrations.bench.ts';
 import { runRunLogBench } from './run-log.bench.ts';
 import { runSchedulerBench } from './scheduler.bench.ts';
 import { seedRunLog } from './seed.ts';
@@ -20,6 +21,7 @@ import { seedRunLog } from './seed.ts';
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<BenchSection>> = {
   'run-log': runRunLogBench,
   functions: runFunctionsBench,
+  integrations: runIntegrationsBench,
   scheduler: runSchedulerBench,
   archive: runArchiveBench,
 };
