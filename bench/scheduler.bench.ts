@@ -1,8 +1,9 @@
 // The scheduler's tick at scale, in one run on one database: a tick that starts a run for each of 1,000 due
 // schedules, a tick that finds nothing due, three tickers racing over the next period (exactly once is checked,
 // not assumed), and the reaper failing 1,000 stuck runs in one statement. Then the tick as pg_cron gets it: POST
-// /tick through the real sync-scheduler function under Deno, timed from request to response, beside pg_net's timeout.
-import { randomBytes } from 'node:crypto';
+// /tick through the real sync-scheduler function under Deno, timed from request to response, beside pg_net's timeout,
+// with real syncs behind it (each org has a connection the simulated vendor API accepts).
+import { randomBytes, randomUUID } from 'node:crypto';
 import postgres, { type Sql } from 'postgres';
 import { startFunctionsHost } from '../src/local/functions-host.ts';
 import { SyncRunLogRepository } from '../supabase/functions/_shared/run-log.repository.ts';
@@ -10,7 +11,7 @@ import { SchedulerRepository } from '../supabase/functions/_shared/scheduler/sch
 import { tick } from '../supabase/functions/_shared/scheduler/tick.ts';
 import { createSqlRpc, type RequestContext } from '../supabase/functions/_shared/sql-rpc.ts';
 import { freePort } from '../test/helpers/free-port.ts';
-import { startApis } from '../test/integrations/simulated.ts';
+import { LOCAL_CREDENTIALS, startApis } from '../test/integrations/simulated.ts';
 import { type BenchContext, type BenchSection, percentile } from './bench-context.ts';
 
 const SERVICE: RequestContext = { role: 'service_role', claims: { role: 'service_role' } };
@@ -95,9 +96,11 @@ export async function runSchedulerBench(ctx: BenchContext): Promise<BenchSection
 
 // POST /tick as pg_cron sends it (the secret key in the apikey header), to the function under Deno against a
 // database of its own, with the simulated vendor APIs behind the adapters. Each tick has HTTP_SCHEDULES due
-// schedules of new orgs (so the health monitor checks every one of them too: its worst tick), and starts a run for
-// each. The syncs go on after the response, as on Supabase; the next tick waits until they have ended, so each tick
-// is timed on its own. The first tick, on a function instance that has not ticked yet, is reported apart.
+// schedules of new orgs (so the health monitor checks every one of them too: its worst tick), each org with an
+// xledger connection holding the credentials the simulated API accepts (upsert_sync_connection, Vault), and starts a
+// run for each: real syncs, not runs failing not_configured at once. The syncs go on after the response, as on
+// Supabase; the next tick waits until they have ended and checks that every one completed, so each tick is timed on
+// its own. The first tick, on a function instance that has not ticked yet, is reported apart.
 const HTTP_SCHEDULES = 50;
 const HTTP_TICKS = 12;
 const PG_NET_TIMEOUT_MS = 5_000; // pg_net's default; the job's explicit timeout (migration 20261201000100)
@@ -112,13 +115,19 @@ async function tickThroughFunction(ctx: BenchContext): Promise<Pick<BenchSection
   try {
     ctx.log(`scheduler: POST /tick through the function, ${HTTP_TICKS + 1} ticks of ${HTTP_SCHEDULES} due schedules`);
     const samples: number[] = [];
+    const syncMs: number[] = [];
     let firstMs = Number.NaN;
     for (let i = 0; i <= HTTP_TICKS; i++) {
       await db.sql`delete from public.sync_schedules`;
+      const orgs = Array.from({ length: HTTP_SCHEDULES }, () => randomUUID());
+      await db.sql`
+        select public.upsert_sync_connection(o.org_id, 'xledger', '{}'::jsonb,
+          ${db.sql.json(LOCAL_CREDENTIALS.xledger)}::jsonb, true)
+        from unnest(${orgs}::uuid[]) as o(org_id)`;
       await db.sql`
         insert into public.sync_schedules (org_id, integration_type, cron_expression, time_zone, active_from)
-        select gen_random_uuid(), 'xledger', '* * * * *', 'Europe/Oslo', now() - interval '2 minutes'
-        from generate_series(1, ${HTTP_SCHEDULES})`;
+        select o.org_id, 'xledger', '* * * * *', 'Europe/Oslo', now() - interval '2 minutes'
+        from unnest(${orgs}::uuid[]) as o(org_id)`;
       const t0 = performance.now();
       const response = await fetch(`${host.url}/sync-scheduler/tick`, {
         method: 'POST',
@@ -135,16 +144,22 @@ async function tickThroughFunction(ctx: BenchContext): Promise<Pick<BenchSection
       if (i === 0) firstMs = ms;
       else samples.push(ms);
       await syncsEnded(db.sql);
+      syncMs.push(...(await syncsCompleted(db.sql, orgs)));
     }
     const sorted = [...samples].sort((a, b) => a - b);
     const p50 = percentile(sorted, 50);
     const p99 = percentile(sorted, 99);
     const share = (ms: number) => `${((ms / PG_NET_TIMEOUT_MS) * 100).toFixed(1)}%`;
+    const syncSorted = syncMs.sort((a, b) => a - b);
     return {
       lines: [
         `POST /tick through the function (Deno, HTTP), ${HTTP_SCHEDULES} due schedules, ${HTTP_TICKS} ticks: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (${share(p99)} of pg_net's ${PG_NET_TIMEOUT_MS / 1000} s timeout); first tick of the instance ${firstMs.toFixed(0)} ms (${share(firstMs)})`,
+        `  behind it ${syncMs.length} real syncs (each org's xledger connection, simulated API), all completed: run p50 ${percentile(syncSorted, 50).toFixed(0)} ms, max ${(syncSorted[syncSorted.length - 1] ?? Number.NaN).toFixed(0)} ms from start to end`,
       ],
       figures: {
+        httpTickSyncsCompleted: syncMs.length,
+        httpTickSyncP50Ms: percentile(syncSorted, 50),
+        httpTickSyncMaxMs: syncSorted[syncSorted.length - 1] ?? Number.NaN,
         httpTickSchedules: HTTP_SCHEDULES,
         httpTicks: HTTP_TICKS,
         httpTickP50Ms: p50,
@@ -158,6 +173,26 @@ async function tickThroughFunction(ctx: BenchContext): Promise<Pick<BenchSection
     await apis.stop();
     await db.drop();
   }
+}
+
+/**
+ * The tick's runs, one per org, all completed with records (a run that failed, e.g. not_configured, is an error
+ * here, not a fast tick); returns each run's time from start to end in ms.
+ */
+async function syncsCompleted(sql: Sql, orgs: string[]): Promise<number[]> {
+  const runs = await sql<
+    { status: string; records_processed: number | null; error_message: string | null; ms: number }[]
+  >`
+    select status, records_processed, error_message,
+      extract(epoch from (ended_at - started_at)) * 1000 as ms
+    from public.sync_run_log where org_id = any(${orgs}::uuid[])`;
+  const bad = runs.filter((run) => run.status !== 'completed' || !(Number(run.records_processed) > 0));
+  if (runs.length !== orgs.length || bad.length > 0) {
+    throw new Error(
+      `POST /tick: ${runs.length} runs for ${orgs.length} orgs, ${bad.length} not completed with records: ${JSON.stringify(bad.slice(0, 3))}`,
+    );
+  }
+  return runs.map((run) => Number(run.ms));
 }
 
 /** Waits (bounded) until no run is running: the tick's syncs, which go on after its response, have ended. */
