@@ -1,0 +1,243 @@
+// The dashboard's modules without a browser: the cron in words and its preview, the ledger's days and requests
+// across daylight saving, date and duration formats, the language choice, the session's claims, config.json.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../dashboard/src/config.ts';
+import { describeCron, previewCron } from '../../dashboard/src/cron-text.ts';
+import { addDays, createFormats, dayKeyOf, offsetMinutes, startOfDay } from '../../dashboard/src/format.ts';
+import { chooseLanguage, messagesFor } from '../../dashboard/src/i18n.ts';
+import { claimsOf, isExpired, sessionOf } from '../../dashboard/src/session.ts';
+import {
+  countOutcomes,
+  dayFigures,
+  ledgerRange,
+  periodsByDay,
+  requestRanges,
+} from '../../dashboard/src/views/integration/ledger-data.ts';
+import { mintUserToken } from '../../src/local/auth-keys.ts';
+
+const OSLO = 'Europe/Oslo';
+
+describe('the cron field in words', () => {
+  it.each([
+    ['*/5 * * * *', 'en', 'every 5 minutes (Europe/Oslo time)'],
+    ['* * * * *', 'en', 'every minute (Europe/Oslo time)'],
+    ['0 * * * *', 'en', 'every hour, on the hour (Europe/Oslo time)'],
+    ['15 * * * *', 'en', 'every hour at 15 minutes past (Europe/Oslo time)'],
+    ['0 */6 * * *', 'en', 'every 6 hours, at 0 minutes past (Europe/Oslo time)'],
+    ['0 14 * * *', 'en', 'every day at 14:00 (Europe/Oslo time)'],
+    ['0 6,18 * * *', 'en', 'every day at 06:00 and 18:00 (Europe/Oslo time)'],
+    ['30 6 * * 1-5', 'en', 'on Monday to Friday at 06:30 (Europe/Oslo time)'],
+    ['0 2 1 * *', 'en', 'on day 1 of every month at 02:00 (Europe/Oslo time)'],
+    ['0 0 1 1 *', 'en', 'every year on 1 January at 00:00 (Europe/Oslo time)'],
+    ['@daily', 'en', 'every day at 00:00 (Europe/Oslo time)'],
+    ['0 8-16 * * 1', 'en', 'at minute 0, hour 8-16, day of month *, month *, weekday 1 (Europe/Oslo time)'],
+    ['0 14 * * *', 'nb', 'hver dag kl. 14:00 (tid i Europe/Oslo)'],
+    ['*/5 * * * *', 'nb', 'hvert 5. minutt (tid i Europe/Oslo)'],
+    ['30 6 * * 1-5', 'nb', 'mandag til fredag kl. 06:30 (tid i Europe/Oslo)'],
+  ] as const)('%s (%s): %s', (cron, language, words) => {
+    expect(describeCron(cron, OSLO, language)).toBe(words);
+  });
+
+  it('is null for what is not five fields', () => {
+    expect(describeCron('0 14 * *', OSLO, 'en')).toBeNull();
+  });
+
+  it('previews the next periods as the scheduler computes them, daylight saving included', () => {
+    const preview = previewCron('30 2 * * *', OSLO, new Date('2026-03-28T12:00:00Z'));
+    // On 29 March 02:30 does not exist: the period moves to the first valid time after the gap (03:00 CEST).
+    expect(preview).toEqual({
+      ok: true,
+      periods: [new Date('2026-03-29T01:00:00Z'), new Date('2026-03-30T00:30:00Z'), new Date('2026-03-31T00:30:00Z')],
+    });
+    const autumn = previewCron('30 2 * * *', OSLO, new Date('2026-10-24T12:00:00Z'));
+    expect(autumn.ok && autumn.periods[0]).toEqual(new Date('2026-10-25T00:30:00Z')); // the first 02:30, once
+  });
+
+  it('says why an expression or a time zone cannot be used', () => {
+    expect(previewCron('61 * * * *', OSLO, new Date())).toMatchObject({ ok: false });
+    expect(previewCron('0 14 * * *', 'Mars/Olympus', new Date())).toEqual({
+      ok: false,
+      message: 'unknown time zone Mars/Olympus',
+    });
+    expect(previewCron('0 0 31 2 *', OSLO, new Date())).toMatchObject({ ok: false });
+    expect(previewCron('  ', OSLO, new Date())).toEqual({ ok: false, message: 'empty' });
+  });
+});
+
+describe('the ledger across daylight saving', () => {
+  it('has the last 30 calendar days of the time zone, from midnight to the next midnight', () => {
+    const range = ledgerRange(new Date('2026-11-10T11:00:00Z'), OSLO);
+    expect(range.days).toHaveLength(30);
+    expect(range.days[0]).toBe('2026-10-12');
+    expect(range.days.at(-1)).toBe('2026-11-10');
+    expect(range.from.toISOString()).toBe('2026-10-11T22:00:00.000Z'); // midnight CEST
+    expect(range.to.toISOString()).toBe('2026-11-10T23:00:00.000Z'); // midnight CET
+  });
+
+  it('groups periods by the calendar day of the time zone: 25 on 25 October, 23 on 29 March', () => {
+    const hourly = (from: string, hours: number) =>
+      Array.from({ length: hours }, (_, i) => ({
+        scheduledFor: new Date(Date.parse(from) + i * 3_600_000).toISOString(),
+        outcome: 'completed' as const,
+        runId: null,
+        status: null,
+        startedAt: null,
+        endedAt: null,
+        recordsProcessed: null,
+        recordsFailed: null,
+        driftSeconds: null,
+        archived: false,
+      }));
+    const autumn = periodsByDay(hourly('2026-10-24T22:00:00Z', 25), OSLO);
+    expect([...autumn.keys()]).toEqual(['2026-10-25']);
+    const spring = periodsByDay(hourly('2026-03-28T23:00:00Z', 23), OSLO);
+    expect([...spring.keys()]).toEqual(['2026-03-29']);
+  });
+
+  it('cuts a busy schedule into requests of at most 900 periods', () => {
+    const from = new Date('2026-10-12T00:00:00Z');
+    const to = new Date('2026-11-11T00:00:00Z');
+    const ranges = requestRanges('*/5 * * * *', OSLO, from, to);
+    expect(ranges).toHaveLength(Math.ceil((30 * 288) / 900));
+    expect(ranges[0]?.from).toEqual(from);
+    expect(ranges.at(-1)?.to).toEqual(to);
+    for (const [i, range] of ranges.entries()) {
+      if (i > 0) expect(range.from).toEqual(ranges[i - 1]?.to);
+      expect((range.to.getTime() - range.from.getTime()) / 300_000).toBeLessThanOrEqual(900);
+    }
+    expect(requestRanges('0 14 * * *', OSLO, from, to)).toEqual([{ from, to }]);
+  });
+
+  it('counts outcomes worst first, and gives each day its figures', () => {
+    const period = (scheduledFor: string, outcome: 'completed' | 'missed' | 'late', extra = {}) => ({
+      scheduledFor,
+      outcome,
+      runId: outcome === 'missed' ? null : 'r',
+      status: null,
+      startedAt: null,
+      endedAt: null,
+      recordsProcessed: null,
+      recordsFailed: null,
+      driftSeconds: null,
+      archived: false,
+      ...extra,
+    });
+    const periods = [
+      period('2026-10-25T10:00:00Z', 'completed', {
+        startedAt: '2026-10-25T10:00:04Z',
+        endedAt: '2026-10-25T10:01:04Z',
+        recordsProcessed: 10,
+        recordsFailed: 1,
+        driftSeconds: 4,
+      }),
+      period('2026-10-25T11:00:00Z', 'late', {
+        startedAt: '2026-10-25T11:10:00Z',
+        endedAt: '2026-10-25T11:12:00Z',
+        recordsProcessed: 5,
+        recordsFailed: 0,
+        driftSeconds: 600,
+      }),
+      period('2026-10-25T12:00:00Z', 'missed'),
+    ];
+    expect(countOutcomes(periods)).toEqual([
+      { outcome: 'missed', count: 1 },
+      { outcome: 'late', count: 1 },
+      { outcome: 'completed', count: 1 },
+    ]);
+    const [figures] = dayFigures(['2026-10-25'], periodsByDay(periods, OSLO), OSLO);
+    expect(figures).toEqual({
+      day: '2026-10-25',
+      x: Date.parse('2026-10-24T22:00:00Z') / 1000,
+      runs: 2,
+      medianDuration: 90,
+      longestDuration: 120,
+      processed: 15,
+      failed: 1,
+      largestDrift: 600,
+    });
+  });
+});
+
+describe('formats', () => {
+  it('writes times in the schedule zone with its abbreviation, so the repeated hour differs', () => {
+    const f = createFormats('en-GB');
+    expect(f.time('2026-10-25T00:30:00Z', OSLO)).toBe('02:30 CEST');
+    expect(f.time('2026-10-25T01:30:00Z', OSLO)).toBe('02:30 CET');
+    expect(f.dateTime('2026-10-25T01:30:00Z', OSLO)).toBe('25 Oct 2026, 02:30 CET');
+    expect(f.localAndUtc('2026-10-25T01:30:00Z', { local: 'Your time', utc: 'UTC' })).toMatch(
+      /^Your time: .+\nUTC: 25 Oct 2026, 01:30:00 UTC$/,
+    );
+    expect(createFormats('nb-NO').dateTime('2026-10-25T01:30:00Z', OSLO)).toBe('25. okt. 2026, 02:30 CET');
+  });
+
+  it('writes durations and relative times', () => {
+    const f = createFormats('en-GB');
+    expect(f.duration(0)).toBe('0s');
+    expect(f.duration(95)).toBe('1m 35s');
+    expect(f.duration(3 * 3600 + 60)).toBe('3h 1m');
+    const now = new Date('2026-10-25T12:00:00Z');
+    expect(f.relative('2026-10-25T11:57:00Z', now)).toBe('3 minutes ago');
+    expect(f.relative('2026-10-25T14:00:00Z', now)).toBe('in 2 hours');
+  });
+
+  it('knows the calendar days and midnights of a zone', () => {
+    expect(dayKeyOf('2026-10-24T22:30:00Z', OSLO)).toBe('2026-10-25');
+    expect(offsetMinutes(new Date('2026-07-01T12:00:00Z'), OSLO)).toBe(120);
+    expect(offsetMinutes(new Date('2026-12-01T12:00:00Z'), OSLO)).toBe(60);
+    expect(startOfDay('2026-10-25', OSLO).toISOString()).toBe('2026-10-24T22:00:00.000Z');
+    expect(startOfDay('2026-10-26', OSLO).toISOString()).toBe('2026-10-25T23:00:00.000Z');
+    expect(startOfDay('2026-03-29', OSLO).toISOString()).toBe('2026-03-28T23:00:00.000Z');
+    expect(startOfDay('2026-03-30', OSLO).toISOString()).toBe('2026-03-29T22:00:00.000Z');
+    expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+  });
+});
+
+describe('language', () => {
+  it('is Norwegian for nb, no and nn first; English otherwise', () => {
+    expect(chooseLanguage(['nb-NO', 'en'])).toEqual({ language: 'nb', locale: 'nb-NO' });
+    expect(chooseLanguage(['no'])).toEqual({ language: 'nb', locale: 'nb-NO' });
+    expect(chooseLanguage(['nn-NO'])).toEqual({ language: 'nb', locale: 'nb-NO' });
+    expect(chooseLanguage(['en-US', 'nb'])).toEqual({ language: 'en', locale: 'en-US' });
+    expect(chooseLanguage(['de-DE', 'en'])).toEqual({ language: 'en', locale: 'en-GB' });
+    expect(chooseLanguage([])).toEqual({ language: 'en', locale: 'en-GB' });
+  });
+
+  it('has every message in both languages', () => {
+    const keys = (value: unknown, prefix = ''): string[] =>
+      typeof value === 'object' && value !== null
+        ? Object.entries(value).flatMap(([key, inner]) => keys(inner, `${prefix}${key}.`))
+        : [prefix];
+    expect(keys(messagesFor('nb'))).toEqual(keys(messagesFor('en')));
+  });
+});
+
+describe('the session', () => {
+  it('reads role, org and expiry from the token (the function verifies it)', async () => {
+    const token = await mintUserToken(
+      { orgId: '6f1c1f5e-8a7b-4c0e-9d2a-3b4c5d6e7f80', userRole: 'admin' },
+      { expiresIn: 60, now: () => new Date('2026-10-25T12:00:00Z') },
+    );
+    const session = sessionOf(token);
+    expect(session).toMatchObject({ role: 'admin', orgId: '6f1c1f5e-8a7b-4c0e-9d2a-3b4c5d6e7f80' });
+    expect(isExpired(session as NonNullable<typeof session>, new Date('2026-10-25T12:00:59Z'))).toBe(false);
+    expect(isExpired(session as NonNullable<typeof session>, new Date('2026-10-25T12:01:00Z'))).toBe(true);
+    expect(claimsOf('not-a-jwt')).toBeNull();
+    expect(sessionOf('a.b%%.c')).toBeNull();
+  });
+});
+
+describe('config.json', () => {
+  it('takes the project URL, the publishable key and how sign-in works, and says what is wrong', () => {
+    expect(parseConfig({ supabaseUrl: 'https://abc.supabase.co/', publishableKey: 'sb_publishable_x' })).toEqual({
+      supabaseUrl: 'https://abc.supabase.co',
+      publishableKey: 'sb_publishable_x',
+      auth: 'supabase',
+      signInUrl: null,
+      pollMs: 2000,
+    });
+    expect(() => parseConfig({ publishableKey: 'k' })).toThrow(ConfigError);
+    expect(() => parseConfig({ supabaseUrl: 'https://a.co', publishableKey: '' })).toThrow(/publishableKey/);
+    expect(() => parseConfig({ supabaseUrl: 'https://a.co', publishableKey: 'k', auth: 'magic' })).toThrow(/auth/);
+    expect(() => parseConfig({ supabaseUrl: 'https://a.co', publishableKey: 'k', pollMs: 5 })).toThrow(/pollMs/);
+  });
+});
