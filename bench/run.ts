@@ -12,6 +12,7 @@ import { applyLocalCompat, migrate } from '../src/local/migrate.ts';
 import { freePort } from '../test/helpers/free-port.ts';
 import { runArchiveBench } from './archive.bench.ts';
 import type { BenchContext, BenchDatabase, BenchSection } from './bench-context.ts';
+import { runDashboardBench } from './dashboard.bench.ts';
 import { runFunctionsBench } from './functions.bench.ts';
 import { runIntegrationsBench } from './integrations.bench.ts';
 import { runRunLogBench } from './run-log.bench.ts';
@@ -22,6 +23,7 @@ const SECTIONS: Record<string, (ctx: BenchContext) => Promise<BenchSection>> = {
   'run-log': runRunLogBench,
   functions: runFunctionsBench,
   integrations: runIntegrationsBench,
+  dashboard: runDashboardBench,
   scheduler: runSchedulerBench,
   archive: runArchiveBench,
 };

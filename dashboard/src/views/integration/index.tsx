@@ -3,7 +3,7 @@
 // periods (a few requests for a busy schedule), and a page of history; only running runs are polled after that.
 import { useEffect, useMemo } from 'preact/hooks';
 import type { Integration, Period } from '../../api.ts';
-import { markViewReady, useApp, useLoad } from '../../app-context.ts';
+import { asApiError, markViewReady, useApp, useLoad } from '../../app-context.ts';
 import { Problem } from '../../components/problem.tsx';
 import { Time, VIEWER_ZONE } from '../../components/time.tsx';
 import { describeCron } from '../../cron-text.ts';
@@ -11,7 +11,7 @@ import { hrefOf, type ViewState } from '../../url-state.ts';
 import { Trends } from './charts.tsx';
 import { History } from './history.tsx';
 import { Ledger } from './ledger.tsx';
-import { dayFigures, ledgerRange, periodsByDay, requestRanges } from './ledger-data.ts';
+import { dayFigures, fetchPeriods, isTooManyPeriods, ledgerRange, periodsByDay, requestRanges } from './ledger-data.ts';
 import { RunDetail } from './run-detail.tsx';
 
 export function IntegrationView({ state }: { state: ViewState }) {
@@ -74,7 +74,9 @@ function LedgerAndTrends({ state, entry }: { state: ViewState; entry: Integratio
   const range = useMemo(() => ledgerRange(now(), zone), [zone, now]);
   const load = useLoad(`periods:${entry.integrationType}:${schedule.cronExpression}:${zone}`, async () => {
     const ranges = requestRanges(schedule.cronExpression, zone, range.from, range.to);
-    const pages = await Promise.all(ranges.map((r) => api.periods(entry.integrationType, r.from, r.to)));
+    const load = (from: Date, to: Date) => api.periods(entry.integrationType, from, to);
+    const tooMany = (error: unknown) => isTooManyPeriods(asApiError(error));
+    const pages = await Promise.all(ranges.map((r) => fetchPeriods(load, r.from, r.to, tooMany)));
     return pages.flat() as Period[];
   });
   const byDay = useMemo(() => (load.state === 'loaded' ? periodsByDay(load.data, zone) : null), [load, zone]);
