@@ -1,10 +1,12 @@
-// The fast period expansion (scheduler/cron-range.ts) against croner itself in the named zone: the same instants,
-// period for period, for many expressions and ranges, most of them across a change of offset (DST in Oslo, New York
-// and Sydney, the half-hour shift of Lord Howe Island), where only the named zone's rules are right.
+// The fast period expansion (scheduler/cron-range.ts, cron-fields.ts) against croner itself in the named zone: the
+// same instants, period for period, for many expressions (steps, ranges with steps, lists, month and day names,
+// both day fields restricted, aliases, and the L/W/#/? forms left to croner) and ranges, across changes of offset
+// (DST in Oslo, New York and Sydney, the half-hour shift of Lord Howe Island) and over long fixed-offset stretches.
 import { Cron } from 'croner';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CRON_OPTIONS } from '../../supabase/functions/_shared/scheduler/cron.ts';
+import { parseCronFields } from '../../supabase/functions/_shared/scheduler/cron-fields.ts';
 import {
   cronPeriodsBetween,
   offsetChanges,
@@ -49,14 +51,34 @@ const field = (choices: string[]) => fc.constantFrom(...choices);
 const expressions = fc.oneof(
   fc
     .tuple(
-      field(['0', '30', '*/15', '*/20', '0,30', '5-10', '45']),
-      field(['*', '2', '0-6', '*/3', '1,2,3', '23', '2,14']),
-      field(['*', '1', '15', '25-31']),
-      field(['*', '3', '10', '3,4,10,11']),
-      field(['*', '0', '1-5', '6']),
+      field(['0', '30', '*/15', '*/20', '0,30', '5-10', '45', '1-30/7', '10-50/20,59', '*/7']),
+      field(['*', '2', '0-6', '*/3', '1,2,3', '23', '2,14', '1-23/5', '0-3,20-23']),
+      field(['*', '1', '15', '25-31', '*/10', '1-30/7', '1,15,31', '*/1']),
+      field(['*', '3', '10', '3,4,10,11', 'mar', 'OCT', 'jan-mar,Oct-dec', '*/2', '2-11/3', 'Mar,Oct']),
+      field(['*', '0', '1-5', '6', '7', 'MON-FRI', 'sun', 'mon-sun', 'sat,sun', 'Sat-Sun', '*/2', '1-7/3', '5-7']),
     )
     .map((parts) => parts.join(' ')),
-  field(['@daily', '@hourly', '@weekly', '30 2 * * *', '0 3 * * 0', '*/5 * * * *']),
+  field([
+    '@daily',
+    '@hourly',
+    '@weekly',
+    '@midnight',
+    '@monthly',
+    '@Yearly',
+    '30 2 * * *',
+    '0 3 * * 0',
+    '*/5 * * * *',
+    '  0   6,18  *  *  *  ',
+    // Both day fields restricted: croner's 5-part mode takes either (OR).
+    '0 9 1,15 * MON',
+    '15 2 13 * fri',
+    '0 12 1-7 * 1',
+    // Not read by the fast parser (L, W, #, ?): croner's own answer at the fixed offsets too.
+    '0 12 L * *',
+    '0 9 ? * MON#2',
+    '30 2 15W * *',
+    '0 8 * * 5L',
+  ]),
 );
 
 describe('cronPeriodsBetween', () => {
@@ -88,8 +110,39 @@ describe('cronPeriodsBetween', () => {
           expect(fast(expression, timeZone, from, to)).toEqual(croner(expression, timeZone, from, to));
         },
       ),
+      { numRuns: 400 },
+    );
+  });
+
+  it("gives croner's instants over long ranges anywhere in the year, mostly at fixed offsets (property)", () => {
+    fc.assert(
+      fc.property(
+        expressions,
+        fc.constantFrom('Europe/Oslo', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'UTC'),
+        fc.integer({ min: 0, max: 365 * 24 * 60 - 1 }),
+        fc.integer({ min: 1, max: 20 * 24 }),
+        (expression, timeZone, startMinutes, lengthHours) => {
+          const from = new Date(Date.parse('2026-01-01T00:00:00Z') + startMinutes * 60_000);
+          const to = new Date(from.getTime() + lengthHours * HOUR);
+          expect(fast(expression, timeZone, from, to)).toEqual(croner(expression, timeZone, from, to));
+        },
+      ),
       { numRuns: 150 },
     );
+  });
+
+  it('reads the plain fields itself and leaves L, W, # and ? to croner', () => {
+    const fields = parseCronFields('1-30/7 */5 1,15 jan-mar,Oct mon-sun');
+    expect(fields?.minutes).toEqual([1, 8, 15, 22, 29]);
+    expect(fields?.hours).toEqual([0, 5, 10, 15, 20]);
+    expect(fields?.months.flatMap((on, month) => (on ? [month] : []))).toEqual([1, 2, 3, 10]);
+    expect(fields?.daysOfWeek).toEqual([true, true, true, true, true, true, true]);
+    expect(fields?.anyDayOfMonth).toBe(false);
+    expect(fields?.anyDayOfWeek).toBe(false);
+    expect(parseCronFields('@weekly')?.daysOfWeek).toEqual([true, false, false, false, false, false, false]);
+    for (const expression of ['0 12 L * *', '0 9 ? * MON#2', '30 2 15W * *', '0 8 * * 5L', '0 0 0 * * *']) {
+      expect(parseCronFields(expression)).toBeNull();
+    }
   });
 
   it("the ledger's worst case: every 15 minutes over 10 days across Oslo's autumn change", () => {

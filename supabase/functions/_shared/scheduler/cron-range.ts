@@ -1,11 +1,15 @@
 // Every period of a cron expression in a time range, as croner computes it in the schedule's IANA time zone, about
-// ten times faster. croner converts each candidate through Intl in a named zone (0.1 ms a period in Europe/Oslo:
-// 100 ms for the ledger's 1,000); at a fixed UTC offset it needs no Intl at all. Away from a change of the zone's
-// offset, the zone *is* a fixed offset, so those stretches are stepped at their offset; a day on each side of every
-// change (DST, or a zone changing its rules) is stepped in the named zone, where croner's DST rules apply
-// (scheduler/cron.ts). test/scheduler/cron-range.test.ts holds the result to croner's own, period for period.
+// much faster. croner converts each candidate through Intl in a named zone (0.1 ms a period in Europe/Oslo:
+// 100 ms for the ledger's 1,000). Away from a change of the zone's offset, the zone *is* a fixed offset, so those
+// stretches are stepped at their offset: the expression's fields as sets (cron-fields.ts), each matching local day,
+// each hour x minute, the instant = local wall time - offset, with no candidate search at all (croner at the fixed
+// offset where the fields are not read there: L, W, #, ?). A day on each side of every change (DST, or a zone
+// changing its rules) is stepped by croner in the named zone, where its DST rules apply (scheduler/cron.ts).
+// test/scheduler/cron-range.test.ts holds the result to croner's own, period for period.
 import { Cron } from 'croner';
+import { type CronFields, matchesDay, parseCronFields } from './cron-fields.ts';
 
+const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Offsets are sampled this far apart; zones change their offset months apart, never twice within it. */
@@ -44,28 +48,56 @@ export function utcOffsetMinutes(timeZone: string, at: number): number {
   return Math.round((wall - Math.floor(at / 1000) * 1000) / 60_000);
 }
 
-/** The instants in [from, to) where the zone's offset changes (each the first instant of the new offset). */
+/** Offsets at the sample points (multiples of SAMPLE since the epoch), per zone: a zone's past does not change. */
+const sampledOffsets = new Map<string, Map<number, number>>();
+const MAX_SAMPLED = 100_000;
+
+/** The zone's offset at the sample point `index` * SAMPLE, remembered. */
+function sampledOffset(timeZone: string, index: number): number {
+  let offsets = sampledOffsets.get(timeZone);
+  if (!offsets) {
+    offsets = new Map();
+    sampledOffsets.set(timeZone, offsets);
+  }
+  let offset = offsets.get(index);
+  if (offset === undefined) {
+    if (offsets.size >= MAX_SAMPLED) offsets.clear();
+    offset = utcOffsetMinutes(timeZone, index * SAMPLE);
+    offsets.set(index, offset);
+  }
+  return offset;
+}
+
+/**
+ * The instants in [from, to) where the zone's offset changes (each the first instant of the new offset). The zone
+ * is sampled at fixed points SAMPLE apart (remembered, so a request costs no Intl call once its days were seen),
+ * and a change between two of them is searched to the millisecond.
+ */
 export function offsetChanges(timeZone: string, from: number, to: number): number[] {
   const changes: number[] = [];
-  let at = from;
-  let offset = utcOffsetMinutes(timeZone, at);
-  while (at < to) {
-    const next = Math.min(at + SAMPLE, to);
-    const nextOffset = utcOffsetMinutes(timeZone, next);
+  const last = Math.ceil(to / SAMPLE);
+  let index = Math.floor(from / SAMPLE);
+  let offset = sampledOffset(timeZone, index);
+  for (index += 1; index <= last; index++) {
+    const nextOffset = sampledOffset(timeZone, index);
     if (nextOffset !== offset) {
-      let low = at; // offset at low is `offset`, at high `nextOffset`
-      let high = next;
+      let low = (index - 1) * SAMPLE; // offset at low is `offset`, at high `nextOffset`
+      let high = index * SAMPLE;
       while (high - low > 1) {
         const mid = low + Math.floor((high - low) / 2);
         if (utcOffsetMinutes(timeZone, mid) === offset) low = mid;
         else high = mid;
       }
-      changes.push(high);
+      if (high >= from && high < to) changes.push(high);
       offset = nextOffset;
     }
-    at = next;
   }
   return changes;
+}
+
+/** The offset at `at`, where no change lies within SAMPLE before it (true a day away from every change). */
+function steadyOffset(timeZone: string, at: number): number {
+  return sampledOffset(timeZone, Math.floor(at / SAMPLE));
 }
 
 interface Stretch {
@@ -86,13 +118,13 @@ function stretches(timeZone: string, from: number, to: number): Stretch[] {
   for (const window of zoned) {
     if (window.to <= at) continue;
     if (window.from >= to) break;
-    if (window.from > at) result.push({ from: at, to: window.from, offset: utcOffsetMinutes(timeZone, at) });
+    if (window.from > at) result.push({ from: at, to: window.from, offset: steadyOffset(timeZone, at) });
     const end = Math.min(window.to, to);
     if (result.at(-1)?.offset === null) (result.at(-1) as Stretch).to = end;
     else result.push({ from: Math.max(window.from, at), to: end, offset: null });
     at = end;
   }
-  if (at < to) result.push({ from: at, to, offset: utcOffsetMinutes(timeZone, at) });
+  if (at < to) result.push({ from: at, to, offset: steadyOffset(timeZone, at) });
   return result;
 }
 
@@ -112,6 +144,7 @@ export function cronPeriodsBetween(
   { cronOptions, max }: CronRangeOptions,
 ): Date[] {
   const periods: Date[] = [];
+  const fields = parseCronFields(expression);
   const crons = new Map<number | null, Cron>();
   const cronAt = (offset: number | null): Cron => {
     let cron = crons.get(offset);
@@ -123,6 +156,10 @@ export function cronPeriodsBetween(
     return cron;
   };
   for (const stretch of stretches(timeZone, from.getTime(), to.getTime())) {
+    if (fields && stretch.offset !== null) {
+      if (stepFixedOffset(fields, stretch.from, stretch.to, stretch.offset, periods, max)) return periods;
+      continue;
+    }
     const cron = cronAt(stretch.offset);
     let next = cron.nextRun(new Date(stretch.from - 1));
     while (next && next.getTime() < stretch.to) {
@@ -132,4 +169,34 @@ export function cronPeriodsBetween(
     }
   }
   return periods;
+}
+
+/**
+ * The periods in [from, to) at a fixed offset (minutes), appended to `periods` oldest first: each local day whose
+ * date matches, each hour and minute of it. True when `periods` went past `max` (stop).
+ */
+function stepFixedOffset(
+  fields: CronFields,
+  from: number,
+  to: number,
+  offset: number,
+  periods: Date[],
+  max: number,
+): boolean {
+  const shift = offset * MINUTE;
+  const lastDay = Math.floor((to - 1 + shift) / DAY) * DAY;
+  for (let day = Math.floor((from + shift) / DAY) * DAY; day <= lastDay; day += DAY) {
+    const date = new Date(day);
+    if (!matchesDay(fields, date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCDay())) continue;
+    for (const hour of fields.hours) {
+      for (const minute of fields.minutes) {
+        const at = day + hour * HOUR + minute * MINUTE - shift;
+        if (at < from) continue;
+        if (at >= to) return false;
+        periods.push(new Date(at));
+        if (periods.length > max) return true;
+      }
+    }
+  }
+  return false;
 }
