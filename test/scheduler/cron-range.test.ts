@@ -5,6 +5,7 @@
 import { Cron } from 'croner';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { nextPeriods } from '../../supabase/functions/_shared/schedule-periods.ts';
 import { CRON_OPTIONS } from '../../supabase/functions/_shared/scheduler/cron.ts';
 import { parseCronFields } from '../../supabase/functions/_shared/scheduler/cron-fields.ts';
 import {
@@ -143,6 +144,31 @@ describe('cronPeriodsBetween', () => {
     for (const expression of ['0 12 L * *', '0 9 ? * MON#2', '30 2 15W * *', '0 8 * * 5L', '0 0 0 * * *']) {
       expect(parseCronFields(expression)).toBeNull();
     }
+  });
+
+  it("nextPeriods gives croner's next runs in the schedule's zone (property)", () => {
+    fc.assert(
+      fc.property(
+        expressions,
+        fc.constantFrom(...CHANGES),
+        fc.integer({ min: -3 * 24 * 3600, max: 2 * 24 * 3600 }),
+        (expression, [timeZone, change], seconds) => {
+          const now = new Date(Date.parse(change) + seconds * 1000 + (seconds % 1000));
+          const schedule = {
+            cronExpression: expression,
+            timeZone,
+            enabled: true,
+            activeFrom: '2026-01-01T00:00:00Z',
+            lastScheduledFor: null,
+          };
+          const expected = new Cron(expression, { ...CRON_OPTIONS, timezone: timeZone, paused: true })
+            .nextRuns(3, now)
+            .map((d) => d.toISOString());
+          expect(nextPeriods(schedule, now)).toEqual(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it("the ledger's worst case: every 15 minutes over 10 days across Oslo's autumn change", () => {
