@@ -210,7 +210,13 @@ describe('get_integrations_overview', () => {
 
 describe('get_period_outcomes', () => {
   const org = randomUUID();
-  const periods = ['2026-12-01T08:00:00Z', '2026-12-01T08:15:00Z', '2026-12-01T08:30:00Z', '2026-12-01T08:45:00Z'];
+  const periods = [
+    '2026-12-01T08:00:00Z',
+    '2026-12-01T08:15:00Z',
+    '2026-12-01T08:30:00Z',
+    '2026-12-01T08:45:00Z',
+    '2026-12-01T09:00:00Z',
+  ];
 
   beforeAll(async () => {
     await asService(
@@ -223,70 +229,79 @@ describe('get_period_outcomes', () => {
     const archived = await scheduledRun(org, 'xledger', periods[3] as string, 12, 'failed');
     await db.sql`insert into public.sync_run_log_archive select * from public.sync_run_log where id = ${archived}`;
     await db.sql`delete from public.sync_run_log where id = ${archived}`;
+    // periods[4]: a run that started two days after its period, outside the scanned window: found by its key.
+    await scheduledRun(org, 'xledger', periods[4] as string, 2 * 86_400, 'completed', 0);
     // A manual run started in a period's window is not that period's run.
     await db.sql`insert into public.sync_run_log (org_id, integration_type, status, started_at, ended_at, triggered_by)
       values (${org}, 'xledger', 'completed', ${periods[2] as string}, ${periods[2] as string}::timestamptz + interval '1 s', 'manual')`;
   });
 
-  async function outcomes(caller: string, orgId = org, list: string[] = periods) {
-    return asUser(
+  type Entry = [string, string, string, string, string | null, number | null, number | null, number, boolean];
+
+  async function outcomes(caller: string, orgId = org, list: string[] = periods, role = 'coordinator') {
+    const [row] = await asUser(
       caller,
-      (tx) => tx`select scheduled_for, run_id, status, records_failed, drift_seconds::float8 as drift, archived
-        from public.get_period_outcomes(${orgId}, 'xledger', ${list}::timestamptz[])`,
+      (tx) => tx`select public.get_period_outcomes(${orgId}, 'xledger', ${list}::timestamptz[]) as data`,
+      role,
     );
+    return row?.data as Entry[] | null;
   }
 
-  it('each period with its scheduler run (hot or archived) or nulls, oldest first, duplicates once', async () => {
-    const rows = await outcomes(org, org, [...periods].reverse().concat(periods[0] as string));
-    expect(rows.map((r) => (r.scheduled_for as Date).toISOString())).toEqual(
-      periods.map((p) => new Date(p).toISOString()),
+  it('the periods that have a scheduler run (hot, archived, or started late), oldest first, duplicates once', async () => {
+    const rows = (await outcomes(org, org, [...periods].reverse().concat(periods[0] as string))) ?? [];
+    expect(rows.map((r) => new Date(r[0]).toISOString())).toEqual(
+      [0, 1, 3, 4].map((i) => new Date(periods[i] as string).toISOString()),
     );
-    expect(rows.map((r) => [r.status, r.records_failed, r.drift, r.archived])).toEqual([
+    expect(rows.map((r) => [r[2], r[6], Number(r[7]), r[8]])).toEqual([
       ['completed', 0, 4, false],
       ['completed', 2, 400, false],
-      [null, null, null, false],
       ['failed', 0, 12, true],
+      ['completed', 0, 2 * 86_400, false],
     ]);
-    expect(rows[2]?.run_id).toBeNull();
-    expect(rows[3]?.run_id).not.toBeNull();
+    for (const r of rows) {
+      expect(r).toHaveLength(9);
+      expect(r[1]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Date.parse(r[3]) - Date.parse(r[0])).toBe(Number(r[7]) * 1000);
+    }
   });
 
-  it("is empty for another org's user, for a volunteer, and without a schedule", async () => {
-    expect(await outcomes(randomUUID())).toEqual([]);
-    expect(
-      await asUser(
-        org,
-        (tx) => tx`select * from public.get_period_outcomes(${org}, 'xledger', ${periods}::timestamptz[])`,
-        'volunteer',
-      ),
-    ).toEqual([]);
-    expect(
-      await asService(
-        (tx) => tx`select * from public.get_period_outcomes(${org}, 'dynamics', ${periods}::timestamptz[])`,
-      ),
-    ).toEqual([]);
+  it('[] when none of the periods has a run, null for another org, a volunteer, or without a schedule', async () => {
+    expect(await outcomes(org, org, ['2026-12-02T08:00:00Z'])).toEqual([]);
+    expect(await outcomes(org, org, [])).toEqual([]);
+    expect(await outcomes(randomUUID())).toBeNull();
+    expect(await outcomes(org, org, periods, 'volunteer')).toBeNull();
+    const [none] = await asService(
+      (tx) => tx`select public.get_period_outcomes(${org}, 'dynamics', ${periods}::timestamptz[]) as data`,
+    );
+    expect(none?.data).toBeNull();
   });
 
   it('refuses more than 1000 periods, a null list or a malformed integration type (SR005)', async () => {
     const many = Array.from({ length: 1001 }, (_, i) => new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString());
     expect(await sqlstate(outcomes(org, org, many))).toBe('SR005');
-    expect(
-      await sqlstate(asService((tx) => tx`select * from public.get_period_outcomes(${org}, 'xledger', null)`)),
-    ).toBe('SR005');
+    expect(await sqlstate(asService((tx) => tx`select public.get_period_outcomes(${org}, 'xledger', null)`))).toBe(
+      'SR005',
+    );
     expect(
       await sqlstate(
-        asService((tx) => tx`select * from public.get_period_outcomes(${org}, 'Bad', ${periods}::timestamptz[])`),
+        asService((tx) => tx`select public.get_period_outcomes(${org}, 'Bad', ${periods}::timestamptz[])`),
       ),
     ).toBe('SR005');
   });
 
-  it('finds each run with an index probe by period key, in the hot table and in the archive', async () => {
+  it('finds the runs with one range scan of the started_at index, and the rest by period key probes', async () => {
     const busy = randomUUID();
     await history(busy, 'xledger', 3000);
     await db.sql`insert into public.sync_run_log_archive select * from public.sync_run_log where org_id = ${busy}`;
     await db.sql`update public.sync_run_log_archive set idempotency_key = 'xledger:' || id where org_id = ${busy}`;
     await db.sql`analyze public.sync_run_log`;
     await db.sql`analyze public.sync_run_log_archive`;
+    // The window scan as the function runs it (v_first - 1 hour .. v_last + 1 day).
+    const window = await plan(`select r.id from public.sync_run_log r
+      where r.org_id = '${busy}' and r.integration_type = 'xledger'
+        and r.started_at >= '2026-12-01T08:00:00Z'::timestamptz - interval '1 hour'
+        and r.started_at < '2026-12-01T09:00:00Z'::timestamptz + interval '1 day'`);
+    expect(window).toContain('sync_run_log_org_integration_started_idx');
     const hot = await plan(`select r.id from public.sync_run_log r
       where r.org_id = '${org}' and r.idempotency_key = '${periodKey('xledger', periods[0] as string)}'`);
     expect(hot).toContain('sync_run_log_idempotency_key_idx');

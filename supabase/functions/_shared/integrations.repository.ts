@@ -27,6 +27,7 @@ import {
   type IntegrationOverviewRow,
   type PeriodRun,
   type PeriodRunRow,
+  periodWithoutRun,
   toAcknowledgeableAlert,
   toClaimedRun,
   toConnection,
@@ -179,20 +180,31 @@ export class IntegrationsRepository {
   }
 
   /**
-   * The runs of the given periods of an org's schedule (at most 1000), oldest first; empty when the caller sees
-   * no schedule of that integration (another org's, or none).
+   * Each of the given periods of an org's schedule (at most 1000; duplicates once), oldest first, with its
+   * scheduler run's facts or nulls; empty when the caller sees no schedule of that integration (another org's, or
+   * none). The database returns only the periods that have a run, compactly (get_period_outcomes, 20261201003000).
    */
   async getPeriodOutcomes(orgId: string, integrationType: string, periods: readonly Date[]): Promise<PeriodRun[]> {
     checkIntegrationType(integrationType);
     if (periods.length > MAX_PERIODS) {
       throw new SyncRunLogError('invalid_argument', `at most ${MAX_PERIODS} periods, got ${periods.length}`);
     }
-    const data = await this.call('get_period_outcomes', {
+    const data = (await this.call('get_period_outcomes', {
       p_org_id: orgId,
       p_integration_type: integrationType,
       p_periods: periods.map((period) => period.toISOString()),
-    });
-    return (data as PeriodRunRow[]).map(toPeriodRun);
+    })) as PeriodRunRow[] | null;
+    // Null: no schedule the caller can see, so no ledger at all.
+    if (data === null) return [];
+    const runs = new Map(data.map((row) => [Date.parse(row[0]), row]));
+    const seen = new Set<number>();
+    return [...periods]
+      .sort((a, b) => a.getTime() - b.getTime())
+      .filter((period) => !seen.has(period.getTime()) && seen.add(period.getTime()))
+      .map((period) => {
+        const row = runs.get(period.getTime());
+        return row ? toPeriodRun(row) : periodWithoutRun(period);
+      });
   }
 
   /**

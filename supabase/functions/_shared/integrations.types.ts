@@ -129,18 +129,21 @@ export function toClaimedRun(row: ClaimedRunRow): ClaimedRun {
   return { run: toSyncRun(row.run), runTimeoutSeconds: row.run_timeout_seconds };
 }
 
-/** A row of get_period_outcomes: one period and the scheduler run that stood for it, if any. */
-export interface PeriodRunRow {
-  scheduled_for: string;
-  run_id: string | null;
-  status: RunStatus | null;
-  started_at: string | null;
-  ended_at: string | null;
-  records_processed: number | null;
-  records_failed: number | null;
-  drift_seconds: number | string | null;
-  archived: boolean;
-}
+/**
+ * An entry of get_period_outcomes's JSON array: a period that has a scheduler run, and that run's facts
+ * (periods without a run are left out: the caller sent them, it knows they have none).
+ */
+export type PeriodRunRow = [
+  scheduledFor: string,
+  runId: string,
+  status: RunStatus,
+  startedAt: string,
+  endedAt: string | null,
+  recordsProcessed: number | null,
+  recordsFailed: number | null,
+  driftSeconds: number | string,
+  archived: boolean,
+];
 
 export interface PeriodRun {
   scheduledFor: string;
@@ -156,16 +159,32 @@ export interface PeriodRun {
   archived: boolean;
 }
 
+/** A period with the run get_period_outcomes found for it. */
 export function toPeriodRun(row: PeriodRunRow): PeriodRun {
   return {
-    scheduledFor: new Date(row.scheduled_for).toISOString(),
-    runId: row.run_id,
-    status: row.status,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    recordsProcessed: row.records_processed,
-    recordsFailed: row.records_failed,
-    driftSeconds: row.drift_seconds === null ? null : Number(row.drift_seconds),
-    archived: row.archived,
+    scheduledFor: new Date(row[0]).toISOString(),
+    runId: row[1],
+    status: row[2],
+    startedAt: row[3],
+    endedAt: row[4],
+    recordsProcessed: row[5],
+    recordsFailed: row[6],
+    driftSeconds: Number(row[7]),
+    archived: row[8],
+  };
+}
+
+/** A period without a run. */
+export function periodWithoutRun(period: Date): PeriodRun {
+  return {
+    scheduledFor: period.toISOString(),
+    runId: null,
+    status: null,
+    startedAt: null,
+    endedAt: null,
+    recordsProcessed: null,
+    recordsFailed: null,
+    driftSeconds: null,
+    archived: false,
   };
 }

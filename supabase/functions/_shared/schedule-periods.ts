@@ -125,14 +125,14 @@ export function schedulePeriods(schedule: ScheduleTiming, from: Date, to: Date, 
   return periods;
 }
 
-/** nextPeriods looks this far ahead with the fast expansion first (a daily schedule's three fit), and asks croner when it finds fewer. */
+/** nextPeriods looks this far ahead with the fast expansion first (a daily schedule's three fit), then asks croner. */
 const NEXT_WINDOW_MS = 8 * 24 * 3_600_000;
 
 /**
  * The next `count` periods the scheduler will run, as ISO instants: after now, after the newest period it started,
  * and not before activeFrom. Empty for a disabled schedule (and for an expression croner refuses). The same
  * instants as croner's nextRuns in the schedule's zone (cron-range.ts), without its per-candidate search where the
- * next two days hold them.
+ * next eight days hold them.
  */
 export function nextPeriods(
   schedule: ScheduleTiming & Pick<Schedule, 'enabled' | 'activeFrom' | 'lastScheduledFor'>,
