@@ -58,30 +58,30 @@ begin
       from unnest(p_periods) as u(period)
       where u.period is not null
     ),
-    in_window as (
-      select p.period, r.id, r.status, r.started_at, r.ended_at, r.records_processed, r.records_failed,
-        false as archived
-      from public.sync_run_log r
-      join periods p on p.key = r.idempotency_key and p.period = r.scheduled_for
-      where r.org_id = p_org_id
-        and r.integration_type = p_integration_type
-        and r.started_at >= v_first - interval '1 hour'
-        and r.started_at < v_last + interval '1 day'
-    ),
-    probed as (
+    found as (
       select p.period,
-        coalesce(h.id, a.id) as id,
-        coalesce(h.status, a.status) as status,
-        coalesce(h.started_at, a.started_at) as started_at,
-        coalesce(h.ended_at, a.ended_at) as ended_at,
-        coalesce(h.records_processed, a.records_processed) as records_processed,
-        coalesce(h.records_failed, a.records_failed) as records_failed,
-        h.id is null as archived
+        coalesce(w.id, h.id, a.id) as id,
+        coalesce(w.status, h.status, a.status) as status,
+        coalesce(w.started_at, h.started_at, a.started_at) as started_at,
+        coalesce(w.ended_at, h.ended_at, a.ended_at) as ended_at,
+        coalesce(w.records_processed, h.records_processed, a.records_processed) as records_processed,
+        coalesce(w.records_failed, h.records_failed, a.records_failed) as records_failed,
+        a.id is not null as archived
       from periods p
+      left join (
+        select r.id, r.status, r.started_at, r.ended_at, r.records_processed, r.records_failed, r.scheduled_for,
+          r.idempotency_key
+        from public.sync_run_log r
+        where r.org_id = p_org_id
+          and r.integration_type = p_integration_type
+          and r.started_at >= v_first - interval '1 hour'
+          and r.started_at < v_last + interval '1 day'
+      ) w on w.idempotency_key = p.key and w.scheduled_for = p.period
       left join lateral (
         select r.id, r.status, r.started_at, r.ended_at, r.records_processed, r.records_failed
         from public.sync_run_log r
-        where r.org_id = p_org_id
+        where w.id is null
+          and r.org_id = p_org_id
           and r.idempotency_key = p.key
           and r.integration_type = p_integration_type
           and r.scheduled_for = p.period
@@ -89,14 +89,13 @@ begin
       left join lateral (
         select r.id, r.status, r.started_at, r.ended_at, r.records_processed, r.records_failed
         from public.sync_run_log_archive r
-        where h.id is null
+        where w.id is null
+          and h.id is null
           and r.org_id = p_org_id
           and r.idempotency_key = p.key
           and r.integration_type = p_integration_type
           and r.scheduled_for = p.period
       ) a on true
-      where not exists (select 1 from in_window w where w.period = p.period)
-        and (h.id is not null or a.id is not null)
     )
     select coalesce(
       json_agg(
@@ -108,7 +107,8 @@ begin
       ),
       '[]'::json
     )
-    from (select * from in_window union all select * from probed) f
+    from found f
+    where f.id is not null
   );
 end
 $$;
