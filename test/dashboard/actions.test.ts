@@ -42,7 +42,7 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', ()
     await card(page, 'Xledger')
       .getByRole('button', { name: /^Sync now/ })
       .click();
-    await expect(card(page, 'Xledger').locator('.message').textContent()).resolves.toBe('Xledger: sync started.');
+    await expect.poll(() => card(page, 'Xledger').locator('.message').textContent()).toBe('Xledger: sync started.');
     // The button that replaced Sync now has the focus (keyboard users keep their place).
     await page.waitForFunction(() => document.activeElement?.textContent?.startsWith('Cancel run'));
     await page.waitForFunction(
@@ -75,7 +75,8 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', ()
   });
 
   it('polls only while the tab is visible, and at once when it is shown again', async () => {
-    api('bufdir')?.control.set({ latencyMs: 400 });
+    // A vendor this slow keeps the run going for the whole test: a poll that saw it end would stop polling.
+    api('bufdir')?.control.set({ latencyMs: 5000 });
     const context = await stack.browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Oslo' });
     await context.clock.install();
     const page = await context.newPage();
@@ -107,6 +108,12 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', ()
     });
     await expect.poll(() => polls.length).toBe(hiddenAt + 1); // at once when shown
     await context.close();
+    const [run] = await stack.harness.db.sql<{ id: string }[]>`
+      select id from public.sync_run_log where org_id = ${stack.demoOrg} and integration_type = 'bufdir'
+        and status in ('pending', 'running')`;
+    if (run)
+      await stack.harness.db.sql`select 1 from public.update_run_log_status(${run.id}, 'cancelled', null, null, null)`;
+    api('bufdir')?.control.set({ latencyMs: 0 });
   });
 
   it('Cancel stops a running run; the card says so', async () => {

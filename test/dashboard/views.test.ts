@@ -2,6 +2,7 @@
 // what the API says; a coordinator of one org never sees the other's; only admins have settings; an expired token
 // sends you back to sign in; Norwegian follows the browser. Screenshots of each view go to dashboard/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_PUBLISHABLE_KEY, startDashboardServer } from '../../src/local/dashboard-server.ts';
 import { call } from '../functions/harness.ts';
 import { browserUnavailable, inCi, type Stack, screenshotPath, startStack, viewReady } from './stack.ts';
 
@@ -286,6 +287,50 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', () =
     await during.page.waitForSelector('h1:has-text("Sign in")');
     await expect(during.page.getByRole('alert').textContent()).resolves.toContain('Your session has expired');
     await during.context.close();
+  });
+
+  it("in production mode it uses the supabase-js session of the app's own sign-in, or sends you to that sign-in", async () => {
+    const supabaseUrl = new URL(stack.harness.host.url).origin;
+    const production = await startDashboardServer({
+      port: 0,
+      config: {
+        supabaseUrl,
+        publishableKey: LOCAL_PUBLISHABLE_KEY,
+        auth: 'supabase',
+        signInUrl: 'https://app.example.org/sign-in',
+      },
+    });
+    try {
+      // No session: the app's sign-in.
+      const context = await stack.browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Oslo' });
+      const page = await context.newPage();
+      await page.goto(production.url);
+      await page.waitForSelector('h1:has-text("Sign in")');
+      await expect(page.getByRole('link', { name: 'Sign in', exact: true }).getAttribute('href')).resolves.toBe(
+        'https://app.example.org/sign-in',
+      );
+      // The session the app's sign-in left in supabase-js's storage (same origin): the dashboard uses it.
+      const token = await stack.token({ role: 'admin' });
+      const session = {
+        access_token: token,
+        refresh_token: 'local-refresh-token',
+        token_type: 'bearer',
+        expires_in: 3600,
+        expires_at: Math.floor(Date.now() / 1000) + 3600,
+        user: { id: '00000000-0000-4000-8000-000000000001', aud: 'authenticated', role: 'authenticated' },
+      };
+      await context.addInitScript(
+        ([key, value]) => localStorage.setItem(key as string, value as string),
+        [`sb-${new URL(supabaseUrl).hostname.split('.')[0]}-auth-token`, JSON.stringify(session)],
+      );
+      await page.goto(`${production.url}?view=settings`);
+      await viewReady(page, 'settings');
+      await expect(page.locator('section.settings').count()).resolves.toBe(3);
+      await expect(page.locator('.who').textContent()).resolves.toContain('Signed in as admin');
+      await context.close();
+    } finally {
+      await production.stop();
+    }
   });
 
   it('speaks Norwegian (nb-NO) when the browser does', async () => {

@@ -1,7 +1,7 @@
 // Overview: one card per integration with its last run (status as icon and word, when, duration, records), the next
 // period in the schedule's time zone, the vendor's health with its next check, open alerts, and "Sync now" (or
 // "Cancel" while a run is queued or running). One GET /integrations; then only running runs are polled.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Integration, SyncRun } from '../api.ts';
 import { asApiError, markViewReady, useApp, useLoad } from '../app-context.ts';
 import { Problem, useProblemText } from '../components/problem.tsx';
@@ -122,15 +122,18 @@ function Card({ entry, run, message, busy, onSyncNow, onCancel }: CardProps) {
   const next = entry.schedule?.enabled ? (entry.schedule.nextPeriods[0] ?? null) : null;
   const running = isActive(run);
 
-  // Keyboard users keep their place: the button that replaces the one they pressed gets the focus.
+  // Keyboard users keep their place: the button that replaces the one they pressed gets the focus, in the same
+  // frame as the change (a layout effect), so the focus is never left on the page in between.
   const syncButton = useRef<HTMLButtonElement>(null);
   const cancelButton = useRef<HTMLButtonElement>(null);
   const pressed = useRef(false);
-  useEffect(() => {
-    if (!pressed.current) return;
+  // While the request is under way the pressed button is disabled (and so loses the focus); once it has answered,
+  // the focus goes to whichever button is there now.
+  useLayoutEffect(() => {
+    if (!pressed.current || busy) return;
     pressed.current = false;
     (running ? cancelButton : syncButton).current?.focus();
-  }, [running]);
+  }, [running, busy]);
 
   const health = healthState(entry.health);
   const nextCheck = entry.health?.mode === 'passive' ? entry.health.passiveUntil : (entry.health?.nextCheckAt ?? null);
