@@ -59,21 +59,21 @@ function sourceFiles(dir: string): string[] {
   return files;
 }
 
-/** Why the build must be made again, or null when it is up to date. */
-export function staleReason(dist = DASHBOARD_DIST): string | null {
+/** Why the build must be made again, or null when it is up to date. `root`: what build-inputs.json is relative to. */
+export function staleReason(dist = DASHBOARD_DIST, sourcesDir = DASHBOARD_DIR, root = ROOT): string | null {
   const index = path.join(dist, 'index.html');
   const list = path.join(dist, 'build-inputs.json');
   if (!existsSync(index) || !existsSync(list)) return 'no build yet';
   const builtAt = statSync(index).mtimeMs;
   let inputs: string[];
   try {
-    inputs = (JSON.parse(readFileSync(list, 'utf8')) as string[]).map((file) => path.join(ROOT, file));
+    inputs = (JSON.parse(readFileSync(list, 'utf8')) as string[]).map((file) => path.join(root, file));
   } catch {
     return 'the build has no readable list of its sources';
   }
-  for (const file of [...inputs, ...sourceFiles(DASHBOARD_DIR)]) {
-    if (!existsSync(file)) return `${path.relative(ROOT, file)} is gone`;
-    if (statSync(file).mtimeMs > builtAt) return `${path.relative(ROOT, file)} changed`;
+  for (const file of [...inputs, ...sourceFiles(sourcesDir)]) {
+    if (!existsSync(file)) return `${path.relative(root, file)} is gone`;
+    if (statSync(file).mtimeMs > builtAt) return `${path.relative(root, file)} changed`;
   }
   return null;
 }
