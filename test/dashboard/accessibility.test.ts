@@ -62,7 +62,8 @@ async function tabTo(
   throw new Error('the element was never reached with Tab');
 }
 
-describe.skipIf(browserUnavailable !== null)('dashboard accessibility in chromium', () => {
+// A browser test does many round trips; under the whole suite's load it gets more than vitest's default 30 s.
+describe.skipIf(browserUnavailable !== null)('dashboard accessibility in chromium', { timeout: 120_000 }, () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack();

@@ -6,7 +6,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, POLL_MS, type Stack, startStack, viewReady } from './stack.ts';
 
-describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', () => {
+// A browser test does many round trips; under the whole suite's load it gets more than vitest's default 30 s.
+describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { timeout: 120_000 }, () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack();

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timeViewLoads } from '../../bench/dashboard.bench.ts';
 import { browserUnavailable, type Stack, startStack, viewReady } from './stack.ts';
 
-describe.skipIf(browserUnavailable !== null)('the first view, timed', () => {
+// A browser test does many round trips; under the whole suite's load it gets more than vitest's default 30 s.
+describe.skipIf(browserUnavailable !== null)('the first view, timed', { timeout: 120_000 }, () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack();

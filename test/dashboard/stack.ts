@@ -62,7 +62,10 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** The second org: an Xledger connection and schedule, and runs whose error text names it. */
+/**
+ * The second org: an Xledger connection and schedule, and runs whose error text names it; a Bufdir schedule without
+ * a connection or runs, and nothing at all for Dynamics (the empty states).
+ */
 async function seedOtherOrg(harness: Harness, orgId: string): Promise<{ runIds: string[]; marker: string }> {
   const sql = harness.db.sql;
   const marker = 'ORG-B-ONLY vendor said no';
@@ -70,6 +73,8 @@ async function seedOtherOrg(harness: Harness, orgId: string): Promise<{ runIds: 
     ${sql.json({ apiToken: 'local-xledger-token' })}::jsonb, true)`;
   await sql`select 1 from public.upsert_sync_schedule(${orgId}, 'xledger', '15 7 * * *', 'Europe/Oslo', true, 900,
     now() - interval '20 days')`;
+  await sql`select 1 from public.upsert_sync_schedule(${orgId}, 'bufdir', '0 14 * * *', 'Europe/Oslo', true, 900,
+    now() - interval '1 day')`;
   const rows = await sql<{ id: string }[]>`
     insert into public.sync_run_log (org_id, integration_type, status, started_at, ended_at, heartbeat_at,
       records_processed, records_failed, error_message, triggered_by)

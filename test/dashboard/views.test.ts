@@ -12,7 +12,8 @@ it.runIf(browserUnavailable !== null && inCi)('chromium is installed (required u
   throw new Error(`CI must run the dashboard's browser tests, but ${browserUnavailable}`);
 });
 
-describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', () => {
+// A browser test does many round trips; under the whole suite's load it gets more than vitest's default 30 s.
+describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { timeout: 120_000 }, () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack();
@@ -255,6 +256,43 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', () =
       order by started_at desc limit 50`;
     for (const run of demoRuns) expect(html).not.toContain(run.id);
     await other.context.close();
+  });
+
+  it('empty states explain themselves, and Sync now without a connection says who can connect it', async () => {
+    const { integrations } = await api('/integrations', 'coordinator', stack.otherOrg);
+    const bufdir = integrations.find((entry: { integrationType: string }) => entry.integrationType === 'bufdir');
+    const at = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Oslo',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZoneName: 'short',
+    }).format(new Date(bufdir.schedule.nextPeriods[0]));
+    expect(at).toMatch(/^14:00 CES?T$/);
+    const { page, context } = await stack.open({ orgId: stack.otherOrg });
+    await viewReady(page, 'overview');
+    const cardOf = (name: string) =>
+      page.locator('article.card', { has: page.getByRole('heading', { name, exact: true }) });
+    await expect(cardOf('Bufdir export').textContent()).resolves.toContain(`No runs yet. Sync now, or wait for ${at}.`);
+    const dynamics = await cardOf('Microsoft Dynamics').textContent();
+    expect(dynamics).toContain('No runs yet. Sync now, or ask an admin to set a schedule.');
+    expect(dynamics).toContain('No schedule: runs start only with Sync now.');
+    expect(dynamics).toContain('Not connected yet. An admin can connect it under Settings.');
+    await cardOf('Microsoft Dynamics')
+      .getByRole('button', { name: /^Sync now/ })
+      .click();
+    await expect
+      .poll(() => cardOf('Microsoft Dynamics').locator('.message').textContent())
+      .toBe('This integration is not connected yet. An admin can connect it under Settings.');
+
+    await page.goto(`${stack.dashboard.url}?view=integration&type=dynamics`);
+    await page.waitForSelector('.history .empty');
+    await expect(page.locator('main .intro').first().textContent()).resolves.toBe(
+      'No schedule, so no periods are expected. An admin can set one under Settings.',
+    );
+    await expect(page.locator('.history .empty').textContent()).resolves.toBe(
+      'No runs yet. Sync now, or ask an admin to set a schedule.',
+    );
+    await context.close();
   });
 
   it('an expired token sends you back to sign in, with a way to sign in again', async () => {
