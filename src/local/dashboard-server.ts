@@ -144,7 +144,7 @@ export async function ensureDashboardBuilt(
       try {
         const again = staleReason(); // another process may have built it meanwhile
         if (again === null) return { built: false, reason: null };
-        options.log?.(`building the dashboard (${again})`);
+        options.log?.(`dashboard: building it with Vite (${again})`);
         await runVite();
         return { built: true, reason: again };
       } finally {
