@@ -3,7 +3,7 @@
 // 02:00), each day of the strip is a calendar day in the schedule's time zone, and each period keeps its own outcome.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserUnavailable, type Stack, startStack, viewReady } from './stack.ts';
+import { browserUnavailable, type Stack, screenshotPath, startStack, viewReady } from './stack.ts';
 
 const ORG = randomUUID();
 /** The autumn night's second 02:00 (CET) has no run: missed. 05:00 CET started 10 minutes late; 07:00 CET failed. */
@@ -89,7 +89,7 @@ describe.skipIf(browserUnavailable !== null)(
       }
       await page.locator('ol.strip a[href*="day=2026-10-25"]').click();
       await shown(page, 'table.periods caption', 'Sunday, 25 October 2026');
-      await page.screenshot({ path: 'dashboard/screenshots/ledger-dst.png', fullPage: false });
+      await page.screenshot({ path: screenshotPath('ledger-dst') });
       await context.close();
     });
 

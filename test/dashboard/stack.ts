@@ -45,7 +45,7 @@ export interface Stack {
   demoOrg: string;
   /** A second org, whose data no user of the demo org may see. */
   otherOrg: string;
-  /** The second org's runs (ids) and the text only its data has. */
+  /** The second org's runs (ids) and the text only its data has (its Xledger company is 918273645). */
   other: { runIds: string[]; marker: string };
   /** A user's token for an org (default: the demo org's coordinator). */
   token(options?: { orgId?: string; role?: string; expiresIn?: number }): Promise<string>;
@@ -69,7 +69,7 @@ export interface Stack {
 async function seedOtherOrg(harness: Harness, orgId: string): Promise<{ runIds: string[]; marker: string }> {
   const sql = harness.db.sql;
   const marker = 'ORG-B-ONLY vendor said no';
-  await sql`select 1 from public.upsert_sync_connection(${orgId}, 'xledger', ${sql.json({ companyId: 777 })}::jsonb,
+  await sql`select 1 from public.upsert_sync_connection(${orgId}, 'xledger', ${sql.json({ companyId: 918_273_645 })}::jsonb,
     ${sql.json({ apiToken: 'local-xledger-token' })}::jsonb, true)`;
   await sql`select 1 from public.upsert_sync_schedule(${orgId}, 'xledger', '15 7 * * *', 'Europe/Oslo', true, 900,
     now() - interval '20 days')`;
@@ -195,6 +195,15 @@ export async function startStack(options: { seedDemo?: boolean } = {}): Promise<
 /** Screenshots of the test run (committed: the README shows the overview). */
 export function screenshotPath(name: string): string {
   return path.join(SCREENSHOTS, `${name}.png`);
+}
+
+/** A screenshot of the whole page: the viewport made as tall as the document (at most 8000 px) for the shot. */
+export async function screenshotPage(page: Page, name: string): Promise<void> {
+  const viewport = page.viewportSize() ?? { width: 1280, height: 900 };
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: viewport.width, height: Math.min(8000, Math.max(viewport.height, height)) });
+  await page.screenshot({ path: screenshotPath(name) });
+  await page.setViewportSize(viewport);
 }
 
 /** Waits until the view has shown its data (app-context.ts's markViewReady). */
