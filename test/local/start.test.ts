@@ -83,6 +83,7 @@ async function startEnv(dir: string, more: NodeJS.ProcessEnv = {}): Promise<Node
     SIMULATED_XLEDGER_PORT: String(await freePort()),
     SIMULATED_DYNAMICS_PORT: String(await freePort()),
     SIMULATED_BUFDIR_PORT: String(await freePort()),
+    DASHBOARD_PORT: String(await freePort()),
     DEMO: 'off', // the README session on an empty org; the demo seed has its own test
     ...more,
   };
