@@ -107,7 +107,7 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
       Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
       document.dispatchEvent(new Event('visibilitychange'));
     });
-    await expect.poll(() => polls.length).toBe(hiddenAt + 1); // at once when shown
+    await expect.poll(() => polls.length).toBe(hiddenAt + 1); // at once when shown: no clock time passes
     await context.close();
     const [run] = await stack.harness.db.sql<{ id: string }[]>`
       select id from public.sync_run_log where org_id = ${stack.demoOrg} and integration_type = 'bufdir'
