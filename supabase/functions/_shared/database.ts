@@ -66,11 +66,16 @@ export function isTransactionPooler(env: DatabaseEnv, url = databaseUrl(env)): b
 /** postgres.js's options, with `max_pipeline` (queries written ahead per connection), which its types leave out. */
 export type PoolOptions = Options<Record<string, PostgresType>> & { url: string; max_pipeline?: number };
 
+/** DB_STATEMENT_TIMEOUT_MS: how long a statement of a function may run, 100 to 600000 ms, default 10000. */
+function statementTimeoutMs(env: DatabaseEnv): number {
+  return integerFromEnv(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000);
+}
+
 /** The pool's postgres.js options. A malformed setting is refused here, at start. */
 export function poolOptions(env: DatabaseEnv): PoolOptions {
   const url = databaseUrl(env);
   const max = integerFromEnv(env, 'DB_POOL_MAX', DEFAULT_POOL_MAX, 1, 100);
-  const statementTimeout = integerFromEnv(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000);
+  const statementTimeout = statementTimeoutMs(env);
   const pooled = isTransactionPooler(env, url);
   return {
     url,
@@ -101,9 +106,8 @@ export function poolOptions(env: DatabaseEnv): PoolOptions {
 export function connectDatabase(env: DatabaseEnv): DatabasePorts {
   const { url, ...options } = poolOptions(env);
   // Behind a pooler the timeout travels with every call instead (transaction-local, gone when the call ends).
-  const pooled = options.connection?.statement_timeout === undefined;
-  const statementTimeoutMs = pooled ? integerFromEnv(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000) : undefined;
-  return sqlPorts(postgres(url, options), { statementTimeoutMs });
+  const perCall = isTransactionPooler(env, url) ? statementTimeoutMs(env) : undefined;
+  return sqlPorts(postgres(url, options), { statementTimeoutMs: perCall });
 }
 
 export function sqlPorts(sql: Sql, options: { statementTimeoutMs?: number } = {}): DatabasePorts {
