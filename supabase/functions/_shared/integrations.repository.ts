@@ -10,9 +10,8 @@
 // Errors are SyncRunLogErrors (errors.ts): invalid_argument, not_found, not_configured, already_running (with
 // details.existingRunId), unavailable, internal. Credentials never appear in an error, a log line or a result other
 // than getConnectionCredentials's. Everything upsertConnection sends is checked here first, so that the database
-// has no reason to refuse the call: PostgreSQL logs the statement of a failed call (log_min_error_statement), and
-// the local SQL adapter writes the arguments into the statement as literals (PostgREST binds them as parameters,
-// which are not logged by default).
+// has no reason to refuse the call. The credentials argument (p_credentials) travels as a bound parameter, in the SQL
+// adapter as behind PostgREST, so it is never part of the statement text PostgreSQL logs with an error.
 import { callRpc, SyncRunLogError } from './errors.ts';
 import { INTEGRATION_TYPES } from './integrations/integration-types.ts';
 import {
