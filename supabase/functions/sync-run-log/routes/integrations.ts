@@ -5,7 +5,7 @@
 // or error message carries them, nor the names of unknown fields sent inside them.
 import type { Caller } from '../../_shared/auth.ts';
 import { SyncRunLogError } from '../../_shared/errors.ts';
-import type { Route } from '../../_shared/function-handler.ts';
+import type { Route, RouteContext } from '../../_shared/function-handler.ts';
 import { CORS_HEADERS, json, readJsonBody } from '../../_shared/http.ts';
 import type { IntegrationType } from '../../_shared/integrations/integration-types.ts';
 import { IntegrationsRepository } from '../../_shared/integrations.repository.ts';
@@ -21,6 +21,15 @@ export function integrationRoutes(deps: SyncRunLogDeps, access: Access): Route[]
   const integrationsWriter = () => new IntegrationsRepository(deps.db.asService());
   const schedulesAs = (who: Caller) => new SchedulerRepository(deps.db.asCaller(who));
   const schedulesWriter = () => new SchedulerRepository(deps.db.asService());
+
+  /** An admin route's target: the caller (an admin or the service role), the integration and the org. */
+  async function adminTarget(context: RouteContext, action: string) {
+    const who = await access.caller(context);
+    requireAdmin(who, action);
+    const type = integrationTypeOf(context);
+    const query = parseInput(orgQuery, queryObject(context.url.searchParams), 'query');
+    return { type, orgId: orgOf(who, query.orgId) };
+  }
 
   return [
     {
@@ -39,11 +48,7 @@ export function integrationRoutes(deps: SyncRunLogDeps, access: Access): Route[]
       method: 'PUT',
       path: '/integrations/:type/connection',
       async handle(context) {
-        const who = await access.caller(context);
-        requireAdmin(who, 'change connections');
-        const type = integrationTypeOf(context);
-        const query = parseInput(orgQuery, queryObject(context.url.searchParams), 'query');
-        const orgId = orgOf(who, query.orgId);
+        const { type, orgId } = await adminTarget(context, 'change connections');
         const body = parseConnectionBody(type, await readJsonBody(context.request));
         const connection = await integrationsWriter().upsertConnection({
           orgId,
@@ -59,11 +64,8 @@ export function integrationRoutes(deps: SyncRunLogDeps, access: Access): Route[]
       method: 'DELETE',
       path: '/integrations/:type/connection',
       async handle(context) {
-        const who = await access.caller(context);
-        requireAdmin(who, 'delete connections');
-        const type = integrationTypeOf(context);
-        const query = parseInput(orgQuery, queryObject(context.url.searchParams), 'query');
-        const deleted = await integrationsWriter().deleteConnection(orgOf(who, query.orgId), type);
+        const { type, orgId } = await adminTarget(context, 'delete connections');
+        const deleted = await integrationsWriter().deleteConnection(orgId, type);
         if (!deleted) throw new SyncRunLogError('not_found', `${type} has no connection in this org`);
         return noContent();
       },
@@ -72,11 +74,7 @@ export function integrationRoutes(deps: SyncRunLogDeps, access: Access): Route[]
       method: 'PUT',
       path: '/integrations/:type/schedule',
       async handle(context) {
-        const who = await access.caller(context);
-        requireAdmin(who, 'change schedules');
-        const type = integrationTypeOf(context);
-        const query = parseInput(orgQuery, queryObject(context.url.searchParams), 'query');
-        const orgId = orgOf(who, query.orgId);
+        const { type, orgId } = await adminTarget(context, 'change schedules');
         const input = parseInput(scheduleBody, await readJsonBody(context.request), 'body');
         // The cron expression and the time zone are checked with croner first: a 400 that says what is wrong.
         const schedule = await schedulesWriter().upsertSchedule({
@@ -94,11 +92,8 @@ export function integrationRoutes(deps: SyncRunLogDeps, access: Access): Route[]
       method: 'DELETE',
       path: '/integrations/:type/schedule',
       async handle(context) {
-        const who = await access.caller(context);
-        requireAdmin(who, 'delete schedules');
-        const type = integrationTypeOf(context);
-        const query = parseInput(orgQuery, queryObject(context.url.searchParams), 'query');
-        const deleted = await schedulesWriter().deleteSchedule(orgOf(who, query.orgId), type);
+        const { type, orgId } = await adminTarget(context, 'delete schedules');
+        const deleted = await schedulesWriter().deleteSchedule(orgId, type);
         if (!deleted) throw new SyncRunLogError('not_found', `${type} has no schedule in this org`);
         return noContent();
       },
