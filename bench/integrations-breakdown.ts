@@ -1,12 +1,13 @@
 // Where the time of the integrations routes goes: the steps their handlers take, one at a time, in this process
 // (Node: the same V8 as Deno, the same repository code, the SQL adapter as the coordinator under RLS, the same pool
 // size), against the seeded database, at concurrency 1. For the ledger: the schedule lookup, croner computing the
-// periods, get_period_outcomes as the handler calls it (json_agg of the rows, sent and parsed), and of that what
-// PostgreSQL spends executing the function (EXPLAIN ANALYZE's execution time), then the outcomes and the JSON
-// text. For the overview: get_integrations_overview, the next periods (croner) of the three schedules, and the
+// periods, get_period_runs as the handler calls it (the runs as JSON columns, sent and parsed), and of that what
+// PostgreSQL spends executing the function (EXPLAIN ANALYZE's execution time), then matching the runs to the
+// periods with their outcomes, the JSON text, and the whole repository call. For the overview: get_integrations_overview, the next periods (croner) of the three schedules, and the
 // whole repository call. GET /runs/latest's repository call stands beside them for scale.
 import type { Sql } from 'postgres';
 import { IntegrationsRepository } from '../supabase/functions/_shared/integrations.repository.ts';
+import type { PeriodRunsRow } from '../supabase/functions/_shared/integrations.types.ts';
 import { SyncRunLogRepository } from '../supabase/functions/_shared/run-log.repository.ts';
 import { ledgerOf, nextPeriods, schedulePeriods } from '../supabase/functions/_shared/schedule-periods.ts';
 import { SchedulerRepository } from '../supabase/functions/_shared/scheduler/scheduler.repository.ts';
@@ -62,7 +63,13 @@ export async function measureBreakdown(
   const newest = ledger.chunks[ledger.chunks.length - 1];
   if (!schedule || !newest) throw new Error('the ledger fixture has no xledger schedule');
   const periods = schedulePeriods(schedule, newest.from, newest.to);
-  const runs = await integrations.getPeriodOutcomes(orgId, schedule.integrationType, periods);
+  const runsArgs = {
+    p_org_id: orgId,
+    p_integration_type: schedule.integrationType,
+    p_from: newest.from.toISOString(),
+    p_to: newest.to.toISOString(),
+  };
+  const { runs } = (await rpc.rpc('get_period_runs', runsArgs)).data as PeriodRunsRow;
   const now = new Date();
 
   const steps: Array<[key: string, name: string, once: () => unknown]> = [
@@ -78,21 +85,22 @@ export async function measureBreakdown(
     ],
     ['overview_next_periods', '  next periods of the 3 schedules (croner)', () => all.map((s) => nextPeriods(s, now))],
     ['overview_repository', '  the whole repository call', () => integrations.getIntegrationsOverview(orgId, { now })],
-    ['ledger_schedule', `periods (${periods.length}): get_sync_schedules`, () => schedules.getSchedules(orgId)],
     [
       'ledger_croner',
-      '  the periods (croner, schedulePeriods)',
+      `periods (${periods.length}): the periods (cron expression, schedulePeriods)`,
       () => schedulePeriods(schedule, newest.from, newest.to),
     ],
     [
       'ledger_rpc',
-      '  get_period_outcomes (json_agg, sent, parsed)',
-      () => integrations.getPeriodOutcomes(orgId, schedule.integrationType, periods),
+      '  get_period_runs: schedule and runs (columns as JSON, sent, parsed)',
+      () => rpc.rpc('get_period_runs', runsArgs),
     ],
+    ['ledger_match', '  runs matched to the periods, outcomes', () => ledgerOf(schedule, periods, runs, now)],
+    ['ledger_json', '  the response JSON', () => JSON.stringify({ periods: ledgerOf(schedule, periods, runs, now) })],
     [
-      'ledger_json',
-      '  outcomes and the response JSON',
-      () => JSON.stringify({ periods: ledgerOf(schedule, runs, now) }),
+      'ledger_repository',
+      '  the whole repository call',
+      () => integrations.getPeriodLedger(orgId, schedule.integrationType, newest.from, newest.to, { now }),
     ],
   ];
   const lines = [
@@ -107,12 +115,12 @@ export async function measureBreakdown(
     figures[`breakdown_${key}_p99_ms`] = s.p99;
     lines.push(line(name, s));
     if (key === 'ledger_rpc') {
-      const server = await executionTime(
-        sql,
-        context,
-        'select count(*) from public.get_period_outcomes($1, $2, $3::timestamptz[])',
-        [orgId, schedule.integrationType, `{${periods.map((p) => p.toISOString()).join(',')}}`],
-      );
+      const server = await executionTime(sql, context, 'select public.get_period_runs($1, $2, $3, $4) is null', [
+        runsArgs.p_org_id,
+        runsArgs.p_integration_type,
+        runsArgs.p_from,
+        runsArgs.p_to,
+      ]);
       figures.breakdown_ledger_sql_execution_p50_ms = server.median;
       figures.breakdown_ledger_sql_execution_p99_ms = server.p99;
       lines.push(line('    of which PostgreSQL executing it (EXPLAIN ANALYZE)', server));

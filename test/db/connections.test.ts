@@ -306,7 +306,7 @@ describe('who may do what', () => {
     read: [
       'public.get_sync_connections(uuid)',
       'public.get_integrations_overview(uuid)',
-      'public.get_period_outcomes(uuid, text, timestamp with time zone[])',
+      'public.get_period_runs(uuid, text, timestamp with time zone, timestamp with time zone)',
       'public.get_sync_alerts_page(uuid, integer, timestamp with time zone, uuid)',
       'public.get_run_history_page(uuid, text, integer, text, text, timestamp with time zone, uuid)',
     ],
@@ -381,7 +381,7 @@ describe('who may do what', () => {
       where n.nspname = 'public' and p.proname in ('upsert_sync_connection', 'set_sync_connection_enabled',
         'delete_sync_connection', 'get_connection_credentials', 'get_sync_connections', 'queue_manual_run',
         'claim_pending_runs', 'acknowledge_sync_alert', 'get_sync_alerts_page', 'get_run_history_page',
-        'get_period_outcomes', 'get_integrations_overview')`;
+        'get_period_runs', 'get_integrations_overview')`;
     expect(rows).toHaveLength(12);
     for (const row of rows) expect(row.proconfig, row.proname).toContain('search_path=""');
   });

@@ -58,10 +58,6 @@ async function history(orgId: string, type: string, count: number, newest = '202
     from generate_series(1, ${count}) g`;
 }
 
-async function plan(query: string): Promise<string> {
-  return JSON.stringify(await db.sql.unsafe(`explain (format json) ${query}`));
-}
-
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
@@ -208,7 +204,7 @@ describe('get_integrations_overview', () => {
   });
 });
 
-describe('get_period_outcomes', () => {
+describe('get_period_runs', () => {
   const org = randomUUID();
   const periods = [
     '2026-12-01T08:00:00Z',
@@ -217,97 +213,149 @@ describe('get_period_outcomes', () => {
     '2026-12-01T08:45:00Z',
     '2026-12-01T09:00:00Z',
   ];
+  const FROM = '2026-12-01T08:00:00Z';
+  const TO = '2026-12-01T09:00:00.001Z';
+  let ids: string[] = [];
 
   beforeAll(async () => {
     await asService(
       (tx) => tx`select public.upsert_sync_schedule(${org}, 'xledger', '*/15 * * * *', 'UTC', true, 1800,
         '2026-11-01T00:00:00Z')`,
     );
-    await scheduledRun(org, 'xledger', periods[0] as string, 4, 'completed', 0);
-    await scheduledRun(org, 'xledger', periods[1] as string, 400, 'completed', 2);
-    // periods[2]: no run. periods[3]: a run that was archived.
+    const first = await scheduledRun(org, 'xledger', periods[0] as string, 4.25, 'completed', 0);
+    const second = await scheduledRun(org, 'xledger', periods[1] as string, 400, 'completed', 2);
+    // periods[2]: no run of the scheduler's. Not its runs: a manual run, and a run whose key has another shape.
+    await db.sql`insert into public.sync_run_log (org_id, integration_type, status, started_at, ended_at, triggered_by)
+      values (${org}, 'xledger', 'completed', ${periods[2] as string}, ${periods[2] as string}::timestamptz + interval '1 s', 'manual')`;
+    await db.sql`insert into public.sync_run_log (org_id, integration_type, status, started_at, ended_at, triggered_by,
+        scheduled_for, idempotency_key)
+      values (${org}, 'xledger', 'completed', ${periods[2] as string}, ${periods[2] as string}::timestamptz + interval '1 s',
+        'scheduler', ${periods[2] as string}, 'xledger:2026-12-01T08:30:00Z')`;
+    // periods[3]: a run that was archived.
     const archived = await scheduledRun(org, 'xledger', periods[3] as string, 12, 'failed');
     await db.sql`insert into public.sync_run_log_archive select * from public.sync_run_log where id = ${archived}`;
     await db.sql`delete from public.sync_run_log where id = ${archived}`;
-    // periods[4]: a run that started two days after its period, outside the scanned window: found by its key.
-    await scheduledRun(org, 'xledger', periods[4] as string, 2 * 86_400, 'completed', 0);
-    // A manual run started in a period's window is not that period's run.
-    await db.sql`insert into public.sync_run_log (org_id, integration_type, status, started_at, ended_at, triggered_by)
-      values (${org}, 'xledger', 'completed', ${periods[2] as string}, ${periods[2] as string}::timestamptz + interval '1 s', 'manual')`;
+    // periods[4]: a run that started two days after its period: found by its period all the same.
+    const late = await scheduledRun(org, 'xledger', periods[4] as string, 2 * 86_400, 'completed', 0);
+    ids = [first, second, late, archived];
+    // Nor another integration's run of a period, or a run of a period just outside the range.
+    await scheduledRun(org, 'dynamics', periods[2] as string, 1);
+    await scheduledRun(org, 'xledger', '2026-12-01T09:15:00Z', 1);
   });
 
-  type Entry = [string, string, string, string, string | null, number | null, number | null, number, boolean];
-
-  async function outcomes(caller: string, orgId = org, list: string[] = periods, role = 'coordinator') {
-    const [row] = await asUser(
-      caller,
-      (tx) => tx`select public.get_period_outcomes(${orgId}, 'xledger', ${list}::timestamptz[]) as data`,
-      role,
-    );
-    return row?.data as Entry[] | null;
+  interface Columns {
+    key: string[];
+    scheduledFor: number[];
+    id: string[];
+    status: string[];
+    startedAt: string[];
+    endedAt: Array<string | null>;
+    recordsProcessed: number[];
+    recordsFailed: number[];
+    archivedIds: string[];
   }
 
-  it('the periods that have a scheduler run (hot, archived, or started late), oldest first, duplicates once', async () => {
-    const rows = (await outcomes(org, org, [...periods].reverse().concat(periods[0] as string))) ?? [];
-    expect(rows.map((r) => new Date(r[0]).toISOString())).toEqual(
-      [0, 1, 3, 4].map((i) => new Date(periods[i] as string).toISOString()),
+  async function ledger(caller: string, orgId = org, from = FROM, to = TO, role = 'coordinator') {
+    const [row] = await asUser(
+      caller,
+      (tx) => tx`select public.get_period_runs(${orgId}, 'xledger', ${from}, ${to}) as data`,
+      role,
     );
-    expect(rows.map((r) => [r[2], r[6], Number(r[7]), r[8]])).toEqual([
-      ['completed', 0, 4, false],
-      ['completed', 2, 400, false],
-      ['failed', 0, 12, true],
-      ['completed', 0, 2 * 86_400, false],
-    ]);
-    for (const r of rows) {
-      expect(r).toHaveLength(9);
-      expect(r[1]).toMatch(/^[0-9a-f-]{36}$/);
-      expect(Date.parse(r[3]) - Date.parse(r[0])).toBe(Number(r[7]) * 1000);
-    }
+    return row?.data as { schedule: Record<string, unknown>; runs: Columns } | null;
+  }
+  const runs = async (...args: Parameters<typeof ledger>) => (await ledger(...args))?.runs ?? null;
+
+  it("the schedule, and the scheduler runs of the range's periods, hot then archived, column by column", async () => {
+    expect((await ledger(org))?.schedule).toMatchObject({
+      org_id: org,
+      integration_type: 'xledger',
+      cron_expression: '*/15 * * * *',
+      time_zone: 'UTC',
+      enabled: true,
+    });
+    const data = (await runs(org)) as Columns;
+    expect(data.id).toEqual(ids);
+    expect(data.key).toEqual([0, 1, 4, 3].map((i) => periodKey('xledger', periods[i] as string)));
+    expect(data.scheduledFor).toEqual([0, 1, 4, 3].map((i) => Date.parse(periods[i] as string)));
+    expect(data.status).toEqual(['completed', 'completed', 'completed', 'failed']);
+    expect(data.recordsProcessed).toEqual([10, 10, 10, 10]);
+    expect(data.recordsFailed).toEqual([0, 2, 0, 0]);
+    expect(data.archivedIds).toEqual([ids[3]]);
+    // Timestamps as to_json renders timestamptz (the session's zone is UTC), to the microsecond.
+    expect(data.startedAt[0]).toBe('2026-12-01T08:00:04.25+00:00');
+    expect(data.endedAt[0]).toBe('2026-12-01T08:00:34.25+00:00');
+    expect(data.startedAt[2]).toBe('2026-12-03T09:00:00+00:00');
   });
 
-  it('[] when none of the periods has a run, null for another org, a volunteer, or without a schedule', async () => {
-    expect(await outcomes(org, org, ['2026-12-02T08:00:00Z'])).toEqual([]);
-    expect(await outcomes(org, org, [])).toEqual([]);
-    expect(await outcomes(randomUUID())).toBeNull();
-    expect(await outcomes(org, org, periods, 'volunteer')).toBeNull();
+  it('empty columns for a range without runs, null for another org, a volunteer, or without a schedule', async () => {
+    const empty = await runs(org, org, '2026-12-02T08:00:00Z', '2026-12-02T09:00:00Z');
+    expect(empty).toEqual({
+      key: [],
+      scheduledFor: [],
+      id: [],
+      status: [],
+      startedAt: [],
+      endedAt: [],
+      recordsProcessed: [],
+      recordsFailed: [],
+      archivedIds: [],
+    });
+    expect(await ledger(randomUUID())).toBeNull();
+    expect(await ledger(org, org, FROM, TO, 'volunteer')).toBeNull();
     const [none] = await asService(
-      (tx) => tx`select public.get_period_outcomes(${org}, 'dynamics', ${periods}::timestamptz[]) as data`,
+      (tx) => tx`select public.get_period_runs(${org}, 'dynamics', ${FROM}, ${TO}) as data`,
     );
     expect(none?.data).toBeNull();
   });
 
-  it('refuses more than 1000 periods, a null list or a malformed integration type (SR005)', async () => {
-    const many = Array.from({ length: 1001 }, (_, i) => new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString());
-    expect(await sqlstate(outcomes(org, org, many))).toBe('SR005');
-    expect(await sqlstate(asService((tx) => tx`select public.get_period_outcomes(${org}, 'xledger', null)`))).toBe(
+  it('refuses an empty or missing range and a malformed integration type (SR005)', async () => {
+    expect(await sqlstate(runs(org, org, TO, FROM))).toBe('SR005');
+    expect(await sqlstate(runs(org, org, FROM, FROM))).toBe('SR005');
+    expect(await sqlstate(asService((tx) => tx`select public.get_period_runs(${org}, 'xledger', null, ${TO})`))).toBe(
       'SR005',
     );
-    expect(
-      await sqlstate(
-        asService((tx) => tx`select public.get_period_outcomes(${org}, 'Bad', ${periods}::timestamptz[])`),
-      ),
-    ).toBe('SR005');
+    expect(await sqlstate(asService((tx) => tx`select public.get_period_runs(${org}, 'Bad', ${FROM}, ${TO})`))).toBe(
+      'SR005',
+    );
   });
 
-  it('finds the runs with one range scan of the started_at index, and the rest by period key probes', async () => {
+  it('refuses a range with more than 10,000 runs (SR005)', async () => {
+    const busy = randomUUID();
+    await asService(
+      (tx) => tx`select public.upsert_sync_schedule(${busy}, 'xledger', '* * * * *', 'UTC', true, 1800,
+        '2026-01-01T00:00:00Z')`,
+    );
+    await db.sql`insert into public.sync_run_log
+        (org_id, integration_type, status, started_at, ended_at, triggered_by, scheduled_for, idempotency_key)
+      select ${busy}, 'xledger', 'completed', p, p + interval '1 s', 'scheduler', p,
+        'xledger:' || to_char(p at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+      from generate_series('2026-01-01T00:00:00Z'::timestamptz, '2026-01-01T00:00:00Z'::timestamptz + interval '10000 minutes', interval '1 minute') p`;
+    // 10,001 runs in the month, 10,000 in its first 10,000 minutes.
+    expect(await sqlstate(runs(busy, busy, '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z'))).toBe('SR005');
+    const fits = await runs(busy, busy, '2026-01-01T00:00:00Z', '2026-01-07T22:40:00Z');
+    expect(fits?.id).toHaveLength(10_000);
+  });
+
+  it("reads the hot table and the archive by their period indexes, in the function's generic plan", async () => {
     const busy = randomUUID();
     await history(busy, 'xledger', 3000);
+    await db.sql`insert into public.sync_run_log
+        (org_id, integration_type, status, started_at, ended_at, triggered_by, scheduled_for, idempotency_key)
+      select ${busy}, 'xledger', 'completed', p, p + interval '1 s', 'scheduler', p,
+        'xledger:' || to_char(p at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+      from generate_series('2026-11-01T00:00:00Z'::timestamptz, '2026-12-01T00:00:00Z', interval '15 minutes') p`;
     await db.sql`insert into public.sync_run_log_archive select * from public.sync_run_log where org_id = ${busy}`;
-    await db.sql`update public.sync_run_log_archive set idempotency_key = 'xledger:' || id where org_id = ${busy}`;
     await db.sql`analyze public.sync_run_log`;
     await db.sql`analyze public.sync_run_log_archive`;
-    // The window scan as the function runs it (v_first - 1 hour .. v_last + 1 day).
-    const window = await plan(`select r.id from public.sync_run_log r
-      where r.org_id = '${busy}' and r.integration_type = 'xledger'
-        and r.started_at >= '2026-12-01T08:00:00Z'::timestamptz - interval '1 hour'
-        and r.started_at < '2026-12-01T09:00:00Z'::timestamptz + interval '1 day'`);
-    expect(window).toContain('sync_run_log_org_integration_started_idx');
-    const hot = await plan(`select r.id from public.sync_run_log r
-      where r.org_id = '${org}' and r.idempotency_key = '${periodKey('xledger', periods[0] as string)}'`);
-    expect(hot).toContain('sync_run_log_idempotency_key_idx');
-    const archive = await plan(`select r.id from public.sync_run_log_archive r
-      where r.org_id = '${org}' and r.idempotency_key = '${periodKey('xledger', periods[3] as string)}'`);
-    expect(archive).toContain('sync_run_log_archive_idempotency_key_idx');
+    const scan = (table: string) => `select r.id from public.${table} r
+      where r.org_id = $1 and r.integration_type = $2 and r.scheduled_for >= $3 and r.scheduled_for < $4
+        and r.idempotency_key like $2 || ':____-__-__T__:__:__.___Z'`;
+    const args = [busy, 'xledger', '2026-12-01T08:00:00Z', '2026-12-01T09:00:00Z'];
+    const types = ['uuid', 'text', 'timestamptz', 'timestamptz'];
+    const hot = planNodes(await genericPlan(scan('sync_run_log'), types, args));
+    expect(hot.some((node) => node.endsWith('sync_run_log_org_integration_period_idx'))).toBe(true);
+    const archive = planNodes(await genericPlan(scan('sync_run_log_archive'), types, args));
+    expect(archive.some((node) => node.endsWith('sync_run_log_archive_org_integration_period_idx'))).toBe(true);
   });
 });
 

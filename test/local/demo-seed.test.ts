@@ -106,7 +106,10 @@ describe('the seeded demo org', () => {
       // At most 1,000 periods per call: the every-5-minutes schedule in 3-day windows.
       for (let start = from; start < seedNow.getTime(); start += 3 * DAY) {
         const to = new Date(Math.min(start + 3 * DAY, seedNow.getTime() + 1));
-        for (const entry of await repository.getPeriodLedger(schedule, new Date(start), to, { now: seedNow })) {
+        const ledger = await repository.getPeriodLedger(schedule.orgId, schedule.integrationType, new Date(start), to, {
+          now: seedNow,
+        });
+        for (const entry of ledger?.periods ?? []) {
           outcomes.set(entry.outcome, (outcomes.get(entry.outcome) ?? 0) + 1);
         }
       }

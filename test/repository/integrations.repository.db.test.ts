@@ -225,14 +225,15 @@ describe('getPeriodLedger', () => {
       values (${randomUUID()}, ${org}, 'xledger', ${archivedPeriod}, ${archivedPeriod}::timestamptz + interval '1 minute',
         'completed', 1, 0, 'scheduler', ${archivedPeriod}, ${`xledger:${archivedPeriod}`})`;
 
-    const schedule = (await asUser(org).getIntegrationsOverview(org, { now: new Date() }))[0]?.schedule;
-    if (!schedule) throw new Error('no schedule');
-    const ledger = await asUser(org).getPeriodLedger(
-      schedule,
+    const found = await asUser(org).getPeriodLedger(
+      org,
+      'xledger',
       new Date('2026-11-30T22:00:00Z'),
       new Date('2026-12-01T09:00:00Z'),
       { now: new Date('2026-12-01T07:02:00Z') },
     );
+    expect(found?.schedule).toMatchObject({ orgId: org, integrationType: 'xledger', cronExpression: '0 * * * *' });
+    const ledger = found?.periods ?? [];
     expect(ledger.map((p) => [p.scheduledFor.slice(11, 16), p.outcome, p.driftSeconds, p.archived])).toEqual([
       ['23:00', 'completed', 0, true],
       ['00:00', 'completed', 3, false],
@@ -250,14 +251,13 @@ describe('getPeriodLedger', () => {
     // Another org's user: no schedule visible, no ledger (not a column of "missed").
     expect(
       await asUser(randomUUID()).getPeriodLedger(
-        schedule,
+        org,
+        'xledger',
         new Date('2026-12-01T00:00:00Z'),
         new Date('2026-12-01T09:00:00Z'),
-        {
-          now: new Date('2026-12-01T07:02:00Z'),
-        },
+        { now: new Date('2026-12-01T07:02:00Z') },
       ),
-    ).toEqual([]);
+    ).toBeNull();
   });
 });
 

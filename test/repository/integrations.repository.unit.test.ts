@@ -72,15 +72,24 @@ describe('outcomeOf', () => {
 });
 
 describe('ledgerOf', () => {
-  const periods = [
-    noRun('2026-12-01T09:00:00.000Z'),
-    period({ scheduledFor: '2026-12-01T09:30:00.000Z' }),
-    noRun('2026-12-01T10:00:00.000Z'),
-    noRun('2026-12-01T12:30:00.000Z'),
-  ];
+  const periods = ['2026-12-01T09:00:00Z', '2026-12-01T09:30:00Z', '2026-12-01T10:00:00Z', '2026-12-01T12:30:00Z'].map(
+    (p) => new Date(p),
+  );
+  const runs = {
+    key: ['xledger:2026-12-01T09:30:00.000Z'],
+    scheduledFor: [Date.parse('2026-12-01T09:30:00Z')],
+    id: [RUN],
+    status: ['completed' as const],
+    startedAt: ['2026-12-01T09:30:05+00:00'],
+    endedAt: ['2026-12-01T09:31:00+00:00'],
+    recordsProcessed: [10],
+    recordsFailed: [0],
+    archivedIds: [],
+  };
+  const schedule = (enabled: boolean, activeFrom: string) => ({ integrationType: 'xledger', enabled, activeFrom });
 
   it('leaves out periods without a run before activeFrom, and keeps runs before it', () => {
-    const ledger = ledgerOf({ enabled: true, activeFrom: '2026-12-01T09:45:00Z' }, periods, NOW);
+    const ledger = ledgerOf(schedule(true, '2026-12-01T09:45:00Z'), periods, runs, NOW);
     expect(ledger.map((p) => [p.scheduledFor, p.outcome])).toEqual([
       ['2026-12-01T09:30:00.000Z', 'completed'],
       ['2026-12-01T10:00:00.000Z', 'missed'],
@@ -89,7 +98,7 @@ describe('ledgerOf', () => {
   });
 
   it('a disabled schedule lists only the periods that ran', () => {
-    const ledger = ledgerOf({ enabled: false, activeFrom: '2026-01-01T00:00:00Z' }, periods, NOW);
+    const ledger = ledgerOf(schedule(false, '2026-01-01T00:00:00Z'), periods, runs, NOW);
     expect(ledger.map((p) => p.outcome)).toEqual(['completed']);
   });
 });
@@ -285,10 +294,88 @@ describe('IntegrationsRepository through a mocked port', () => {
     expect([running.code, running.details]).toEqual(['already_running', { existingRunId: RUN }]);
   });
 
-  it('getPeriodOutcomes refuses more than 1000 periods before any call', async () => {
-    const { rpc, repo } = mock({ data: [], error: null });
-    const periods = Array.from({ length: 1001 }, (_, i) => new Date(Date.UTC(2026, 0, 1, 0, i)));
-    await expect(repo.getPeriodOutcomes(ORG, 'xledger', periods)).rejects.toMatchObject({ code: 'invalid_argument' });
-    expect(rpc).not.toHaveBeenCalled();
+  const SCHEDULE_ROW = {
+    id: '22222222-2222-4222-8222-222222222222',
+    org_id: ORG,
+    integration_type: 'xledger',
+    cron_expression: '*/15 * * * *',
+    time_zone: 'UTC',
+    enabled: true,
+    run_timeout_seconds: 1800,
+    active_from: '2026-01-01T00:00:00+00:00',
+    last_scheduled_for: null,
+    created_at: '2026-01-01T00:00:00+00:00',
+    updated_at: '2026-01-01T00:00:00+00:00',
+  };
+  const NO_RUNS = {
+    key: [],
+    scheduledFor: [],
+    id: [],
+    status: [],
+    startedAt: [],
+    endedAt: [],
+    recordsProcessed: [],
+    recordsFailed: [],
+    archivedIds: [],
+  };
+
+  it('getPeriodLedger refuses an empty range before any call, and more than 1000 periods of the schedule', async () => {
+    const empty = mock({ data: null, error: null });
+    const at = new Date('2026-12-01T09:00:00Z');
+    const error = await empty.repo.getPeriodLedger(ORG, 'xledger', at, at, { now: NOW }).catch((e: unknown) => e);
+    expect((error as SyncRunLogError).code).toBe('invalid_argument');
+    expect(empty.rpc).not.toHaveBeenCalled();
+
+    const wide = mock({ data: { schedule: SCHEDULE_ROW, runs: NO_RUNS }, error: null });
+    const from = new Date('2026-01-01T00:00:00Z');
+    const tooMany = await wide.repo
+      .getPeriodLedger(ORG, 'xledger', from, new Date(from.getTime() + 1001 * 15 * 60_000), { now: NOW })
+      .catch((e: unknown) => e);
+    expect((tooMany as SyncRunLogError).code).toBe('invalid_argument');
+    expect((tooMany as SyncRunLogError).message).toMatch(/more than 1000 periods/);
+  });
+
+  it("getPeriodLedger asks get_period_runs for the range and matches its runs to the schedule's periods", async () => {
+    const { rpc, repo } = mock({
+      data: {
+        schedule: SCHEDULE_ROW,
+        runs: {
+          ...NO_RUNS,
+          key: ['xledger:2026-12-01T09:15:00.000Z'],
+          scheduledFor: [Date.parse('2026-12-01T09:15:00Z')],
+          id: [RUN],
+          status: ['failed'],
+          startedAt: ['2026-12-01T09:15:02.5+00:00'],
+          endedAt: ['2026-12-01T09:16:00+00:00'],
+          recordsProcessed: [7],
+          recordsFailed: [0],
+        },
+      },
+      error: null,
+    });
+    const ledger = await repo.getPeriodLedger(
+      ORG,
+      'xledger',
+      new Date('2026-12-01T09:01:00Z'),
+      new Date('2026-12-01T09:31:00Z'),
+      { now: NOW },
+    );
+    expect(rpc).toHaveBeenCalledWith('get_period_runs', {
+      p_org_id: ORG,
+      p_integration_type: 'xledger',
+      p_from: '2026-12-01T09:01:00.000Z',
+      p_to: '2026-12-01T09:31:00.000Z',
+    });
+    expect(ledger?.schedule.cronExpression).toBe('*/15 * * * *');
+    expect(ledger?.periods.map((p) => [p.scheduledFor, p.outcome, p.runId, p.driftSeconds])).toEqual([
+      ['2026-12-01T09:15:00.000Z', 'failed', RUN, 2.5],
+      ['2026-12-01T09:30:00.000Z', 'missed', null, null],
+    ]);
+  });
+
+  it('getPeriodLedger is null when the caller sees no schedule', async () => {
+    const { repo } = mock({ data: null, error: null });
+    const from = new Date('2026-12-01T09:00:00Z');
+    expect(await repo.getPeriodLedger(ORG, 'xledger', from, new Date('2026-12-01T10:00:00Z'), { now: NOW })).toBeNull();
   });
 });

@@ -3,7 +3,7 @@
 // claim, the overview of a status screen, the period ledger, and alerts with acknowledgement and paging.
 //
 // Who may call what (the database enforces it; pass the matching port):
-//   as the caller (a user's JWT, RLS):  getConnections, getIntegrationsOverview, getPeriodOutcomes, getPeriodLedger,
+//   as the caller (a user's JWT, RLS):  getConnections, getIntegrationsOverview, getPeriodLedger,
 //                                       getAlertsPage
 //   service role only:                  upsertConnection, setConnectionEnabled, deleteConnection,
 //                                       getConnectionCredentials, queueManualRun, claimPendingRuns, acknowledgeAlert
@@ -24,27 +24,23 @@ import {
   emptyIntegrationOverview,
   type IntegrationOverview,
   type IntegrationOverviewRow,
-  type PeriodRun,
-  type PeriodRunRow,
-  periodWithoutRun,
+  type PeriodRunsRow,
   toAcknowledgeableAlert,
   toClaimedRun,
   toConnection,
   toIntegrationOverview,
-  toPeriodRun,
 } from './integrations.types.ts';
 import { decodeCursor, type Page, pageOf } from './keyset-cursor.ts';
 import type { RpcPort } from './rpc-port.ts';
 import { INTEGRATION_TYPE_PATTERN, type SyncRun, type SyncRunLogRow, toSyncRun } from './run-log.types.ts';
 import {
   ledgerOf,
-  MAX_PERIODS,
   nextPeriods,
   type OutcomeOptions,
   type PeriodOutcomeEntry,
   schedulePeriods,
 } from './schedule-periods.ts';
-import type { Schedule } from './scheduler/schedule.types.ts';
+import { type Schedule, toSchedule } from './scheduler/schedule.types.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -72,6 +68,12 @@ export interface OverviewOptions {
 export interface PeriodLedgerOptions extends OutcomeOptions {
   /** The clock that decides missed and upcoming. */
   now: Date;
+}
+
+export interface PeriodLedger {
+  schedule: Schedule;
+  /** Oldest first. */
+  periods: PeriodOutcomeEntry[];
 }
 
 export interface AlertsPageOptions {
@@ -179,48 +181,33 @@ export class IntegrationsRepository {
   }
 
   /**
-   * Each of the given periods of an org's schedule (at most 1000; duplicates once), oldest first, with its
-   * scheduler run's facts or nulls; empty when the caller sees no schedule of that integration (another org's, or
-   * none). The database returns only the periods that have a run, compactly (get_period_outcomes, 20261201003000).
-   */
-  async getPeriodOutcomes(orgId: string, integrationType: string, periods: readonly Date[]): Promise<PeriodRun[]> {
-    checkIntegrationType(integrationType);
-    if (periods.length > MAX_PERIODS) {
-      throw new SyncRunLogError('invalid_argument', `at most ${MAX_PERIODS} periods, got ${periods.length}`);
-    }
-    const data = (await this.call('get_period_outcomes', {
-      p_org_id: orgId,
-      p_integration_type: integrationType,
-      p_periods: periods.map((period) => period.toISOString()),
-    })) as PeriodRunRow[] | null;
-    // Null: no schedule the caller can see, so no ledger at all.
-    if (data === null) return [];
-    const runs = new Map(data.map((row) => [Date.parse(row[0]), row]));
-    const seen = new Set<number>();
-    return [...periods]
-      .sort((a, b) => a.getTime() - b.getTime())
-      .filter((period) => !seen.has(period.getTime()) && seen.add(period.getTime()))
-      .map((period) => {
-        const row = runs.get(period.getTime());
-        return row ? toPeriodRun(row) : periodWithoutRun(period);
-      });
-  }
-
-  /**
-   * The period ledger of a schedule in [from, to): each period (computed with croner in the schedule's time zone,
-   * at most 1000) with its run's facts and its outcome (schedule-periods.ts). One database call; the schedule is
-   * the caller's (e.g. from the overview).
+   * The period ledger of an org's integration in [from, to): its schedule and each of the schedule's periods
+   * (computed from the cron expression in the schedule's time zone, at most 1000: `invalid_argument` beyond) with its
+   * scheduler run's facts and its outcome (schedule-periods.ts). One database call, get_period_runs, which reads the
+   * schedule and the runs of the range by their period. Null when the caller sees no schedule of that integration
+   * (another org's, or none).
    */
   async getPeriodLedger(
-    schedule: Pick<Schedule, 'orgId' | 'integrationType' | 'cronExpression' | 'timeZone' | 'enabled' | 'activeFrom'>,
+    orgId: string,
+    integrationType: string,
     from: Date,
     to: Date,
     options: PeriodLedgerOptions,
-  ): Promise<PeriodOutcomeEntry[]> {
+  ): Promise<PeriodLedger | null> {
+    checkIntegrationType(integrationType);
+    if (!(from.getTime() < to.getTime())) {
+      throw new SyncRunLogError('invalid_argument', 'the period range is empty: from must be before to');
+    }
+    const data = (await this.call('get_period_runs', {
+      p_org_id: orgId,
+      p_integration_type: integrationType,
+      p_from: from.toISOString(),
+      p_to: to.toISOString(),
+    })) as PeriodRunsRow | null;
+    if (data === null) return null;
+    const schedule = toSchedule(data.schedule);
     const periods = schedulePeriods(schedule, from, to);
-    if (periods.length === 0) return [];
-    const runs = await this.getPeriodOutcomes(schedule.orgId, schedule.integrationType, periods);
-    return ledgerOf(schedule, runs, options.now, options);
+    return { schedule, periods: ledgerOf(schedule, periods, data.runs, options.now, options) };
   }
 
   // Alerts ----------------------------------------------------------------------------------------------------

@@ -130,21 +130,29 @@ export function toClaimedRun(row: ClaimedRunRow): ClaimedRun {
 }
 
 /**
- * An entry of get_period_outcomes's JSON array: a period that has a scheduler run, and that run's facts
- * (periods without a run are left out: the caller sent them, it knows they have none).
+ * get_period_runs's runs: the scheduler runs of a period range, column by column (entry i of each column is run
+ * i's), hot runs before archived ones. scheduledFor is in epoch milliseconds; archivedIds are the runs found in the
+ * archive (usually none).
  */
-export type PeriodRunRow = [
-  scheduledFor: string,
-  runId: string,
-  status: RunStatus,
-  startedAt: string,
-  endedAt: string | null,
-  recordsProcessed: number | null,
-  recordsFailed: number | null,
-  driftSeconds: number | string,
-  archived: boolean,
-];
+export interface PeriodRunColumns {
+  key: string[];
+  scheduledFor: number[];
+  id: string[];
+  status: RunStatus[];
+  startedAt: string[];
+  endedAt: Array<string | null>;
+  recordsProcessed: number[];
+  recordsFailed: number[];
+  archivedIds: string[];
+}
 
+/** get_period_runs's answer (null: no schedule the caller can see). */
+export interface PeriodRunsRow {
+  schedule: ScheduleRow;
+  runs: PeriodRunColumns;
+}
+
+/** A period of a schedule with its scheduler run's facts (nulls without a run). */
 export interface PeriodRun {
   scheduledFor: string;
   runId: string | null;
@@ -157,34 +165,4 @@ export interface PeriodRun {
   driftSeconds: number | null;
   /** The run was found in the archive (older than the retention). */
   archived: boolean;
-}
-
-/** A period with the run get_period_outcomes found for it. */
-export function toPeriodRun(row: PeriodRunRow): PeriodRun {
-  return {
-    scheduledFor: new Date(row[0]).toISOString(),
-    runId: row[1],
-    status: row[2],
-    startedAt: row[3],
-    endedAt: row[4],
-    recordsProcessed: row[5],
-    recordsFailed: row[6],
-    driftSeconds: Number(row[7]),
-    archived: row[8],
-  };
-}
-
-/** A period without a run. */
-export function periodWithoutRun(period: Date): PeriodRun {
-  return {
-    scheduledFor: period.toISOString(),
-    runId: null,
-    status: null,
-    startedAt: null,
-    endedAt: null,
-    recordsProcessed: null,
-    recordsFailed: null,
-    driftSeconds: null,
-    archived: false,
-  };
 }

@@ -15,7 +15,9 @@
 // Periods without a run before the schedule's active_from (it did not exist or was off then) are left out of the
 // ledger, and so are all periods without a run while the schedule is disabled: nothing was due, nothing was missed.
 import { SyncRunLogError } from './errors.ts';
-import type { PeriodRun } from './integrations.types.ts';
+import type { PeriodRun, PeriodRunColumns } from './integrations.types.ts';
+import { epochMicros, toIsoInstant } from './iso-instant.ts';
+import type { RunStatus } from './run-log.types.ts';
 import { CRON_OPTIONS, parseScheduleCron } from './scheduler/cron.ts';
 import { cronPeriodsBetween } from './scheduler/cron-range.ts';
 import type { Schedule } from './scheduler/schedule.types.ts';
@@ -36,7 +38,7 @@ export type PeriodOutcome = (typeof PERIOD_OUTCOMES)[number];
 export const LATE_AFTER_SECONDS = 300;
 /** A period with no run this long after it is missed. */
 export const MISSED_AFTER_SECONDS = 300;
-/** At most this many periods in one ledger (get_period_outcomes refuses more). */
+/** At most this many periods in one ledger. */
 export const MAX_PERIODS = 1000;
 /** How many next periods the overview shows. */
 export const NEXT_PERIODS = 3;
@@ -67,26 +69,71 @@ export function outcomeOf(period: PeriodRun, now: Date, options: OutcomeOptions 
       if ((period.recordsFailed ?? 0) > 0) return 'completed_with_failures';
       return (period.driftSeconds ?? 0) > lateAfter ? 'late' : 'completed';
     default: {
-      const dueFor = (now.getTime() - new Date(period.scheduledFor).getTime()) / 1000;
+      const dueFor = (now.getTime() - Date.parse(period.scheduledFor)) / 1000;
       return dueFor > missedAfter ? 'missed' : 'upcoming';
     }
   }
 }
 
 /**
- * The ledger of a schedule: each period's run facts and outcome, oldest first. Periods without a run from before
- * the schedule's activeFrom, or of a disabled schedule, are left out (nothing was due then).
+ * The ledger of a schedule: each of `periods` (oldest first, each once) with its scheduler run's facts from `runs`
+ * and its outcome. A period's run is the run whose idempotency key is the period's key (`<integration>:<period, ISO
+ * with milliseconds>`, scheduler/cron.ts periodKey) and whose scheduled_for is the period; a hot run wins over an
+ * archived one with the same key. Periods without a run from before the schedule's activeFrom, or of a disabled
+ * schedule, are left out (nothing was due then).
  */
 export function ledgerOf(
-  schedule: Pick<Schedule, 'enabled' | 'activeFrom'>,
-  periods: PeriodRun[],
+  schedule: Pick<Schedule, 'integrationType' | 'enabled' | 'activeFrom'>,
+  periods: readonly Date[],
+  runs: PeriodRunColumns,
   now: Date,
   options: OutcomeOptions = {},
 ): PeriodOutcomeEntry[] {
-  const activeFrom = new Date(schedule.activeFrom).getTime();
-  return periods
-    .filter((p) => p.runId !== null || (schedule.enabled && new Date(p.scheduledFor).getTime() >= activeFrom))
-    .map((p) => ({ ...p, outcome: outcomeOf(p, now, options) }));
+  const byKey = new Map<string, number>();
+  for (let i = 0; i < runs.key.length; i++) {
+    const key = runs.key[i] as string;
+    if (!byKey.has(key)) byKey.set(key, i);
+  }
+  const archived = new Set(runs.archivedIds);
+  const activeFrom = Date.parse(schedule.activeFrom);
+  const entries: PeriodOutcomeEntry[] = [];
+  for (const period of periods) {
+    const at = period.getTime();
+    const scheduledFor = toIsoInstant(period);
+    let i = byKey.get(`${schedule.integrationType}:${scheduledFor}`);
+    if (i !== undefined && runs.scheduledFor[i] !== at) i = undefined;
+    if (i === undefined && !(schedule.enabled && at >= activeFrom)) continue;
+    // Built with one shape, outcome last, whether the period has a run or not: a thousand entries a request.
+    const entry: PeriodOutcomeEntry =
+      i === undefined
+        ? {
+            scheduledFor,
+            runId: null,
+            status: null,
+            startedAt: null,
+            endedAt: null,
+            recordsProcessed: null,
+            recordsFailed: null,
+            driftSeconds: null,
+            archived: false,
+            outcome: 'missed',
+          }
+        : {
+            scheduledFor,
+            runId: runs.id[i] as string,
+            status: runs.status[i] as RunStatus,
+            startedAt: runs.startedAt[i] as string,
+            endedAt: runs.endedAt[i] ?? null,
+            recordsProcessed: runs.recordsProcessed[i] ?? null,
+            recordsFailed: runs.recordsFailed[i] ?? null,
+            driftSeconds: (epochMicros(runs.startedAt[i] as string) - at * 1000) / 1e6,
+            archived: archived.has(runs.id[i] as string),
+            outcome: 'missed',
+          };
+    entry.outcome = outcomeOf(entry, now, options);
+    entries.push(entry);
+  }
+  return entries;
 }
 
 /** Expressions and zones croner accepted, remembered: checking one again builds a Cron in the named zone (~0.1 ms). */

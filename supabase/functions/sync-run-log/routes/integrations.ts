@@ -19,7 +19,6 @@ import { connectionBodies, orgQuery, periodsQuery, scheduleBody } from '../schem
 export function integrationRoutes(deps: SyncRunLogDeps, access: Access): Route[] {
   const integrationsAs = (who: Caller) => new IntegrationsRepository(deps.db.asCaller(who));
   const integrationsWriter = () => new IntegrationsRepository(deps.db.asService());
-  const schedulesAs = (who: Caller) => new SchedulerRepository(deps.db.asCaller(who));
   const schedulesWriter = () => new SchedulerRepository(deps.db.asService());
 
   /** An admin route's target: the caller (an admin or the service role), the integration and the org. */
@@ -112,9 +111,9 @@ export function integrationRoutes(deps: SyncRunLogDeps, access: Access): Route[]
           throw new SyncRunLogError('invalid_argument', 'query.from must be before query.to');
         }
         // As the caller: another org's schedule is not there (RLS), the same 404 as none.
-        const schedule = (await schedulesAs(who).getSchedules(orgId)).find((s) => s.integrationType === type);
-        if (!schedule) throw new SyncRunLogError('not_found', `${type} has no schedule in this org`);
-        const periods = await integrationsAs(who).getPeriodLedger(schedule, from, to, { now: access.now() });
+        const ledger = await integrationsAs(who).getPeriodLedger(orgId, type, from, to, { now: access.now() });
+        if (!ledger) throw new SyncRunLogError('not_found', `${type} has no schedule in this org`);
+        const periods = ledger.periods;
         return json(200, { periods });
       },
     },
