@@ -13,7 +13,11 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 
 export class KeepAliveConnection {
   private readonly socket: net.Socket;
-  private buffered: Buffer = Buffer.alloc(0);
+  /** What arrived and is not part of a resolved response yet, in chunks: joined once a response is whole. */
+  private chunks: Buffer[] = [];
+  private bufferedLength = 0;
+  /** The current response's head, once read: its status and the bytes it takes with its body. */
+  private head: { status: number; bodyStart: number; total: number } | null = null;
   private pending: { resolve: (r: HttpResponse) => void; reject: (e: Error) => void } | null = null;
   private failure: Error | null = null;
 
@@ -21,7 +25,8 @@ export class KeepAliveConnection {
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+      this.chunks.push(chunk);
+      this.bufferedLength += chunk.length;
       this.drain();
     });
     const fail = (error: Error) => {
@@ -59,23 +64,38 @@ export class KeepAliveConnection {
 
   private drain(): void {
     if (!this.pending) return;
-    const end = this.buffered.indexOf(HEADER_END);
-    if (end < 0) return;
-    const head = this.buffered.subarray(0, end).toString('latin1');
-    const status = Number(head.slice(9, 12));
-    const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-    if (!length) {
-      this.pending.reject(new Error(`the response has no Content-Length: ${head.split('\r\n')[0]}`));
-      this.pending = null;
-      return;
+    if (!this.head) {
+      const buffered = this.joined();
+      const end = buffered.indexOf(HEADER_END);
+      if (end < 0) return;
+      const head = buffered.subarray(0, end).toString('latin1');
+      const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+      if (!length) {
+        this.pending.reject(new Error(`the response has no Content-Length: ${head.split('\r\n')[0]}`));
+        this.pending = null;
+        return;
+      }
+      const bodyStart = end + HEADER_END.length;
+      this.head = { status: Number(head.slice(9, 12)), bodyStart, total: bodyStart + Number(length[1]) };
     }
-    const total = end + HEADER_END.length + Number(length[1]);
-    if (this.buffered.length < total) return;
-    const body = this.buffered.subarray(end + HEADER_END.length, total);
-    this.buffered = this.buffered.subarray(total);
+    // A body of a few hundred kB arrives in many chunks: they are joined once, when all of it is there.
+    if (this.bufferedLength < this.head.total) return;
+    const buffered = this.joined();
+    const { status, bodyStart, total } = this.head;
+    const body = buffered.subarray(bodyStart, total);
+    const rest = buffered.subarray(total);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.bufferedLength = rest.length;
+    this.head = null;
     const { resolve } = this.pending;
     this.pending = null;
     resolve({ status, body });
+  }
+
+  /** Everything buffered as one Buffer (kept as the only chunk). */
+  private joined(): Buffer {
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks, this.bufferedLength)];
+    return this.chunks[0] ?? Buffer.alloc(0);
   }
 }
 
