@@ -110,6 +110,34 @@ describe('ledgerOf: the run of each period', () => {
     ]);
   });
 
+  it("finds the period's run behind another run of the same period whose key is not the period's", () => {
+    const runs = columns([
+      {
+        key: 'xledger:2026-12-01T08:00:00.000Z',
+        at: '2026-12-01T08:15:00Z',
+        id: A,
+        startedAt: '2026-12-01T08:15:00+00:00',
+      },
+      {
+        key: 'xledger:2026-12-01T09:15:00.000Z',
+        at: '2026-12-01T08:15:00Z',
+        id: B,
+        startedAt: '2026-12-01T08:15:00+00:00',
+      },
+      {
+        key: 'xledger:2026-12-01T08:15:00.000Z',
+        at: '2026-12-01T08:15:00Z',
+        id: C,
+        startedAt: '2026-12-01T08:15:03+00:00',
+      },
+    ]);
+    expect(periodRunsOf(periods, runs).map((p) => [p.runId, p.driftSeconds])).toEqual([
+      [null, null],
+      [C, 3],
+      [null, null],
+    ]);
+  });
+
   it('the drift is exact to the microsecond, as PostgreSQL computed it before', () => {
     const startedAt = [
       '2026-12-01T08:00:12.345678+00:00',

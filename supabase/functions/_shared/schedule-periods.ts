@@ -89,10 +89,16 @@ export function ledgerOf(
   now: Date,
   options: OutcomeOptions = {},
 ): PeriodOutcomeEntry[] {
-  const byKey = new Map<string, number>();
+  // The runs by period (epoch ms): the first of each period (hot before archived), and the others of the same
+  // period, looked at only where the first's key is not the period's.
+  const byAt = new Map<number, number>();
+  const othersAt = new Map<number, number[]>();
   for (let i = 0; i < runs.key.length; i++) {
-    const key = runs.key[i] as string;
-    if (!byKey.has(key)) byKey.set(key, i);
+    const at = runs.scheduledFor[i] as number;
+    const others = othersAt.get(at);
+    if (!byAt.has(at)) byAt.set(at, i);
+    else if (others) others.push(i);
+    else othersAt.set(at, [i]);
   }
   const archived = new Set(runs.archivedIds);
   const activeFrom = Date.parse(schedule.activeFrom);
@@ -100,8 +106,10 @@ export function ledgerOf(
   for (const period of periods) {
     const at = period.getTime();
     const scheduledFor = toIsoInstant(period);
-    let i = byKey.get(`${schedule.integrationType}:${scheduledFor}`);
-    if (i !== undefined && runs.scheduledFor[i] !== at) i = undefined;
+    let i = byAt.get(at);
+    if (i !== undefined && !isPeriodKey(runs.key[i] as string, schedule.integrationType, scheduledFor)) {
+      i = othersAt.get(at)?.find((j) => isPeriodKey(runs.key[j] as string, schedule.integrationType, scheduledFor));
+    }
     if (i === undefined && !(schedule.enabled && at >= activeFrom)) continue;
     // Built with one shape, outcome last, whether the period has a run or not: a thousand entries a request.
     const entry: PeriodOutcomeEntry =
@@ -134,6 +142,16 @@ export function ledgerOf(
     entries.push(entry);
   }
   return entries;
+}
+
+/** `key` is `<integration>:<period ISO>` (scheduler/cron.ts periodKey), compared without building that string. */
+function isPeriodKey(key: string, integrationType: string, periodIso: string): boolean {
+  return (
+    key.length === integrationType.length + 1 + periodIso.length &&
+    key.charCodeAt(integrationType.length) === 58 /* : */ &&
+    key.endsWith(periodIso) &&
+    key.startsWith(integrationType)
+  );
 }
 
 /** Expressions and zones croner accepted, remembered: checking one again builds a Cron in the named zone (~0.1 ms). */
