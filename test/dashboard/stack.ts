@@ -5,6 +5,7 @@
 // Chromium is a Debian package (.ci/run installs it): without it the browser tests fail under CI and skip elsewhere.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import {
@@ -27,7 +28,13 @@ import { type Harness, startHarness } from '../functions/harness.ts';
 import { freePort } from '../helpers/free-port.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../dashboard/screenshots');
+/**
+ * Where the browser tests save their screenshots: the committed dashboard/screenshots/ with UPDATE_SCREENSHOTS=1
+ * (`npm run screenshots`), a temporary directory otherwise, so that a test run leaves the checkout as it was.
+ */
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.resolve(import.meta.dirname, '../../dashboard/screenshots')
+  : path.join(tmpdir(), 'sync-run-log-screenshots');
 /** How often the dashboard polls running runs in these tests (config.json's pollMs). */
 export const POLL_MS = 250;
 

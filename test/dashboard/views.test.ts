@@ -1,6 +1,6 @@
 // Every view of the dashboard renders the demo org's data in a real browser (Debian's chromium), checked against
 // what the API says; a coordinator of one org never sees the other's; only admins have settings; an expired token
-// sends you back to sign in; Norwegian follows the browser. Screenshots of each view go to dashboard/screenshots/.
+// sends you back to sign in; Norwegian follows the browser. Screenshots of each view go to SCREENSHOTS (stack.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_PUBLISHABLE_KEY, startDashboardServer } from '../../src/local/dashboard-server.ts';
 import { call } from '../functions/harness.ts';
