@@ -29,7 +29,11 @@ const BASE = '/functions/v1/sync-run-log';
 interface Row {
   key: string;
   name: string;
-  /** Samples per concurrency (each sample of the month row is three requests). */
+  /**
+   * Samples per concurrency (each sample of the month row is three requests). The ledger's rows take as many as the
+   * reference's (the month row a third): a p99 of 200 samples was the second-slowest answer, and moved 3x between
+   * runs with a single garbage-collection pause.
+   */
   samples: number;
   /** The route's path, to pick the function's own times from its log lines. */
   logPath: string;
@@ -186,7 +190,7 @@ async function measureReads(
       {
         key: 'periods_10d',
         name: `GET /integrations/xledger/periods, newest 10 days (${ledger.chunks[newest]?.periods})`,
-        samples: 200,
+        samples: 1_000,
         logPath: periodsPath,
         async once(worker) {
           sameLedger(newest, await send(worker, ledgerRequests[newest] as Buffer, periodsPath));
@@ -195,7 +199,7 @@ async function measureReads(
       {
         key: 'periods_30d',
         name: `  30 days: ${ledger.chunks.length} requests together (${ledger.periods.toLocaleString('en')})`,
-        samples: 100,
+        samples: 300,
         logPath: periodsPath,
         async once(worker) {
           await Promise.all(
