@@ -138,6 +138,22 @@ describe('ledgerOf: the run of each period', () => {
     ]);
   });
 
+  it('prefers the hot run to an archived one with the same key, in whatever order they come', () => {
+    const key = 'xledger:2026-12-01T08:15:00.000Z';
+    const at = '2026-12-01T08:15:00Z';
+    const archivedFirst = columns(
+      [
+        { key, at, id: B, startedAt: '2026-12-01T08:15:09+00:00' },
+        { key: 'xledger:2026-12-01T08:45:00.000Z', at, id: C, startedAt: '2026-12-01T08:15:01+00:00' },
+        { key, at, id: A, startedAt: '2026-12-01T08:15:02+00:00' },
+      ],
+      [B],
+    );
+    expect(periodRunsOf(periods, archivedFirst)[1]).toMatchObject({ runId: A, archived: false, driftSeconds: 2 });
+    const onlyArchived = columns([{ key, at, id: B, startedAt: '2026-12-01T08:15:09+00:00' }], [B]);
+    expect(periodRunsOf(periods, onlyArchived)[1]).toMatchObject({ runId: B, archived: true, driftSeconds: 9 });
+  });
+
   it('the drift is exact to the microsecond, as PostgreSQL computed it before', () => {
     const startedAt = [
       '2026-12-01T08:00:12.345678+00:00',

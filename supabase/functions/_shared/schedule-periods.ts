@@ -89,29 +89,37 @@ export function ledgerOf(
   now: Date,
   options: OutcomeOptions = {},
 ): PeriodOutcomeEntry[] {
-  // The runs by period (epoch ms): the first of each period (hot before archived), and the others of the same
-  // period, looked at only where the first's key is not the period's.
-  const byAt = new Map<number, number>();
+  // The runs by period (epoch ms): the first of each period, and the others of the same period (rare: a run whose
+  // key is not its period's, or the same key in the hot table and the archive), looked at only where needed.
+  const firstAt = new Map<number, number>();
   const othersAt = new Map<number, number[]>();
   for (let i = 0; i < runs.key.length; i++) {
     const at = runs.scheduledFor[i] as number;
     const others = othersAt.get(at);
-    if (!byAt.has(at)) byAt.set(at, i);
+    if (!firstAt.has(at)) firstAt.set(at, i);
     else if (others) others.push(i);
     else othersAt.set(at, [i]);
   }
   const archived = new Set(runs.archivedIds);
+  const isArchived = (i: number) => archived.has(runs.id[i] as string);
   const activeFrom = Date.parse(schedule.activeFrom);
   const entries: PeriodOutcomeEntry[] = [];
   for (const period of periods) {
     const at = period.getTime();
     const scheduledFor = toIsoInstant(period);
-    let i = byAt.get(at);
-    if (i !== undefined && !isPeriodKey(runs.key[i] as string, schedule.integrationType, scheduledFor)) {
-      i = othersAt.get(at)?.find((j) => isPeriodKey(runs.key[j] as string, schedule.integrationType, scheduledFor));
+    const isRun = (i: number) => isPeriodKey(runs.key[i] as string, schedule.integrationType, scheduledFor);
+    let i = firstAt.get(at);
+    const others = othersAt.get(at);
+    if (i !== undefined && others && !(isRun(i) && !isArchived(i))) {
+      // The period's run among all of the period's: its key, the hot table before the archive.
+      const candidates = [i, ...others].filter(isRun);
+      i = candidates.find((j) => !isArchived(j)) ?? candidates[0];
+    } else if (i !== undefined && !isRun(i)) {
+      i = undefined;
     }
     if (i === undefined && !(schedule.enabled && at >= activeFrom)) continue;
-    // Built with one shape, outcome last, whether the period has a run or not: a thousand entries a request.
+    // Built with one shape whether the period has a run or not (a thousand entries a request); the outcome comes
+    // from the entry's own facts, just below.
     const entry: PeriodOutcomeEntry =
       i === undefined
         ? {
