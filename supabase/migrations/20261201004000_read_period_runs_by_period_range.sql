@@ -27,7 +27,7 @@ drop function if exists public.get_period_outcomes(uuid, text, timestamptz[]);
 --             "archivedIds": [the ids of the runs found in the archive]}}
 -- one entry per run in each column, hot runs first. One call: the caller computes the periods from the schedule's
 -- cron expression and matches the runs to them. Columns, not an object or array per run: array_to_json renders a
--- whole column with one type lookup, where json_build_array resolves the type of each value of each row (3x the
+-- whole column with one type lookup, where json_build_array resolves the type of each value of each row (twice the
 -- time for 1,000 runs); and only what the caller cannot derive (it computes the drift from startedAt and the
 -- period). Timestamps render as to_json renders timestamptz.
 -- At most 10,000 runs (SR005 beyond: narrow the range; a ledger request covers at most 1,000 periods).
