@@ -219,7 +219,7 @@ export const OPERATIONS: OperationSpec[] = [
     operationId: 'listPeriods',
     tag: 'integrations',
     summary: "The schedule's periods in [from, to) and the outcome of each",
-    description: `${STAFF} At most 1000 periods (a wider range is 400). 404 when the org has no schedule for the integration.`,
+    description: `${STAFF} At most 1000 periods (a wider range is 400, and so is a range holding more than 10000 scheduler runs). 404 when the org has no schedule for the integration.`,
     pathParams: [typeParam],
     query: inputs.periodsQuery,
     ok: { status: 200, description: 'The periods, oldest first.', schema: 'PeriodList' },
