@@ -76,8 +76,10 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
   });
 
   it('polls only while the tab is visible, and at once when it is shown again', async () => {
-    // A vendor this slow keeps the run going for the whole test: a poll that saw it end would stop polling.
-    api('bufdir')?.control.set({ latencyMs: 5000 });
+    // A vendor this slow keeps the run going for the whole test: a poll that saw it end would stop polling. 25 s,
+    // under the adapter's 30 s timeout: with 5 s, a loaded machine (coverage) saw the run end before the tab was
+    // shown again, and no poll came.
+    api('bufdir')?.control.set({ latencyMs: 25_000 });
     const context = await stack.browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Oslo' });
     await context.clock.install();
     const page = await context.newPage();
