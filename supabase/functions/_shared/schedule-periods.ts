@@ -95,26 +95,26 @@ export function ledgerOf(
   const othersAt = new Map<number, number[]>();
   for (let i = 0; i < runs.key.length; i++) {
     const at = runs.scheduledFor[i] as number;
-    const others = othersAt.get(at);
     if (!firstAt.has(at)) firstAt.set(at, i);
-    else if (others) others.push(i);
+    else if (othersAt.has(at)) othersAt.get(at)?.push(i);
     else othersAt.set(at, [i]);
   }
   const archived = new Set(runs.archivedIds);
   const isArchived = (i: number) => archived.has(runs.id[i] as string);
+  const isRunOf = (i: number, periodIso: string) =>
+    isPeriodKey(runs.key[i] as string, schedule.integrationType, periodIso);
   const activeFrom = Date.parse(schedule.activeFrom);
   const entries: PeriodOutcomeEntry[] = [];
   for (const period of periods) {
     const at = period.getTime();
     const scheduledFor = toIsoInstant(period);
-    const isRun = (i: number) => isPeriodKey(runs.key[i] as string, schedule.integrationType, scheduledFor);
     let i = firstAt.get(at);
     const others = othersAt.get(at);
-    if (i !== undefined && others && !(isRun(i) && !isArchived(i))) {
+    if (i !== undefined && others && !(isRunOf(i, scheduledFor) && !isArchived(i))) {
       // The period's run among all of the period's: its key, the hot table before the archive.
-      const candidates = [i, ...others].filter(isRun);
+      const candidates = [i, ...others].filter((j) => isRunOf(j, scheduledFor));
       i = candidates.find((j) => !isArchived(j)) ?? candidates[0];
-    } else if (i !== undefined && !isRun(i)) {
+    } else if (i !== undefined && !isRunOf(i, scheduledFor)) {
       i = undefined;
     }
     if (i === undefined && !(schedule.enabled && at >= activeFrom)) continue;

@@ -10,7 +10,7 @@
 //   GET  /warm  the warm-up target: a cheap answer that wakes this function before a scheduled run.
 import { type Authenticator, requireServiceRole } from '../_shared/auth.ts';
 import type { DatabasePorts } from '../_shared/database.ts';
-import { createFunctionHandler, json } from '../_shared/function-handler.ts';
+import { createFunctionHandler, json, type RouteContext } from '../_shared/function-handler.ts';
 import type { AdapterRegistry } from '../_shared/integrations/integration.ts';
 import type { Logger } from '../_shared/log.ts';
 import type { SchedulerSettings } from '../_shared/scheduler/config.ts';
@@ -45,6 +45,12 @@ export function createSyncSchedulerHandler(deps: SyncSchedulerDeps): (request: R
     waitUntil: deps.waitUntil,
   });
 
+  /** Both work routes are the service role's: 401/403 for anyone else, and the log line says who called. */
+  const asServiceRole = async (context: RouteContext) => {
+    requireServiceRole(await deps.auth.authenticate(context.request.headers));
+    context.annotate({ caller: 'service_role' });
+  };
+
   return createFunctionHandler({
     name: FUNCTION_NAME,
     log: deps.log,
@@ -53,9 +59,7 @@ export function createSyncSchedulerHandler(deps: SyncSchedulerDeps): (request: R
         method: 'POST',
         path: '/tick',
         async handle(context) {
-          const caller = await deps.auth.authenticate(context.request.headers);
-          requireServiceRole(caller);
-          context.annotate({ caller: 'service_role' });
+          await asServiceRole(context);
           const report = await tick(now(), runtime.deps);
           context.annotate({ started: report.started.length, errors: report.errors.length });
           return json(report.errors.some((e) => e.stage === 'schedules') ? 503 : 200, report);
@@ -65,9 +69,7 @@ export function createSyncSchedulerHandler(deps: SyncSchedulerDeps): (request: R
         method: 'POST',
         path: '/runs/claim',
         async handle(context) {
-          const caller = await deps.auth.authenticate(context.request.headers);
-          requireServiceRole(caller);
-          context.annotate({ caller: 'service_role' });
+          await asServiceRole(context);
           const claimed = await claimQueuedRuns({ ...runtime.deps, queue: runtime.queue });
           context.annotate({ claimed: claimed.length });
           return json(200, { claimed });

@@ -171,7 +171,8 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   return `${field} is not valid`;
 }
 
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+/** The value at `path` inside `input` (a zod issue's path), or undefined where the path leaves the objects. */
+export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let value = input;
   for (const key of path) {
     if (value === null || typeof value !== 'object') return undefined;

@@ -7,6 +7,7 @@ import type { Caller } from '../../_shared/auth.ts';
 import { SyncRunLogError } from '../../_shared/errors.ts';
 import type { Route, RouteContext } from '../../_shared/function-handler.ts';
 import { CORS_HEADERS, json, readJsonBody } from '../../_shared/http.ts';
+import { valueAt } from '../../_shared/integrations/connection-schemas.ts';
 import type { IntegrationType } from '../../_shared/integrations/integration-types.ts';
 import { IntegrationsRepository } from '../../_shared/integrations.repository.ts';
 import { nextPeriods } from '../../_shared/schedule-periods.ts';
@@ -113,8 +114,7 @@ export function integrationRoutes(deps: SyncRunLogDeps, access: Access): Route[]
         // As the caller: another org's schedule is not there (RLS), the same 404 as none.
         const ledger = await integrationsAs(who).getPeriodLedger(orgId, type, from, to, { now: access.now() });
         if (!ledger) throw new SyncRunLogError('not_found', `${type} has no schedule in this org`);
-        const periods = ledger.periods;
-        return json(200, { periods });
+        return json(200, { periods: ledger.periods });
       },
     },
   ];
@@ -149,13 +149,4 @@ function parseConnectionBody(
     return `${path}: ${issue.message}`;
   });
   throw new SyncRunLogError('invalid_argument', problems.join('; '));
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }
