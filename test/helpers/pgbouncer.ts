@@ -6,8 +6,8 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
 import { freePort } from './free-port.ts';
+import { waitUntilAccepting } from './wait-until-accepting.ts';
 
 const CANDIDATES = [process.env.PGBOUNCER_BIN, '/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'];
 export const PGBOUNCER_BIN = CANDIDATES.find((file) => file && existsSync(file)) ?? null;
@@ -141,28 +141,15 @@ export async function startPgBouncer(serverUrl: string, options: PgBouncerOption
   };
   const adminUrl = url('pgbouncer');
 
-  const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
-  for (;;) {
-    if (exited) {
-      await stop();
-      throw new Error(`pgbouncer exited during start:\n${lines.join('\n')}`);
-    }
-    // The admin console speaks the simple protocol only, and has no pg_type to fetch.
-    const probe = postgres(adminUrl, { max: 1, fetch_types: false, onnotice: () => {}, connect_timeout: 2 });
-    try {
-      await probe.unsafe('show version');
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(
-          `pgbouncer did not accept connections on port ${port} (${String(error)}):\n${lines.join('\n')}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    } finally {
-      await probe.end({ timeout: 1 });
-    }
-  }
+  await waitUntilAccepting({
+    name: 'pgbouncer',
+    url: adminUrl,
+    port,
+    timeoutMs: options.startTimeoutMs ?? 15_000,
+    query: 'show version',
+    exited: () => exited,
+    stop,
+    output: () => lines.join('\n'),
+  });
   return { url, adminUrl, port, output: () => lines.join('\n'), stop };
 }

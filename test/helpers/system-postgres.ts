@@ -5,8 +5,8 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
 import { freePort } from './free-port.ts';
+import { waitUntilAccepting } from './wait-until-accepting.ts';
 
 export const SYSTEM_PG_BIN = process.env.SYSTEM_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 export const PG_CRON_LIBRARY = path.join(path.dirname(SYSTEM_PG_BIN), 'lib', 'pg_cron.so');
@@ -120,27 +120,15 @@ export async function startSystemPostgres(options: SystemPostgresOptions = {}): 
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  for (;;) {
-    if (exited) {
-      await stop();
-      throw new Error(`PostgreSQL exited during start:\n${lines.join('\n')}`);
-    }
-    const probe = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 2 });
-    try {
-      await probe`select 1`;
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(
-          `PostgreSQL did not accept connections on port ${port} (${String(error)}):\n${lines.join('\n')}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    } finally {
-      await probe.end({ timeout: 1 });
-    }
-  }
+  await waitUntilAccepting({
+    name: 'PostgreSQL',
+    url,
+    port,
+    timeoutMs: options.startTimeoutMs ?? 30_000,
+    query: 'select 1',
+    exited: () => exited,
+    stop,
+    output: () => lines.join('\n'),
+  });
   return { url, port, output: () => lines.join('\n'), stop };
 }
