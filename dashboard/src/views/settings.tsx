@@ -174,16 +174,31 @@ function ConnectionForm({ type, initial }: { type: string; initial: Connection |
           ))}
         </fieldset>
       ) : null}
+      <SaveRow label={t.settings.saveConnection} type={type} busy={busy} message={message} />
+    </form>
+  );
+}
+
+/** A form's save button (named with its integration for screen readers) and the status line that says what came of it. */
+function SaveRow(props: {
+  label: string;
+  type: string;
+  busy: boolean;
+  message: { text: string; failed: boolean } | null;
+}) {
+  const { t } = useApp();
+  return (
+    <>
       <p>
-        <button type="submit" class="primary" disabled={busy}>
-          {t.settings.saveConnection}
-          <span class="visually-hidden"> ({t.integrationName(type)})</span>
+        <button type="submit" class="primary" disabled={props.busy}>
+          {props.label}
+          <span class="visually-hidden"> ({t.integrationName(props.type)})</span>
         </button>
       </p>
-      <p class={`message${message?.failed ? ' failed' : ''}`} role="status" aria-live="polite">
-        {message?.text ?? ''}
+      <p class={`message${props.message?.failed ? ' failed' : ''}`} role="status" aria-live="polite">
+        {props.message?.text ?? ''}
       </p>
-    </form>
+    </>
   );
 }
 
@@ -293,15 +308,7 @@ function ScheduleForm({ type, initial }: { type: string; initial: Schedule | nul
           onInput={(event) => setTimeoutSeconds((event.currentTarget as HTMLInputElement).value)}
         />
       </p>
-      <p>
-        <button type="submit" class="primary" disabled={busy}>
-          {t.settings.saveSchedule}
-          <span class="visually-hidden"> ({t.integrationName(type)})</span>
-        </button>
-      </p>
-      <p class={`message${message?.failed ? ' failed' : ''}`} role="status" aria-live="polite">
-        {message?.text ?? ''}
-      </p>
+      <SaveRow label={t.settings.saveSchedule} type={type} busy={busy} message={message} />
     </form>
   );
 }
