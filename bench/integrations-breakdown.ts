@@ -6,6 +6,7 @@
 // periods with their outcomes, the JSON text, and the whole repository call. For the overview: get_integrations_overview, the next periods (croner) of the three schedules, and the
 // whole repository call. GET /runs/latest's repository call stands beside them for scale.
 import type { Sql } from 'postgres';
+import { INTEGRATION_TYPES } from '../supabase/functions/_shared/integrations/integration-types.ts';
 import { IntegrationsRepository } from '../supabase/functions/_shared/integrations.repository.ts';
 import type { PeriodRunsRow } from '../supabase/functions/_shared/integrations.types.ts';
 import { SyncRunLogRepository } from '../supabase/functions/_shared/run-log.repository.ts';
@@ -81,7 +82,7 @@ export async function measureBreakdown(
     [
       'overview_rpc',
       'GET /integrations: get_integrations_overview',
-      () => rpc.rpc('get_integrations_overview', { p_org_id: orgId }),
+      () => rpc.rpc('get_integrations_overview', { p_org_id: orgId, p_integration_types: INTEGRATION_TYPES }),
     ],
     ['overview_next_periods', '  next periods of the 3 schedules (croner)', () => all.map((s) => nextPeriods(s, now))],
     ['overview_repository', '  the whole repository call', () => integrations.getIntegrationsOverview(orgId, { now })],

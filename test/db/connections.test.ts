@@ -305,7 +305,7 @@ describe('who may do what', () => {
     ],
     read: [
       'public.get_sync_connections(uuid)',
-      'public.get_integrations_overview(uuid)',
+      'public.get_integrations_overview(uuid, text[])',
       'public.get_period_runs(uuid, text, timestamp with time zone, timestamp with time zone)',
       'public.get_sync_alerts_page(uuid, integer, timestamp with time zone, uuid)',
       'public.get_run_history_page(uuid, text, integer, text, text, timestamp with time zone, uuid)',

@@ -118,18 +118,23 @@ describe('get_integrations_overview', () => {
     await asService((tx) => tx`select public.acknowledge_sync_alert(${org}, ${alert?.id as string}, null)`);
   });
 
-  async function overview(orgId: string, caller: string, role = 'coordinator') {
+  const ASKED = ['xledger', 'dynamics', 'bufdir', 'legacy_type', 'unused'];
+
+  async function overview(orgId: string, caller: string, role = 'coordinator', types = ASKED) {
     return asUser(
       caller,
-      (tx) => tx`select integration_type, to_jsonb(o) as row from public.get_integrations_overview(${orgId}) o`,
+      (tx) =>
+        tx`select integration_type, to_jsonb(o) as row from public.get_integrations_overview(${orgId}, ${types}) o`,
       role,
     );
   }
 
-  it('one row per integration with anything, each part or null, as a coordinator and as an admin', async () => {
+  const nothing = { connection: null, schedule: null, health: null, last_run: null, open_alerts: 0 };
+
+  it('one row per integration asked for, in that order, each part or null, as a coordinator and as an admin', async () => {
     for (const role of ['coordinator', 'admin']) {
       const rows = await overview(org, org, role);
-      expect(rows.map((r) => r.integration_type)).toEqual(['bufdir', 'dynamics', 'legacy_type', 'xledger']);
+      expect(rows.map((r) => r.integration_type)).toEqual(ASKED);
       const byType = Object.fromEntries(rows.map((r) => [r.integration_type, r.row]));
       expect(byType.xledger).toMatchObject({
         connection: { settings: { company: 'acme' }, enabled: true, integration_type: 'xledger' },
@@ -144,7 +149,34 @@ describe('get_integrations_overview', () => {
       expect(byType.bufdir).toMatchObject({ connection: null, schedule: null, last_run: null, open_alerts: 0 });
       expect(byType.bufdir.health).toMatchObject({ status: 'unknown', integration_type: 'bufdir' });
       expect(byType.legacy_type).toMatchObject({ connection: null, schedule: null, health: null, open_alerts: 0 });
+      expect(byType.legacy_type.last_run).toMatchObject({ integration_type: 'legacy_type', status: 'completed' });
+      expect(byType.unused).toMatchObject(nothing);
     }
+  });
+
+  it('reads only the integrations asked for', async () => {
+    const rows = await overview(org, org, 'coordinator', ['bufdir', 'xledger']);
+    expect(rows.map((r) => r.integration_type)).toEqual(['bufdir', 'xledger']);
+    expect(rows[1]?.row.open_alerts).toBe(2);
+  });
+
+  it('refuses a list that is empty, null, too long, repeated or not of identifiers (SR005), as a user and as the service role', async () => {
+    const lists: Array<string[] | null> = [
+      [],
+      null,
+      ['xledger', 'xledger'],
+      ['Xledger'],
+      ['x'],
+      ['xledger', null as unknown as string],
+      Array.from({ length: 101 }, (_, i) => `type_${i}`),
+    ];
+    for (const list of lists) {
+      const call = (tx: Sql) => tx`select * from public.get_integrations_overview(${org}, ${list})`;
+      expect(await sqlstate(asUser(org, call)), JSON.stringify(list)).toBe('SR005');
+      expect(await sqlstate(asService(call)), JSON.stringify(list)).toBe('SR005');
+    }
+    const hundred = Array.from({ length: 100 }, (_, i) => `type_${i}`);
+    expect(await overview(org, org, 'coordinator', hundred)).toHaveLength(100);
   });
 
   it('never carries credentials or the Vault secret id', async () => {
@@ -156,20 +188,28 @@ describe('get_integrations_overview', () => {
     expect(text).not.toContain(id);
   });
 
-  it("another org's overview is empty for this org's users; volunteers and bad claims see nothing", async () => {
-    expect(await overview(other, org)).toEqual([]);
-    expect(await overview(org, other)).toEqual([]);
-    expect(await overview(org, org, 'volunteer')).toEqual([]);
-    expect(
-      await asAuthenticated(db.sql, { role: 'authenticated', org_id: 'nope' }, (tx) => {
-        return tx`select * from public.get_integrations_overview(${org})`;
-      }),
-    ).toEqual([]);
+  it("another org's overview shows nothing of it to this org's users; volunteers and bad claims see nothing", async () => {
+    // Every row is there (the caller asked for it), and every part of it empty.
+    const parts = (rows: readonly Record<string, unknown>[]) =>
+      rows.map((r) => {
+        const { integration_type: _, ...rest } = r.row as Record<string, unknown>;
+        return rest;
+      });
+    const expected = ASKED.map(() => nothing);
+    expect(parts(await overview(other, org))).toEqual(expected);
+    expect(parts(await overview(org, other))).toEqual(expected);
+    expect(parts(await overview(org, org, 'volunteer'))).toEqual(expected);
+    const badClaims = await asAuthenticated(db.sql, { role: 'authenticated', org_id: 'nope' }, (tx) => {
+      return tx`select to_jsonb(o) as row from public.get_integrations_overview(${org}, ${ASKED}) o`;
+    });
+    expect(parts(badClaims)).toEqual(expected);
   });
 
   it('the service role sees any org', async () => {
-    const rows = await asService((tx) => tx`select integration_type from public.get_integrations_overview(${other})`);
-    expect(rows.map((r) => r.integration_type)).toEqual(['xledger']);
+    const rows = await asService(
+      (tx) => tx`select integration_type, open_alerts from public.get_integrations_overview(${other}, ${['xledger']})`,
+    );
+    expect(rows).toEqual([{ integration_type: 'xledger', open_alerts: 1 }]);
   });
 
   it('reads every part by index: no scan of the run log, whatever its length', async () => {
@@ -177,9 +217,14 @@ describe('get_integrations_overview', () => {
     await history(org, 'xledger', 2000, '2026-11-30T00:00:00Z');
     await db.sql`analyze`;
     const body = await db.sql`select prosrc from pg_proc where proname = 'get_integrations_overview'`;
+    expect(body).toHaveLength(1);
     const query = /return query([\s\S]*);\s*end/.exec(String(body[0]?.prosrc))?.[1] ?? '';
-    expect(query).toContain('with recursive latest');
-    const text = await genericPlan(query.replaceAll('p_org_id', '$1'), ['uuid'], [org]);
+    expect(query).toContain('unnest(p_integration_types)');
+    const text = await genericPlan(
+      query.replaceAll('p_org_id', '$1').replaceAll('p_integration_types', '$2'),
+      ['uuid', 'text[]'],
+      [org, `{${ASKED.join(',')}}`],
+    );
     const nodes = planNodes(text);
     expect(nodes).toContain('Index Scan sync_run_log sync_run_log_org_integration_started_idx');
     // The small tables (connections, schedules, health, alerts) may be scanned while they are small; the run log never.

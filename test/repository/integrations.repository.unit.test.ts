@@ -252,6 +252,30 @@ describe('IntegrationsRepository through a mocked port', () => {
     });
   });
 
+  it('getIntegrationsOverview asks for the known types only and keeps the rows in their order; none known, no call', async () => {
+    const empty = { connection: null, schedule: null, health: null, last_run: null, open_alerts: 0 };
+    const { rpc, repo } = mock({
+      data: [
+        { ...empty, integration_type: 'bufdir', open_alerts: 2 },
+        { ...empty, integration_type: 'xledger' },
+      ],
+      error: null,
+    });
+    const overview = await repo.getIntegrationsOverview(ORG, { now: NOW, knownTypes: ['bufdir', 'xledger'] });
+    expect(rpc).toHaveBeenCalledWith('get_integrations_overview', {
+      p_org_id: ORG,
+      p_integration_types: ['bufdir', 'xledger'],
+    });
+    const nothing = { connection: null, schedule: null, health: null, lastRun: null };
+    expect(overview).toEqual([
+      { ...nothing, integrationType: 'bufdir', openAlerts: 2 },
+      { ...nothing, integrationType: 'xledger', openAlerts: 0 },
+    ]);
+    rpc.mockClear();
+    expect(await repo.getIntegrationsOverview(ORG, { now: NOW, knownTypes: [] })).toEqual([]);
+    expect(rpc).not.toHaveBeenCalled();
+  });
+
   const marker = 'MARKER-credential-value';
   it.each([
     ['an array', [marker]],

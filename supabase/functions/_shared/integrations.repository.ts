@@ -21,7 +21,6 @@ import {
   type ClaimedRunRow,
   type Connection,
   type ConnectionRow,
-  emptyIntegrationOverview,
   type IntegrationOverview,
   type IntegrationOverviewRow,
   type PeriodRunsRow,
@@ -170,14 +169,13 @@ export class IntegrationsRepository {
    * last run and open alerts, nulls (and 0) where the org has nothing. One database call.
    */
   async getIntegrationsOverview(orgId: string, options: OverviewOptions): Promise<IntegrationOverview[]> {
-    const rows = (await this.call('get_integrations_overview', { p_org_id: orgId })) as IntegrationOverviewRow[];
-    const found = new Map(
-      rows.map((row) => [
-        row.integration_type,
-        toIntegrationOverview(row, (schedule) => nextPeriods(schedule, options.now)),
-      ]),
-    );
-    return (options.knownTypes ?? INTEGRATION_TYPES).map((type) => found.get(type) ?? emptyIntegrationOverview(type));
+    const types = options.knownTypes ?? INTEGRATION_TYPES;
+    if (types.length === 0) return [];
+    const rows = (await this.call('get_integrations_overview', {
+      p_org_id: orgId,
+      p_integration_types: types,
+    })) as IntegrationOverviewRow[];
+    return rows.map((row) => toIntegrationOverview(row, (schedule) => nextPeriods(schedule, options.now)));
   }
 
   /**

@@ -109,11 +109,6 @@ export function toIntegrationOverview(
   };
 }
 
-/** The overview of an integration that has nothing in the database yet. */
-export function emptyIntegrationOverview(integrationType: string): IntegrationOverview {
-  return { integrationType, connection: null, schedule: null, health: null, lastRun: null, openAlerts: 0 };
-}
-
 /** A queued run the executor claimed, with its schedule's run timeout (null: no schedule, use the default). */
 export interface ClaimedRun {
   run: SyncRun;
