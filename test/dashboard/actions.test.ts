@@ -75,10 +75,9 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
     await context.close();
   });
 
-  it('polls only while the tab is visible, and at once when it is shown again', async () => {
+  it('polls only while the tab is visible, and at once when it is shown again (or as soon as a call still out answers)', async () => {
     // A vendor this slow keeps the run going for the whole test: a poll that saw it end would stop polling. 25 s,
-    // under the adapter's 30 s timeout: with 5 s, a loaded machine (coverage) saw the run end before the tab was
-    // shown again, and no poll came.
+    // under the adapter's 30 s timeout.
     api('bufdir')?.control.set({ latencyMs: 25_000 });
     const context = await stack.browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Oslo' });
     await context.clock.install();
@@ -89,27 +88,66 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
       .getByRole('button', { name: /^Sync now/ })
       .click();
     await page.waitForFunction(() => document.activeElement?.textContent?.startsWith('Cancel run'));
+    const isPoll = (url: string) => /\/sync-run-log\/runs\/[0-9a-f-]{36}$/.test(new URL(url).pathname);
     const polls: string[] = [];
+    const answered: string[] = [];
     page.on('request', (request) => {
-      if (/\/sync-run-log\/runs\/[0-9a-f-]{36}$/.test(new URL(request.url()).pathname)) polls.push(request.url());
+      if (isPoll(request.url())) polls.push(request.url());
     });
+    page.on('requestfinished', (request) => {
+      if (isPoll(request.url())) answered.push(request.url());
+    });
+    // Holds the next poll's request until released: a call still out when the tab is shown again.
+    let holdNext = false;
+    let release = () => {};
+    await page.route(
+      (url) => isPoll(url.href),
+      async (route) => {
+        if (holdNext) {
+          holdNext = false;
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        }
+        await route.continue();
+      },
+    );
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      page.evaluate((value) => {
+        Object.defineProperty(document, 'visibilityState', { value, configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    /** Every poll sent has answered, so the next waits for the (paused) clock. */
+    const settled = () => expect.poll(() => answered.length).toBe(polls.length);
+
     await page.clock.pauseAt(Date.now() + 1000);
     await page.clock.runFor(POLL_MS * 2);
     await expect.poll(() => polls.length).toBeGreaterThan(0); // polling while visible
+    await settled();
 
-    await page.evaluate(() => {
-      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
-      document.dispatchEvent(new Event('visibilitychange'));
-    });
+    await setVisibility('hidden');
     const hiddenAt = polls.length;
     await page.clock.runFor(POLL_MS * 20);
     expect(polls.length).toBe(hiddenAt); // nothing while hidden
-
-    await page.evaluate(() => {
-      Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
-      document.dispatchEvent(new Event('visibilitychange'));
-    });
+    await setVisibility('visible');
     await expect.poll(() => polls.length).toBe(hiddenAt + 1); // at once when shown: no clock time passes
+    await settled();
+
+    // A call still out when the tab is hidden and shown again: no second call beside it, and the next goes as soon
+    // as it answers, without waiting for the clock.
+    holdNext = true;
+    const heldAt = polls.length;
+    await page.clock.runFor(POLL_MS);
+    await expect.poll(() => polls.length).toBe(heldAt + 1);
+    await setVisibility('hidden');
+    await page.clock.runFor(POLL_MS * 20);
+    await setVisibility('visible');
+    expect(polls.length).toBe(heldAt + 1);
+    release();
+    await expect.poll(() => polls.length).toBe(heldAt + 2);
+    await settled();
+    expect(polls.length).toBe(heldAt + 2);
+
     await context.close();
     const [run] = await stack.harness.db.sql<{ id: string }[]>`
       select id from public.sync_run_log where org_id = ${stack.demoOrg} and integration_type = 'bufdir'
