@@ -2,7 +2,8 @@
 -- of each part per integration, instead of walking every integration type the org's run log holds (a loose index
 -- scan) and every type with a connection, schedule, health row or open alert. Why: GET /integrations shows only the
 -- known integrations, yet paid for every other type an org had logged runs of (the bench's org has ten: the call took
--- twice GET /runs/latest's, in process 1.3 ms against 0.6 ms by types), so its cost grew with types nobody shows.
+-- two to three times get_last_run_per_integration's, in process 1.3 ms against 0.6-0.8 ms by types), so its cost
+-- grew with types nobody shows.
 --
 -- get_integrations_overview(p_org_id, p_integration_types): one row per entry of p_integration_types, in that order,
 -- each part null where the org has none (and open_alerts 0):
