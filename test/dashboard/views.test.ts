@@ -50,11 +50,10 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
   it('overview: a card per integration with its last run, next period, vendor health, open alerts and Sync now', async () => {
     // The demo's schedules and ticker keep running: the page shows the API's state from just before or just after
     // it loaded (a period boundary may fall in between), so each card must match one of the two, wholly.
-    const before = (await api('/integrations')).integrations;
+    const { integrations } = await api('/integrations');
     const { page, context } = await stack.open();
     await viewReady(page, 'overview');
     const after = (await api('/integrations')).integrations;
-    const integrations = before;
     expect(page.url()).not.toContain('access_token'); // taken from the address bar
     const cards = page.locator('article.card');
     await expect(cards.count()).resolves.toBe(integrations.length);

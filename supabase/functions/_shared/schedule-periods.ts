@@ -103,20 +103,21 @@ export function ledgerOf(
   const isArchived = (i: number) => archived.has(runs.id[i] as string);
   const isRunOf = (i: number, periodIso: string) =>
     isPeriodKey(runs.key[i] as string, schedule.integrationType, periodIso);
+  /** The period's run among the runs of its instant: its key, the hot table before the archive. */
+  const runOf = (at: number, periodIso: string): number | undefined => {
+    const first = firstAt.get(at);
+    if (first === undefined) return undefined;
+    const others = othersAt.get(at);
+    if (!others) return isRunOf(first, periodIso) ? first : undefined;
+    const candidates = [first, ...others].filter((j) => isRunOf(j, periodIso));
+    return candidates.find((j) => !isArchived(j)) ?? candidates[0];
+  };
   const activeFrom = Date.parse(schedule.activeFrom);
   const entries: PeriodOutcomeEntry[] = [];
   for (const period of periods) {
     const at = period.getTime();
     const scheduledFor = toIsoInstant(period);
-    let i = firstAt.get(at);
-    const others = othersAt.get(at);
-    if (i !== undefined && others && !(isRunOf(i, scheduledFor) && !isArchived(i))) {
-      // The period's run among all of the period's: its key, the hot table before the archive.
-      const candidates = [i, ...others].filter((j) => isRunOf(j, scheduledFor));
-      i = candidates.find((j) => !isArchived(j)) ?? candidates[0];
-    } else if (i !== undefined && !isRunOf(i, scheduledFor)) {
-      i = undefined;
-    }
+    const i = runOf(at, scheduledFor);
     if (i === undefined && !(schedule.enabled && at >= activeFrom)) continue;
     // Built with one shape whether the period has a run or not (a thousand entries a request); the outcome comes
     // from the entry's own facts, just below.
@@ -143,7 +144,7 @@ export function ledgerOf(
             recordsProcessed: runs.recordsProcessed[i] ?? null,
             recordsFailed: runs.recordsFailed[i] ?? null,
             driftSeconds: (epochMicros(runs.startedAt[i] as string) - at * 1000) / 1e6,
-            archived: archived.has(runs.id[i] as string),
+            archived: isArchived(i),
             outcome: 'missed',
           };
     entry.outcome = outcomeOf(entry, now, options);
