@@ -276,6 +276,30 @@ describe('_shared building blocks', () => {
     expect(() => parseInput(z.number(), 'x', 'body')).toThrow(/^body: /);
   });
 
+  it('parseInput says in its own words what is missing or of the wrong type', async () => {
+    const { z } = await import('zod');
+    const schema = z.strictObject({
+      name: z.string(),
+      on: z.boolean().optional(),
+      tags: z.array(z.string()).optional(),
+    });
+    const problem = (value: unknown) => {
+      try {
+        parseInput(schema, value, 'body');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('parsed');
+    };
+    expect(problem({})).toBe('body.name: is required');
+    expect(problem({ name: 'x', on: 'yes' })).toBe('body.on: must be a boolean');
+    expect(problem({ name: 'x', tags: 'a' })).toBe('body.tags: must be an array');
+    expect(problem([])).toBe('body: must be a JSON object');
+    expect(problem({ name: null })).toBe('body.name: must be a string');
+    // Other problems keep the schema's own message.
+    expect(problem({ name: 'x', extra: 1 })).toMatch(/^body: Unrecognized key/);
+  });
+
   it('databaseUrl prefers SUPABASE_DB_URL; connectDatabase opens lazily and ends', async () => {
     expect(databaseUrl({ SUPABASE_DB_URL: 'postgres://a', DATABASE_URL: 'postgres://b' })).toBe('postgres://a');
     expect(() => databaseUrl({})).toThrow(/SUPABASE_DB_URL or DATABASE_URL/);

@@ -70,6 +70,12 @@ describe('400 invalid input', () => {
     expectError(await call(u(path), { token: coordinator }), 400, 'invalid_argument');
   });
 
+  it('names a missing query parameter as required', async () => {
+    const res = await call(u('/runs?limit=5'), { token: coordinator });
+    expectError(res, 400, 'invalid_argument');
+    expect(res.body.error.message).toBe('query.integrationType: is required');
+  });
+
   it('the service role must name the org of a read', async () => {
     expectError(await call(u('/runs/latest'), { token: service }), 400, 'invalid_argument');
     expectError(await call(u('/runs/latest?orgId=nope'), { token: service }), 400, 'invalid_argument');

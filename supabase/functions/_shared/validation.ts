@@ -10,9 +10,30 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
   if (result.success) return result.data;
   const problems = result.error.issues.slice(0, 3).map((issue) => {
     const path = issue.path.map(String).join('.');
-    return `${path ? `${where}.${path}` : where}: ${issue.message}`;
+    return `${path ? `${where}.${path}` : where}: ${typeProblem(issue, value) ?? issue.message}`;
   });
   throw new SyncRunLogError('invalid_argument', problems.join('; ').slice(0, 500));
+}
+
+/**
+ * A missing or mistyped value in words of our own ("is required", "must be a boolean"), or null for any other
+ * problem: zod's own words for these name the type received ("Invalid input: expected string, received undefined").
+ */
+export function typeProblem(issue: z.core.$ZodIssue, input: unknown): string | null {
+  if (issue.code !== 'invalid_type') return null;
+  if (issue.path.length > 0 && valueAt(input, issue.path) === undefined) return 'is required';
+  if (issue.expected === 'object') return 'must be a JSON object';
+  return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+}
+
+/** The value at `path` inside `input` (a zod issue's path), or undefined where the path leaves the objects. */
+export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 /** Query parameters as an object; a parameter given twice is refused. */

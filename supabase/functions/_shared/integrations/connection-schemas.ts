@@ -5,6 +5,7 @@
 // What belongs where: per deployment (environment) the vendor's base URL and tuning; per org the credentials, and the
 // settings that differ by org (the Xledger company, the Dynamics environment and tenant, the Bufdir organisation).
 import { z } from 'zod';
+import { valueAt } from '../validation.ts';
 import { IntegrationError } from './integration.ts';
 import type { IntegrationType } from './integration-types.ts';
 
@@ -169,14 +170,4 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   if (issue.code === 'custom' || issue.code === 'invalid_format') return `${field} ${issue.message}`;
   if (issue.code === 'too_big' || issue.code === 'too_small') return `${field} is out of range`;
   return `${field} is not valid`;
-}
-
-/** The value at `path` inside `input` (a zod issue's path), or undefined where the path leaves the objects. */
-export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }

@@ -7,12 +7,11 @@ import type { Caller } from '../../_shared/auth.ts';
 import { SyncRunLogError } from '../../_shared/errors.ts';
 import type { Route, RouteContext } from '../../_shared/function-handler.ts';
 import { CORS_HEADERS, json, readJsonBody } from '../../_shared/http.ts';
-import { valueAt } from '../../_shared/integrations/connection-schemas.ts';
 import type { IntegrationType } from '../../_shared/integrations/integration-types.ts';
 import { IntegrationsRepository } from '../../_shared/integrations.repository.ts';
 import { nextPeriods } from '../../_shared/schedule-periods.ts';
 import { SchedulerRepository } from '../../_shared/scheduler/scheduler.repository.ts';
-import { parseInput, queryObject } from '../../_shared/validation.ts';
+import { parseInput, queryObject, typeProblem } from '../../_shared/validation.ts';
 import { type Access, integrationTypeOf, orgOf, requireAdmin } from '../access.ts';
 import type { SyncRunLogDeps } from '../deps.ts';
 import { connectionBodies, orgQuery, periodsQuery, scheduleBody } from '../schemas.ts';
@@ -142,11 +141,7 @@ function parseConnectionBody(
       const shape = connectionBodies[type].shape.credentials as unknown as { shape?: Record<string, unknown> };
       return `${path}: has fields ${type} does not take (it takes ${Object.keys(shape.shape ?? {}).join(', ')})`;
     }
-    if (issue.code === 'invalid_type' && issue.path.length > 0) {
-      if (valueAt(body, issue.path) === undefined) return `${path}: is required`;
-      return `${path}: must be ${issue.expected === 'object' ? 'a JSON object' : `a ${issue.expected}`}`;
-    }
-    return `${path}: ${issue.message}`;
+    return `${path}: ${typeProblem(issue, body) ?? issue.message}`;
   });
   throw new SyncRunLogError('invalid_argument', problems.join('; '));
 }
