@@ -282,6 +282,7 @@ describe('_shared building blocks', () => {
       name: z.string(),
       on: z.boolean().optional(),
       tags: z.array(z.string()).optional(),
+      count: z.number().int().optional(),
     });
     const problem = (value: unknown) => {
       try {
@@ -294,6 +295,7 @@ describe('_shared building blocks', () => {
     expect(problem({})).toBe('body.name: is required');
     expect(problem({ name: 'x', on: 'yes' })).toBe('body.on: must be a boolean');
     expect(problem({ name: 'x', tags: 'a' })).toBe('body.tags: must be an array');
+    expect(problem({ name: 'x', count: 1.5 })).toBe('body.count: must be a whole number');
     expect(problem([])).toBe('body: must be a JSON object');
     expect(problem({ name: null })).toBe('body.name: must be a string');
     // Other problems keep the schema's own message.

@@ -16,13 +16,14 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
 }
 
 /**
- * A missing or mistyped value in words of our own ("is required", "must be a boolean"), or null for any other
+ * A missing or mistyped value in words of our own ("is required", "must be a boolean", "must be a whole number"), or null for any other
  * problem: zod's own words for these name the type received ("Invalid input: expected string, received undefined").
  */
 export function typeProblem(issue: z.core.$ZodIssue, input: unknown): string | null {
   if (issue.code !== 'invalid_type') return null;
   if (issue.path.length > 0 && valueAt(input, issue.path) === undefined) return 'is required';
   if (issue.expected === 'object') return 'must be a JSON object';
+  if (issue.expected === 'int') return 'must be a whole number';
   return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
 }
 
