@@ -3,7 +3,7 @@
 // is in README.md or docs/. The names are found where the code reads them literally (`env.NAME`, `env['NAME']`,
 // `helper(env, 'NAME', ...)`, `Deno.env.get('NAME')`); names built from a prefix (INTEGRATION_*, XLEDGER_*) are
 // documented as families in docs/integrations.md and are not found here.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -21,12 +21,9 @@ function markdownIn(dir: string): string[] {
 }
 
 function sourcesIn(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (name === 'node_modules' || name === 'dist') return [];
-    if (statSync(path).isDirectory()) return sourcesIn(path);
-    return /\.(ts|tsx|mts)$/.test(name) ? [path] : [];
-  });
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((path) => /\.(ts|tsx|mts)$/.test(path) && !/(^|\/)(node_modules|dist)\//.test(path))
+    .map((path) => join(dir, path));
 }
 
 /** Relative link targets of a Markdown text: `[text](target)`, without the anchor; web and mail links left out. */

@@ -95,8 +95,12 @@ export function ledgerOf(
   const othersAt = new Map<number, number[]>();
   for (let i = 0; i < runs.key.length; i++) {
     const at = runs.scheduledFor[i] as number;
-    if (!firstAt.has(at)) firstAt.set(at, i);
-    else if (othersAt.has(at)) othersAt.get(at)?.push(i);
+    if (!firstAt.has(at)) {
+      firstAt.set(at, i);
+      continue;
+    }
+    const others = othersAt.get(at);
+    if (others) others.push(i);
     else othersAt.set(at, [i]);
   }
   const archived = new Set(runs.archivedIds);

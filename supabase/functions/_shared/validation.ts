@@ -8,18 +8,22 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.slice(0, 3).map((issue) => {
-    const path = issue.path.map(String).join('.');
-    return `${path ? `${where}.${path}` : where}: ${typeProblem(issue, value) ?? issue.message}`;
-  });
+  const problems = result.error.issues.slice(0, 3).map((issue) => problemOf(issue, value, where));
   throw new SyncRunLogError('invalid_argument', problems.join('; ').slice(0, 500));
 }
 
+/** One problem of `input`, as "<where>.<path>: <what is wrong>". */
+export function problemOf(issue: z.core.$ZodIssue, input: unknown, where: string): string {
+  const path = issue.path.map(String).join('.');
+  return `${path ? `${where}.${path}` : where}: ${typeProblem(issue, input) ?? issue.message}`;
+}
+
 /**
- * A missing or mistyped value in words of our own ("is required", "must be a boolean", "must be a whole number"), or null for any other
- * problem: zod's own words for these name the type received ("Invalid input: expected string, received undefined").
+ * A missing or mistyped value in words of our own ("is required", "must be a boolean", "must be a whole number"),
+ * or null for any other problem: zod's own words for these name the type received ("Invalid input: expected
+ * string, received undefined").
  */
-export function typeProblem(issue: z.core.$ZodIssue, input: unknown): string | null {
+function typeProblem(issue: z.core.$ZodIssue, input: unknown): string | null {
   if (issue.code !== 'invalid_type') return null;
   if (issue.path.length > 0 && valueAt(input, issue.path) === undefined) return 'is required';
   if (issue.expected === 'object') return 'must be a JSON object';

@@ -11,7 +11,7 @@ import type { IntegrationType } from '../../_shared/integrations/integration-typ
 import { IntegrationsRepository } from '../../_shared/integrations.repository.ts';
 import { nextPeriods } from '../../_shared/schedule-periods.ts';
 import { SchedulerRepository } from '../../_shared/scheduler/scheduler.repository.ts';
-import { parseInput, queryObject, typeProblem } from '../../_shared/validation.ts';
+import { parseInput, problemOf, queryObject } from '../../_shared/validation.ts';
 import { type Access, integrationTypeOf, orgOf, requireAdmin } from '../access.ts';
 import type { SyncRunLogDeps } from '../deps.ts';
 import { connectionBodies, orgQuery, periodsQuery, scheduleBody } from '../schemas.ts';
@@ -136,12 +136,12 @@ function parseConnectionBody(
   const result = connectionBodies[type].safeParse(body);
   if (result.success) return result.data as ReturnType<typeof parseConnectionBody>;
   const problems = result.error.issues.slice(0, 3).map((issue) => {
-    const path = ['body', ...issue.path.map(String)].join('.');
     if (issue.path[0] === 'credentials' && issue.code === 'unrecognized_keys') {
       const shape = connectionBodies[type].shape.credentials as unknown as { shape?: Record<string, unknown> };
+      const path = ['body', ...issue.path.map(String)].join('.');
       return `${path}: has fields ${type} does not take (it takes ${Object.keys(shape.shape ?? {}).join(', ')})`;
     }
-    return `${path}: ${typeProblem(issue, body) ?? issue.message}`;
+    return problemOf(issue, body, 'body');
   });
   throw new SyncRunLogError('invalid_argument', problems.join('; '));
 }
