@@ -1,8 +1,7 @@
 // The scheduler assembled for a host (the sync-scheduler Edge Function, the local ticker): the repositories over
 // one service-role rpc port (with the "Sync now" queue), the executor with the adapters and each run's connection
-// from the database, the
-// health monitor (its checks in every tick, and every sync's outcome recorded), and the settings from the
-// environment.
+// from the database, a run_failed alert for every scheduled run that fails, the health monitor (its checks in every
+// tick, and every sync's outcome recorded), and the settings from the environment.
 import { type HealthMonitorDeps, recordSyncOutcome, runHealthChecks } from '../health/monitor.ts';
 import type { AdapterRegistry } from '../integrations/integration.ts';
 import { IntegrationsRepository } from '../integrations.repository.ts';
@@ -11,7 +10,8 @@ import type { RpcPort } from '../rpc-port.ts';
 import { SyncRunLogRepository } from '../run-log.repository.ts';
 import { type SchedulerSettings, tickOptions } from './config.ts';
 import { DatabaseConnectionSource } from './connection-source.ts';
-import { type ConnectionSource, RunExecutor } from './executor.ts';
+import { type ConnectionSource, RunExecutor, type RunOutcome, type StartedRun } from './executor.ts';
+import { alertNotifier } from './notify.ts';
 import { SchedulerRepository } from './scheduler.repository.ts';
 import type { TickDeps } from './tick.types.ts';
 
@@ -41,31 +41,56 @@ export function createSchedulerRuntime(options: SchedulerRuntimeOptions): Schedu
   const runLog = new SyncRunLogRepository(rpc);
   const scheduler = new SchedulerRepository(rpc);
   const queue = new IntegrationsRepository(rpc);
+  const notifier = alertNotifier({
+    log,
+    webhookUrl: options.settings.alertWebhookUrl,
+    timeoutMs: options.settings.httpTimeoutMs,
+  });
+  /** A scheduled run that failed: a run_failed alert, told when it opened one (scheduler.repository.ts). */
+  const alertFailure = async (run: StartedRun, outcome: RunOutcome) => {
+    if (outcome.status !== 'failed' || run.scheduledFor === null) return;
+    const alert = await scheduler.recordRunFailure(run.runId);
+    if (!alert) return;
+    notifier.notify({
+      kind: alert.kind,
+      orgId: alert.orgId,
+      integrationType: alert.integrationType,
+      runId: alert.runId,
+      alertId: alert.id,
+      details: alert.details,
+    });
+    await notifier.drained();
+  };
+  const recordHealth = async (run: StartedRun, outcome: RunOutcome, cause: unknown) => {
+    if (!health || (outcome.status !== 'completed' && outcome.status !== 'failed')) return;
+    // Not configured: the vendor was never asked, so the run says nothing about its health.
+    if (outcome.errorCode === 'not_configured') return;
+    const details = (cause as { code?: unknown; details?: { retryAfterSeconds?: number } } | null) ?? null;
+    await recordSyncOutcome(
+      {
+        orgId: run.orgId,
+        integrationType: run.integrationType,
+        at: new Date(),
+        succeeded: outcome.status === 'completed',
+        errorMessage: outcome.errorMessage,
+        rateLimited: details?.code === 'rate_limited',
+        retryAfterSeconds: details?.details?.retryAfterSeconds,
+      },
+      { rpc, config: health.config },
+    );
+  };
   const executor = new RunExecutor({
     runLog,
     adapters,
     connections: options.connections ?? new DatabaseConnectionSource(rpc),
     log,
-    onEnded: health
-      ? async (run, outcome, cause) => {
-          if (outcome.status !== 'completed' && outcome.status !== 'failed') return;
-          // Not configured: the vendor was never asked, so the run says nothing about its health.
-          if (outcome.errorCode === 'not_configured') return;
-          const details = (cause as { code?: unknown; details?: { retryAfterSeconds?: number } } | null) ?? null;
-          await recordSyncOutcome(
-            {
-              orgId: run.orgId,
-              integrationType: run.integrationType,
-              at: new Date(),
-              succeeded: outcome.status === 'completed',
-              errorMessage: outcome.errorMessage,
-              rateLimited: details?.code === 'rate_limited',
-              retryAfterSeconds: details?.details?.retryAfterSeconds,
-            },
-            { rpc, config: health.config },
-          );
-        }
-      : undefined,
+    // Both listeners run whatever the other does; the executor logs the first that failed.
+    onEnded: async (run, outcome, cause) => {
+      const failed = (await Promise.allSettled([alertFailure(run, outcome), recordHealth(run, outcome, cause)])).find(
+        (result) => result.status === 'rejected',
+      );
+      if (failed) throw failed.reason;
+    },
   });
   const deps: TickDeps = {
     ...tickOptions(options.settings),

@@ -131,6 +131,15 @@ export class SchedulerRepository {
     return data[0] ? toAlert(data[0]) : null;
   }
 
+  /**
+   * Records a failed scheduled run as a `run_failed` alert: the alert when this call opened one (notify it), null when
+   * the failure was counted into the integration's open alert, was recorded already, or the run is a manual one.
+   */
+  async recordRunFailure(runId: string): Promise<Alert | null> {
+    const data = (await this.call('record_run_failure', { p_run_id: runId })) as AlertRow[];
+    return data[0] ? toAlert(data[0]) : null;
+  }
+
   /** Records an alert; null when one with the same dedupe key exists already. */
   async recordAlert(input: AlertInput): Promise<Alert | null> {
     const data = (await this.call('record_sync_alert', {
