@@ -148,11 +148,12 @@ const en = {
   alerts: {
     heading: 'Alerts',
     intro:
-      'Drift, stuck runs, missed periods and cold starts, newest first. Acknowledge an alert once someone has looked at it.',
+      'Drift, stuck and failed runs, missed periods and cold starts, newest first. Acknowledge an alert once someone has looked at it.',
     caption: 'Alerts, newest first',
     kind: {
       schedule_drift: 'Drift',
       stuck_run: 'Stuck run',
+      run_failed: 'Failed run',
       missed_periods: 'Missed periods',
       cold_start: 'Cold start',
     } as Record<string, string>,
@@ -169,12 +170,15 @@ const en = {
     acknowledged: 'Alert acknowledged.',
     drift: (drift: string) => `The run started ${drift} after its period (the limit is 5 minutes).`,
     stuck: (time: string) => `No sign of life since ${time}: the run was failed as stuck.`,
+    failed: (message: string | null) => `A scheduled run failed${message ? `: ${message}` : '.'}`,
+    failedAgain: (n: number, time: string, message: string | null) =>
+      `${n} scheduled runs failed since this alert was raised, the last at ${time}${message ? `: ${message}` : '.'}`,
     missed: (n: number) => `${n} ${plural(n, 'period was', 'periods were')} not run; a newer period ran instead.`,
     coldStart: (ms: string) => `The sync function took ${ms} ms to answer before a period (a cold start).`,
     other: 'See the run.',
     openRun: 'The run',
     openPeriod: 'The period',
-    none: 'No alerts. Drift, stuck runs, missed periods and cold starts will appear here.',
+    none: 'No alerts. Drift, stuck and failed runs, missed periods and cold starts will appear here.',
     older: 'Older alerts',
     newest: 'Newest alerts',
     allOrg: 'the organisation',
@@ -380,11 +384,12 @@ const nb: Messages = {
   alerts: {
     heading: 'Varsler',
     intro:
-      'Forsinkelser, kjøringer som har hengt seg, uteblitte perioder og kaldstarter, nyeste først. Kvitter for et varsel når noen har sett på det.',
+      'Forsinkelser, kjøringer som har hengt seg eller feilet, uteblitte perioder og kaldstarter, nyeste først. Kvitter for et varsel når noen har sett på det.',
     caption: 'Varsler, nyeste først',
     kind: {
       schedule_drift: 'Forsinkelse',
       stuck_run: 'Hengende kjøring',
+      run_failed: 'Feilet kjøring',
       missed_periods: 'Uteblitte perioder',
       cold_start: 'Kaldstart',
     },
@@ -402,13 +407,16 @@ const nb: Messages = {
     acknowledged: 'Varselet er kvittert.',
     drift: (drift: string) => `Kjøringen startet ${drift} etter perioden (grensen er 5 minutter).`,
     stuck: (time: string) => `Ingen livstegn siden ${time}: kjøringen ble satt som feilet.`,
+    failed: (message: string | null) => `En planlagt kjøring feilet${message ? `: ${message}` : '.'}`,
+    failedAgain: (n: number, time: string, message: string | null) =>
+      `${n} planlagte kjøringer har feilet siden varselet kom, den siste ${time}${message ? `: ${message}` : '.'}`,
     missed: (n: number) =>
       `${n} ${plural(n, 'periode ble', 'perioder ble')} ikke kjørt; en nyere periode ble kjørt i stedet.`,
     coldStart: (ms: string) => `Synkroniseringsfunksjonen brukte ${ms} ms på å svare før en periode (kaldstart).`,
     other: 'Se kjøringen.',
     openRun: 'Kjøringen',
     openPeriod: 'Perioden',
-    none: 'Ingen varsler. Forsinkelser, hengende kjøringer, uteblitte perioder og kaldstarter vises her.',
+    none: 'Ingen varsler. Forsinkelser, hengende og feilede kjøringer, uteblitte perioder og kaldstarter vises her.',
     older: 'Eldre varsler',
     newest: 'Nyeste varsler',
     allOrg: 'organisasjonen',

@@ -3,8 +3,9 @@
 // outcome of the period ledger:
 //   completed                most periods, started 1-9 s after the period
 //   completed_with_failures  a few Xledger periods and one Bufdir export with records the vendor data failed
-//   failed                   an Xledger run rate limited, a Bufdir export answered 503, a Dynamics run the reaper
-//                            failed (its worker stopped sending heartbeats; a stuck_run alert, acknowledged)
+//   failed                   an Xledger run rate limited (a run_failed alert, acknowledged), a Bufdir export
+//                            answered 503 (a run_failed alert, open), a Dynamics run the reaper failed (its worker
+//                            stopped sending heartbeats; a stuck_run alert, acknowledged)
 //   cancelled                a Dynamics run a coordinator cancelled after two minutes
 //   late and missed          three days ago the scheduler was down from 01:12 to 03:41 UTC: the tick that came back
 //                            ran the latest due period of each schedule and recorded the others as missed, as
@@ -80,6 +81,7 @@ export interface DemoRun {
 export type DemoAlert =
   | { kind: 'schedule_drift'; runId: string; at: Date }
   | { kind: 'missed_periods'; runId: string; missed: Date[]; at: Date }
+  | { kind: 'run_failed'; runId: string; at: Date; acknowledgedAt: Date | null }
   | {
       kind: 'stuck_run';
       runId: string;
@@ -147,7 +149,7 @@ export function demoHistory(now: Date): DemoHistory {
         recordsFailed: 0,
         errorMessage: null,
       };
-      const { reaped, ...changes } = special.get(period.getTime())?.(run) ?? {};
+      const { reaped, acknowledgedAfterMinutes, ...changes } = special.get(period.getTime())?.(run) ?? {};
       Object.assign(run, changes);
       if (run.endedAt > now) continue; // not over yet: left to the ticker
       runs.push(run);
@@ -157,6 +159,14 @@ export function demoHistory(now: Date): DemoHistory {
       }
       if (period === resumedPeriod && during.length > 1) {
         alerts.push({ kind: 'missed_periods', runId: run.id, missed: during.slice(0, -1), at: run.startedAt });
+      }
+      // What the executor recorded when the run failed; the reaper's runs have their stuck_run alert instead.
+      if (run.status === 'failed' && !reaped) {
+        const acknowledgedAt =
+          acknowledgedAfterMinutes === undefined
+            ? null
+            : new Date(run.endedAt.getTime() + acknowledgedAfterMinutes * MINUTE);
+        alerts.push({ kind: 'run_failed', runId: run.id, at: run.endedAt, acknowledgedAt });
       }
       if (reaped) {
         alerts.push({
@@ -181,8 +191,11 @@ export function demoHistory(now: Date): DemoHistory {
   return { activeFrom, runs, alerts };
 }
 
-/** What differs from a run that simply completed; `reaped`: the reaper failed it (a stuck_run alert). */
-type Override = (run: DemoRun) => Partial<DemoRun> & { reaped?: true };
+/**
+ * What differs from a run that simply completed; `reaped`: the reaper failed it (a stuck_run alert); a failed run's
+ * run_failed alert was acknowledged this long after (unset: it is open).
+ */
+type Override = (run: DemoRun) => Partial<DemoRun> & { reaped?: true; acknowledgedAfterMinutes?: number };
 
 /** The periods that did not simply complete, by period (ms), for one integration. */
 function specialRuns(
@@ -208,6 +221,7 @@ function specialRuns(
       recordsProcessed: 0,
       errorMessage: 'xledger: POST /graphql was rate limited (HTTP 429, 4 times)',
       ...ended(run, 95),
+      acknowledgedAfterMinutes: 12,
     }));
   } else if (type === 'dynamics') {
     special.set(first(at(10, 9, 0)), (run) => {

@@ -2,7 +2,8 @@
 // checkout shows a living org: connections of all three integrations with the credentials the simulated vendor APIs
 // accept (stored in Vault by upsert_sync_connection, as in production), their schedules (upsert_sync_schedule,
 // Europe/Oslo; one every 5 minutes, so runs appear while you watch), and 14 days of history (demo-history.ts) with
-// the alerts the scheduler would have recorded (check_run_drift, record_missed_periods, record_sync_alert).
+// the alerts the scheduler would have recorded (check_run_drift, record_missed_periods, record_run_failure,
+// record_sync_alert).
 //
 // Once: an org that has anything already (a connection, a schedule, a run, an alert) is left as it is, so a restart
 // changes nothing, and neither do changes made since through the API. Everything is written in one transaction
@@ -146,6 +147,11 @@ async function recordAlerts(tx: Sql, orgId: string, planned: DemoAlert[]): Promi
       const periods = `{${alert.missed.map((period) => period.toISOString()).join(',')}}`;
       rows = await tx`select id from public.record_missed_periods(${alert.runId}, ${periods}::timestamptz[],
         ${alert.missed.length})`;
+    } else if (alert.kind === 'run_failed') {
+      rows = await tx`select id from public.record_run_failure(${alert.runId})`;
+      if (rows[0]?.id && alert.acknowledgedAt) {
+        await tx`select 1 from public.acknowledge_sync_alert(${orgId}, ${rows[0].id}, null)`;
+      }
     } else {
       rows = await tx`select id from public.record_sync_alert(${orgId}, 'stuck_run', ${alert.integrationType},
         ${alert.runId}, ${tx.json(alert.details as never)}::jsonb, ${`stuck_run:${alert.runId}`})`;
@@ -156,7 +162,7 @@ async function recordAlerts(tx: Sql, orgId: string, planned: DemoAlert[]): Promi
     recorded.push({
       id,
       createdAt: alert.at,
-      acknowledgedAt: alert.kind === 'stuck_run' ? alert.acknowledgedAt : null,
+      acknowledgedAt: alert.kind === 'stuck_run' || alert.kind === 'run_failed' ? alert.acknowledgedAt : null,
     });
   }
   const dates = recorded.map((alert) => ({

@@ -6,6 +6,7 @@ import { describeCron, previewCron } from '../../dashboard/src/cron-text.ts';
 import { addDays, createFormats, dayKeyOf, offsetMinutes, startOfDay } from '../../dashboard/src/format.ts';
 import { chooseLanguage, messagesFor } from '../../dashboard/src/i18n.ts';
 import { claimsOf, isExpired, sessionOf } from '../../dashboard/src/session.ts';
+import { alertSentence, alertTarget } from '../../dashboard/src/views/alerts.tsx';
 import {
   countOutcomes,
   dayFigures,
@@ -215,6 +216,49 @@ describe('formats', () => {
     expect(startOfDay('2026-03-29', OSLO).toISOString()).toBe('2026-03-28T23:00:00.000Z');
     expect(startOfDay('2026-03-30', OSLO).toISOString()).toBe('2026-03-29T22:00:00.000Z');
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+  });
+});
+
+describe('a run_failed alert', () => {
+  const alert = (details: Record<string, unknown>) =>
+    ({
+      id: 'a1',
+      orgId: 'o1',
+      kind: 'run_failed',
+      integrationType: 'bufdir',
+      runId: 'first-run',
+      details,
+      dedupeKey: null,
+      createdAt: '2026-11-25T01:00:44Z',
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+    }) as Parameters<typeof alertSentence>[0];
+  const first = { failed_count: 1, error_message: 'bufdir: HTTP 503', last_run_id: 'first-run' };
+  const again = {
+    ...first,
+    failed_count: 3,
+    last_run_id: 'third-run',
+    last_failed_at: '2026-11-27T01:00:40Z',
+    last_error_message: 'bufdir: refused the credentials (HTTP 401)',
+  };
+
+  it("says what the vendor answered, and after more failures how many and the latest's answer", () => {
+    const en = messagesFor('en');
+    const f = createFormats('en-GB');
+    expect(alertSentence(alert(first), en, f, OSLO)).toBe('A scheduled run failed: bufdir: HTTP 503');
+    expect(alertSentence(alert(again), en, f, OSLO)).toBe(
+      '3 scheduled runs failed since this alert was raised, the last at 27 Nov 2026, 02:00 CET: ' +
+        'bufdir: refused the credentials (HTTP 401)',
+    );
+    expect(alertSentence(alert({}), en, f, OSLO)).toBe('A scheduled run failed.');
+    expect(alertSentence(alert(first), messagesFor('nb'), createFormats('nb-NO'), OSLO)).toBe(
+      'En planlagt kjøring feilet: bufdir: HTTP 503',
+    );
+  });
+
+  it('leads to the latest failed run', () => {
+    expect(alertTarget(alert(first), OSLO)?.href).toContain('run=first-run');
+    expect(alertTarget(alert(again), OSLO)?.href).toContain('run=third-run');
   });
 });
 

@@ -162,7 +162,7 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
     await context.close();
   });
 
-  it('alerts: drift, stuck and missed, each linking to its run or period, newest first', async () => {
+  it('alerts: drift, stuck, failed and missed, each linking to its run or period, newest first', async () => {
     const { alerts } = await api('/alerts?limit=50');
     const { page, context } = await stack.open({ query: '?view=alerts' });
     await viewReady(page, 'alerts');
@@ -172,13 +172,21 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
     const words: Record<string, string> = {
       schedule_drift: 'Drift',
       stuck_run: 'Stuck run',
+      run_failed: 'Failed run',
       missed_periods: 'Missed periods',
       cold_start: 'Cold start',
     };
     expect(kinds.map((k) => k.trim())).toEqual(alerts.map((a: { kind: string }) => words[a.kind]));
+    expect(alerts.map((a: { kind: string }) => a.kind)).toContain('run_failed');
     for (const [i, alert] of alerts.entries()) {
       const link = rows.nth(i).locator('td:nth-child(5) a');
       const href = await link.getAttribute('href');
+      if (alert.kind === 'run_failed') {
+        // The failed export says what the vendor answered.
+        await expect(rows.nth(i).locator('td:nth-child(4)').textContent()).resolves.toBe(
+          `A scheduled run failed: ${alert.details.error_message}`,
+        );
+      }
       if (alert.kind === 'missed_periods') expect(href).toMatch(/view=integration&type=\w+&day=\d{4}-\d{2}-\d{2}/);
       else expect(href).toContain(`run=${alert.runId}`);
       const state = await rows.nth(i).locator('td:nth-child(6)').textContent();

@@ -125,7 +125,7 @@ describe('the seeded demo org', () => {
     expect(active).toBe(0);
   });
 
-  it('has open alerts (drift of the late run, missed periods) and an acknowledged one, dated when they happened', async () => {
+  it('has open alerts (drift, missed periods, a failed export) and acknowledged ones, dated when they happened', async () => {
     const repository = new IntegrationsRepository(coordinator(db.sql));
     const overview = await repository.getIntegrationsOverview(DEMO_ORG_ID, { now: seedNow });
     expect(overview.map((o) => o.integrationType).sort()).toEqual(['bufdir', 'dynamics', 'xledger']);
@@ -139,8 +139,21 @@ describe('the seeded demo org', () => {
 
     const { items } = await repository.getAlertsPage(DEMO_ORG_ID, { limit: 100 });
     const open = items.filter((a) => a.acknowledgedAt === null).map((a) => `${a.integrationType} ${a.kind}`);
-    expect(open.sort()).toEqual(['dynamics missed_periods', 'dynamics schedule_drift', 'xledger missed_periods']);
-    expect(items.filter((a) => a.acknowledgedAt !== null).map((a) => a.kind)).toEqual(['stuck_run']);
+    expect(open.sort()).toEqual([
+      'bufdir run_failed',
+      'dynamics missed_periods',
+      'dynamics schedule_drift',
+      'xledger missed_periods',
+    ]);
+    const acknowledged = items.filter((a) => a.acknowledgedAt !== null).map((a) => `${a.integrationType} ${a.kind}`);
+    expect(acknowledged.sort()).toEqual(['dynamics stuck_run', 'xledger run_failed']);
+    // A run_failed alert is about the failed scheduled run, with its message.
+    for (const alert of items.filter((a) => a.kind === 'run_failed')) {
+      const [run] =
+        await db.sql`select status, triggered_by, error_message from public.sync_run_log where id = ${alert.runId}`;
+      expect(run).toMatchObject({ status: 'failed', triggered_by: 'scheduler' });
+      expect(alert.details).toMatchObject({ failed_count: 1, error_message: run?.error_message });
+    }
     for (const alert of items) {
       expect(new Date(alert.createdAt).getTime()).toBeGreaterThan(seedNow.getTime() - 14 * DAY);
       expect(new Date(alert.createdAt).getTime()).toBeLessThan(seedNow.getTime() - DAY);

@@ -1,4 +1,4 @@
-// Alerts: drift, stuck runs, missed periods and cold starts, newest first, in keyset pages (cursor in the URL). Each
+// Alerts: drift, stuck runs, failed runs, missed periods and cold starts, newest first, in keyset pages (cursor in the URL). Each
 // says what happened in a sentence, links to its run or its period (the ledger's day), and can be acknowledged.
 import { useEffect, useState } from 'preact/hooks';
 import type { Alert } from '../api.ts';
@@ -17,6 +17,7 @@ export const ALERTS_PAGE_SIZE = 50;
 const KIND_LOOK: Record<string, { icon: IconName; tone: Tone }> = {
   schedule_drift: { icon: 'clock', tone: 'warn' },
   stuck_run: { icon: 'pause', tone: 'bad' },
+  run_failed: { icon: 'cross', tone: 'bad' },
   missed_periods: { icon: 'missed', tone: 'bad' },
   cold_start: { icon: 'warning', tone: 'warn' },
 };
@@ -35,6 +36,13 @@ export function alertSentence(alert: Alert, t: Messages, f: Formats, zone: strin
     case 'stuck_run': {
       const seen = text(d.last_seen_at);
       return seen ? t.alerts.stuck(f.dateTime(seen, zone)) : t.alerts.other;
+    }
+    case 'run_failed': {
+      const count = num(d.failed_count) ?? 1;
+      const message = text(d.last_error_message) ?? text(d.error_message);
+      const last = text(d.last_failed_at);
+      if (count > 1 && last) return t.alerts.failedAgain(count, f.dateTime(last, zone), message);
+      return t.alerts.failed(message);
     }
     case 'missed_periods':
       return t.alerts.missed(num(d.missed_count) ?? (Array.isArray(d.missed_periods) ? d.missed_periods.length : 1));
@@ -56,6 +64,9 @@ export function alertTarget(alert: Alert, zone: string): { href: string; kind: '
         ? text(alert.details.period)
         : null;
   if (period) return { href: hrefOf({ view: 'integration', type, day: dayKeyOf(period, zone) }), kind: 'period' };
+  // A run_failed alert counts the failures after its first: it leads to the latest.
+  const lastRun = alert.kind === 'run_failed' ? text(alert.details.last_run_id) : null;
+  if (lastRun) return { href: hrefOf({ view: 'integration', type, run: lastRun }), kind: 'run' };
   if (alert.runId) return { href: hrefOf({ view: 'integration', type, run: alert.runId }), kind: 'run' };
   return null;
 }
