@@ -5,7 +5,8 @@
 // command as pg_cron stored it (it does not wait for pg_cron to fire), takes the request it handed to pg_net and
 // replays it with fetch against the real sync-scheduler function under Deno (the functions harness, on its own
 // migrated test database; the recorded URL's path is mapped to the harness's address).
-// Also: the daily job that deletes cron.job_run_details rows older than 7 days, run the same way.
+// Also: the daily job that deletes cron.job_run_details rows older than 7 days, and the watchdog that alerts when
+// the scheduler has not ticked for 5 minutes, run the same way.
 // Skipped (with the reason) where pg_cron is not installed, except under CI, where it must run: .ci/run installs it.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -25,6 +26,8 @@ const TICK_JOB = 'sync-scheduler-tick';
 const CLEANUP_JOB = 'clean-cron-job-run-details';
 const TICK_MIGRATION = '20261201000100_schedule_scheduler_tick_with_apikey.sql';
 const CLEANUP_MIGRATION = '20261201000110_schedule_cron_history_cleanup.sql';
+const WATCHDOG_JOB = 'watch-sync-scheduler';
+const WATCHDOG_MIGRATION = '20261201007000_watch_scheduler_pulse.sql';
 const TICK_URL = 'https://project-ref.supabase.co/functions/v1/sync-scheduler/tick';
 const SECRET_KEY = `sb_secret_${randomBytes(24).toString('base64url')}`;
 
@@ -265,6 +268,38 @@ describe.skipIf(unavailable !== null)(`pg_cron tick through pg_net${unavailable 
     });
   });
 
+  describe('the scheduler watchdog job', () => {
+    it('is registered once, every 5 minutes', async () => {
+      const [job] = await jobs(WATCHDOG_JOB);
+      expect(job).toMatchObject({ schedule: '*/5 * * * *', active: true });
+      await sql.begin((tx) => tx.unsafe(read(MIGRATIONS_DIR, WATCHDOG_MIGRATION)));
+      expect(await jobs(WATCHDOG_JOB)).toEqual([job]);
+    });
+
+    it('its stored command alerts each enabled schedule when the scheduler has been silent 5 minutes, once', async () => {
+      const [job] = await jobs(WATCHDOG_JOB);
+      const org = randomUUID();
+      await sql`select 1 from public.upsert_sync_schedule(${org}, 'bufdir', '0 2 * * *', 'Europe/Oslo', true, 1800,
+        now() - interval '1 hour')`;
+      const stalled = () =>
+        sql<{ details: { last_tick_at: string } }[]>`
+          select details from public.sync_alerts where org_id = ${org} and kind = 'scheduler_stalled'`;
+
+      await sql`update sync_private.scheduler_pulse set last_tick_at = now() - interval '4 minutes'`;
+      await sql.unsafe(job?.command as string);
+      expect(await stalled()).toEqual([]);
+
+      await sql`update sync_private.scheduler_pulse set last_tick_at = now() - interval '11 minutes'`;
+      await sql.unsafe(job?.command as string);
+      await sql.unsafe(job?.command as string);
+      const alerts = await stalled();
+      expect(alerts).toHaveLength(1);
+      const [pulse] = await sql<{ last_tick_at: Date }[]>`select last_tick_at from sync_private.scheduler_pulse`;
+      expect(new Date(alerts[0]?.details.last_tick_at as string).getTime()).toBe(pulse?.last_tick_at.getTime());
+      await sql`update sync_private.scheduler_pulse set last_tick_at = now()`;
+    });
+  });
+
   describe('rollbacks', () => {
     it('the tick rollback leaves the job as 20261128002940 left it here (none: pg_net is a stand-in); re-applying brings it back', async () => {
       const [before] = await jobs(TICK_JOB);
@@ -274,6 +309,16 @@ describe.skipIf(unavailable !== null)(`pg_cron tick through pg_net${unavailable 
       expect(await jobs(TICK_JOB)).toEqual([
         expect.objectContaining({ schedule: '* * * * *', command: before?.command }),
       ]);
+    });
+
+    it('the watchdog rollback unschedules its job and leaves get_schedules_for_tick as before; re-applying brings both back', async () => {
+      await sql.begin((tx) => tx.unsafe(read(ROLLBACKS_DIR, WATCHDOG_MIGRATION)));
+      expect(await jobs(WATCHDOG_JOB)).toEqual([]);
+      const [pulse] = await sql`select to_regclass('sync_private.scheduler_pulse') as t`;
+      expect(pulse?.t).toBeNull();
+      await sql`select count(*) from public.get_schedules_for_tick()`; // the earlier version, without the pulse
+      await sql.begin((tx) => tx.unsafe(read(MIGRATIONS_DIR, WATCHDOG_MIGRATION)));
+      expect(await jobs(WATCHDOG_JOB)).toHaveLength(1);
     });
 
     it('the cleanup rollback unschedules the daily job; re-applying brings it back', async () => {

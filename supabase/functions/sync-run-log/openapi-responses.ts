@@ -146,7 +146,10 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
     {
       id: uuid,
       orgId: uuid,
-      kind: { ...text, description: 'e.g. schedule_drift, missed_periods, stuck_run, run_failed, cold_start' },
+      kind: {
+        ...text,
+        description: 'e.g. schedule_drift, missed_periods, stuck_run, run_failed, cold_start, scheduler_stalled',
+      },
       integrationType: nullableText,
       runId: nullableUuid,
       details: freeObject('Facts of the alert, by kind.'),

@@ -46,7 +46,14 @@ export function toSchedule(row: ScheduleRow): Schedule {
   };
 }
 
-export const ALERT_KINDS = ['schedule_drift', 'missed_periods', 'stuck_run', 'run_failed', 'cold_start'] as const;
+export const ALERT_KINDS = [
+  'schedule_drift',
+  'missed_periods',
+  'stuck_run',
+  'run_failed',
+  'cold_start',
+  'scheduler_stalled',
+] as const;
 export type SchedulerAlertKind = (typeof ALERT_KINDS)[number];
 
 export interface AlertRow {
