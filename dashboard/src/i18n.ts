@@ -148,7 +148,7 @@ const en = {
   alerts: {
     heading: 'Alerts',
     intro:
-      'Drift, stuck and failed runs, missed periods and cold starts, newest first. Acknowledge an alert once someone has looked at it.',
+      'Drift, stuck and failed runs, missed periods, cold starts and a stopped scheduler, newest first. Acknowledge an alert once someone has looked at it.',
     caption: 'Alerts, newest first',
     kind: {
       schedule_drift: 'Drift',
@@ -156,6 +156,7 @@ const en = {
       run_failed: 'Failed run',
       missed_periods: 'Missed periods',
       cold_start: 'Cold start',
+      scheduler_stalled: 'Scheduler stopped',
     } as Record<string, string>,
     raised: 'Raised',
     kindColumn: 'Kind',
@@ -175,10 +176,12 @@ const en = {
       `${n} scheduled runs failed since this alert was raised, the last at ${time}${message ? `: ${message}` : '.'}`,
     missed: (n: number) => `${n} ${plural(n, 'period was', 'periods were')} not run; a newer period ran instead.`,
     coldStart: (ms: string) => `The sync function took ${ms} ms to answer before a period (a cold start).`,
+    stalled: (time: string | null) =>
+      `${time ? `The scheduler has not ticked since ${time}` : 'The scheduler has never ticked'}: no period starts until it is back.`,
     other: 'See the run.',
     openRun: 'The run',
     openPeriod: 'The period',
-    none: 'No alerts. Drift, stuck and failed runs, missed periods and cold starts will appear here.',
+    none: 'No alerts. Drift, stuck and failed runs, missed periods, cold starts and a stopped scheduler will appear here.',
     older: 'Older alerts',
     newest: 'Newest alerts',
     allOrg: 'the organisation',
@@ -384,7 +387,7 @@ const nb: Messages = {
   alerts: {
     heading: 'Varsler',
     intro:
-      'Forsinkelser, kjøringer som har hengt seg eller feilet, uteblitte perioder og kaldstarter, nyeste først. Kvitter for et varsel når noen har sett på det.',
+      'Forsinkelser, kjøringer som har hengt seg eller feilet, uteblitte perioder, kaldstarter og en planlegger som har stoppet, nyeste først. Kvitter for et varsel når noen har sett på det.',
     caption: 'Varsler, nyeste først',
     kind: {
       schedule_drift: 'Forsinkelse',
@@ -392,6 +395,7 @@ const nb: Messages = {
       run_failed: 'Feilet kjøring',
       missed_periods: 'Uteblitte perioder',
       cold_start: 'Kaldstart',
+      scheduler_stalled: 'Planleggeren har stoppet',
     },
     raised: 'Varslet',
     kindColumn: 'Type',
@@ -413,10 +417,12 @@ const nb: Messages = {
     missed: (n: number) =>
       `${n} ${plural(n, 'periode ble', 'perioder ble')} ikke kjørt; en nyere periode ble kjørt i stedet.`,
     coldStart: (ms: string) => `Synkroniseringsfunksjonen brukte ${ms} ms på å svare før en periode (kaldstart).`,
+    stalled: (time: string | null) =>
+      `${time ? `Planleggeren har ikke kjørt siden ${time}` : 'Planleggeren har aldri kjørt'}: ingen perioder starter før den er tilbake.`,
     other: 'Se kjøringen.',
     openRun: 'Kjøringen',
     openPeriod: 'Perioden',
-    none: 'Ingen varsler. Forsinkelser, hengende og feilede kjøringer, uteblitte perioder og kaldstarter vises her.',
+    none: 'Ingen varsler. Forsinkelser, hengende og feilede kjøringer, uteblitte perioder, kaldstarter og en planlegger som har stoppet vises her.',
     older: 'Eldre varsler',
     newest: 'Nyeste varsler',
     allOrg: 'organisasjonen',

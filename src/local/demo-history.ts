@@ -7,7 +7,8 @@
 //                            answered 503 (a run_failed alert, open), a Dynamics run the reaper failed (its worker
 //                            stopped sending heartbeats; a stuck_run alert, acknowledged)
 //   cancelled                a Dynamics run a coordinator cancelled after two minutes
-//   late and missed          three days ago the scheduler was down from 01:12 to 03:41 UTC: the tick that came back
+//   late and missed          three days ago the scheduler was down from 01:12 to 03:41 UTC: the watchdog told each
+//                            schedule at 01:20 (scheduler_stalled alerts, acknowledged), the tick that came back
 //                            ran the latest due period of each schedule and recorded the others as missed, as
 //                            tick.ts does; Dynamics' 03:00 run started 41 minutes late (a schedule_drift alert)
 // plus three manual runs ("Sync now") between scheduled ones. Nothing is left pending or running: such a run would
@@ -82,6 +83,7 @@ export type DemoAlert =
   | { kind: 'schedule_drift'; runId: string; at: Date }
   | { kind: 'missed_periods'; runId: string; missed: Date[]; at: Date }
   | { kind: 'run_failed'; runId: string; at: Date; acknowledgedAt: Date | null }
+  | { kind: 'scheduler_stalled'; integrationType: string; lastTickAt: Date; at: Date; acknowledgedAt: Date }
   | {
       kind: 'stuck_run';
       runId: string;
@@ -111,6 +113,8 @@ export function demoHistory(now: Date): DemoHistory {
     new Date(midnight - daysAgo * DAY + hh * HOUR + mm * MINUTE + ss * SECOND);
   // The scheduler was down; the tick at `resumed` ran the latest due period of each schedule.
   const outage = { from: at(3, 1, 12), resumed: at(3, 3, 41, 2) };
+  // The watchdog's first check (every 5 minutes) with the scheduler silent for more than 5 minutes.
+  const noticed = at(3, 1, 20);
 
   const runs: DemoRun[] = [];
   const alerts: DemoAlert[] = [];
@@ -122,6 +126,15 @@ export function demoHistory(now: Date): DemoHistory {
       new Date(now.getTime() + 1),
       Number.MAX_SAFE_INTEGER,
     );
+    if (outage.resumed <= now) {
+      alerts.push({
+        kind: 'scheduler_stalled',
+        integrationType: type,
+        lastTickAt: outage.from,
+        at: noticed,
+        acknowledgedAt: new Date(outage.resumed.getTime() + 20 * MINUTE),
+      });
+    }
     const during = periods.filter((p) => p > outage.from && p <= outage.resumed);
     const resumedPeriod = during.at(-1);
     const special = specialRuns(type, periods, at);

@@ -2,8 +2,8 @@
 // checkout shows a living org: connections of all three integrations with the credentials the simulated vendor APIs
 // accept (stored in Vault by upsert_sync_connection, as in production), their schedules (upsert_sync_schedule,
 // Europe/Oslo; one every 5 minutes, so runs appear while you watch), and 14 days of history (demo-history.ts) with
-// the alerts the scheduler would have recorded (check_run_drift, record_missed_periods, record_run_failure,
-// record_sync_alert).
+// the alerts the scheduler and its watchdog would have recorded (check_run_drift, record_missed_periods,
+// record_run_failure, record_sync_alert).
 //
 // Once: an org that has anything already (a connection, a schedule, a run, an alert) is left as it is, so a restart
 // changes nothing, and neither do changes made since through the API. Everything is written in one transaction
@@ -147,6 +147,13 @@ async function recordAlerts(tx: Sql, orgId: string, planned: DemoAlert[]): Promi
       const periods = `{${alert.missed.map((period) => period.toISOString()).join(',')}}`;
       rows = await tx`select id from public.record_missed_periods(${alert.runId}, ${periods}::timestamptz[],
         ${alert.missed.length})`;
+    } else if (alert.kind === 'scheduler_stalled') {
+      // As check_scheduler_pulse records it (that function looks at every org's schedules, so not called here).
+      const lastTick = alert.lastTickAt.toISOString().replace(/Z$/, '000Z');
+      const details = { last_tick_at: alert.lastTickAt, checked_at: alert.at, silent_seconds: 300 };
+      rows = await tx`select id from public.record_sync_alert(${orgId}, 'scheduler_stalled', ${alert.integrationType},
+        null, ${tx.json(details as never)}::jsonb, ${`scheduler_stalled:${alert.integrationType}:${lastTick}`})`;
+      if (rows[0]?.id) await tx`select 1 from public.acknowledge_sync_alert(${orgId}, ${rows[0].id}, null)`;
     } else if (alert.kind === 'run_failed') {
       rows = await tx`select id from public.record_run_failure(${alert.runId})`;
       if (rows[0]?.id && alert.acknowledgedAt) {
@@ -162,7 +169,7 @@ async function recordAlerts(tx: Sql, orgId: string, planned: DemoAlert[]): Promi
     recorded.push({
       id,
       createdAt: alert.at,
-      acknowledgedAt: alert.kind === 'stuck_run' || alert.kind === 'run_failed' ? alert.acknowledgedAt : null,
+      acknowledgedAt: 'acknowledgedAt' in alert ? alert.acknowledgedAt : null,
     });
   }
   const dates = recorded.map((alert) => ({

@@ -262,6 +262,33 @@ describe('a run_failed alert', () => {
   });
 });
 
+describe('a scheduler_stalled alert', () => {
+  it('says since when the scheduler has not ticked, or that it never has', () => {
+    const alert = (details: Record<string, unknown>) =>
+      ({
+        id: 'a2',
+        orgId: 'o1',
+        kind: 'scheduler_stalled',
+        integrationType: 'xledger',
+        runId: null,
+        details,
+        dedupeKey: 'scheduler_stalled:xledger:2026-11-27T01:00:00.000000Z',
+        createdAt: '2026-11-27T01:10:00Z',
+        acknowledgedAt: null,
+        acknowledgedBy: null,
+      }) as Parameters<typeof alertSentence>[0];
+    const en = messagesFor('en');
+    const f = createFormats('en-GB');
+    expect(alertSentence(alert({ last_tick_at: '2026-11-27T01:00:00Z' }), en, f, OSLO)).toBe(
+      'The scheduler has not ticked since 27 Nov 2026, 02:00 CET: no period starts until it is back.',
+    );
+    expect(alertSentence(alert({ last_tick_at: null }), en, f, OSLO)).toBe(
+      'The scheduler has never ticked: no period starts until it is back.',
+    );
+    expect(alertTarget(alert({}), OSLO)).toBeNull();
+  });
+});
+
 describe('language', () => {
   it('is Norwegian for nb, no and nn first; English otherwise', () => {
     expect(chooseLanguage(['nb-NO', 'en'])).toEqual({ language: 'nb', locale: 'nb-NO' });

@@ -162,7 +162,7 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
     await context.close();
   });
 
-  it('alerts: drift, stuck, failed and missed, each linking to its run or period, newest first', async () => {
+  it('alerts: drift, stuck, failed, missed and a stopped scheduler, linking to their run or period, newest first', async () => {
     const { alerts } = await api('/alerts?limit=50');
     const { page, context } = await stack.open({ query: '?view=alerts' });
     await viewReady(page, 'alerts');
@@ -173,14 +173,17 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
       schedule_drift: 'Drift',
       stuck_run: 'Stuck run',
       run_failed: 'Failed run',
+      scheduler_stalled: 'Scheduler stopped',
       missed_periods: 'Missed periods',
       cold_start: 'Cold start',
     };
     expect(kinds.map((k) => k.trim())).toEqual(alerts.map((a: { kind: string }) => words[a.kind]));
-    expect(alerts.map((a: { kind: string }) => a.kind)).toContain('run_failed');
+    expect(alerts.map((a: { kind: string }) => a.kind)).toEqual(
+      expect.arrayContaining(['run_failed', 'scheduler_stalled']),
+    );
     for (const [i, alert] of alerts.entries()) {
       const link = rows.nth(i).locator('td:nth-child(5) a');
-      const href = await link.getAttribute('href');
+      const href = (await link.count()) === 0 ? null : await link.getAttribute('href');
       if (alert.kind === 'run_failed') {
         // The failed export says what the vendor answered.
         await expect(rows.nth(i).locator('td:nth-child(4)').textContent()).resolves.toBe(
@@ -188,6 +191,8 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
         );
       }
       if (alert.kind === 'missed_periods') expect(href).toMatch(/view=integration&type=\w+&day=\d{4}-\d{2}-\d{2}/);
+      else if (alert.kind === 'scheduler_stalled')
+        expect(href).toBeNull(); // about no run and no one period
       else expect(href).toContain(`run=${alert.runId}`);
       const state = await rows.nth(i).locator('td:nth-child(6)').textContent();
       expect(state).toMatch(alert.acknowledgedAt ? /^Acknowledged/ : /^Acknowledge/);

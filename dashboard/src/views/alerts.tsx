@@ -1,4 +1,4 @@
-// Alerts: drift, stuck runs, failed runs, missed periods and cold starts, newest first, in keyset pages (cursor in the URL). Each
+// Alerts: drift, stuck runs, failed runs, missed periods, cold starts and a stopped scheduler, newest first, in keyset pages (cursor in the URL). Each
 // says what happened in a sentence, links to its run or its period (the ledger's day), and can be acknowledged.
 import { useEffect, useState } from 'preact/hooks';
 import type { Alert } from '../api.ts';
@@ -20,6 +20,7 @@ const KIND_LOOK: Record<string, { icon: IconName; tone: Tone }> = {
   run_failed: { icon: 'cross', tone: 'bad' },
   missed_periods: { icon: 'missed', tone: 'bad' },
   cold_start: { icon: 'warning', tone: 'warn' },
+  scheduler_stalled: { icon: 'pause', tone: 'bad' },
 };
 
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
@@ -48,6 +49,10 @@ export function alertSentence(alert: Alert, t: Messages, f: Formats, zone: strin
       return t.alerts.missed(num(d.missed_count) ?? (Array.isArray(d.missed_periods) ? d.missed_periods.length : 1));
     case 'cold_start':
       return t.alerts.coldStart(f.number(num(d.latencyMs) ?? 0));
+    case 'scheduler_stalled': {
+      const last = text(d.last_tick_at);
+      return t.alerts.stalled(last ? f.dateTime(last, zone) : null);
+    }
     default:
       return t.alerts.other;
   }
