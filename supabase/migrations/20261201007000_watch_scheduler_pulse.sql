@@ -87,7 +87,8 @@ grant execute on function public.check_scheduler_pulse(timestamptz, integer) to 
 
 -- The watchdog job, where pg_cron exists (Supabase with pg_cron enabled; a local PostgreSQL with postgresql-15-cron);
 -- elsewhere a no-op (the local ticker lives in the process that would have to report it). It needs no pg_net: it
--- only reads and writes this database. cron.schedule with a job name updates that job, so applying this twice leaves one.
+-- only reads and writes this database. cron.schedule with a job name updates that job, so applying this twice
+-- leaves one.
 do $$
 begin
   if exists (select 1 from pg_catalog.pg_extension where extname = 'pg_cron') then
