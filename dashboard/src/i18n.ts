@@ -173,7 +173,7 @@ const en = {
     stuck: (time: string) => `No sign of life since ${time}: the run was failed as stuck.`,
     failed: (message: string | null) => `A scheduled run failed${message ? `: ${message}` : '.'}`,
     failedAgain: (n: number, time: string, message: string | null) =>
-      `${n} scheduled runs failed since this alert was raised, the last at ${time}${message ? `: ${message}` : '.'}`,
+      `${n} scheduled runs failed while this alert was open, the last at ${time}${message ? `: ${message}` : '.'}`,
     missed: (n: number) => `${n} ${plural(n, 'period was', 'periods were')} not run; a newer period ran instead.`,
     coldStart: (ms: string) => `The sync function took ${ms} ms to answer before a period (a cold start).`,
     stalled: (time: string | null) =>
@@ -413,7 +413,7 @@ const nb: Messages = {
     stuck: (time: string) => `Ingen livstegn siden ${time}: kjøringen ble satt som feilet.`,
     failed: (message: string | null) => `En planlagt kjøring feilet${message ? `: ${message}` : '.'}`,
     failedAgain: (n: number, time: string, message: string | null) =>
-      `${n} planlagte kjøringer har feilet siden varselet kom, den siste ${time}${message ? `: ${message}` : '.'}`,
+      `${n} planlagte kjøringer har feilet mens varselet var åpent, den siste ${time}${message ? `: ${message}` : '.'}`,
     missed: (n: number) =>
       `${n} ${plural(n, 'periode ble', 'perioder ble')} ikke kjørt; en nyere periode ble kjørt i stedet.`,
     coldStart: (ms: string) => `Synkroniseringsfunksjonen brukte ${ms} ms på å svare før en periode (kaldstart).`,

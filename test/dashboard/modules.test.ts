@@ -247,7 +247,7 @@ describe('a run_failed alert', () => {
     const f = createFormats('en-GB');
     expect(alertSentence(alert(first), en, f, OSLO)).toBe('A scheduled run failed: bufdir: HTTP 503');
     expect(alertSentence(alert(again), en, f, OSLO)).toBe(
-      '3 scheduled runs failed since this alert was raised, the last at 27 Nov 2026, 02:00 CET: ' +
+      '3 scheduled runs failed while this alert was open, the last at 27 Nov 2026, 02:00 CET: ' +
         'bufdir: refused the credentials (HTTP 401)',
     );
     expect(alertSentence(alert({}), en, f, OSLO)).toBe('A scheduled run failed.');

@@ -1,5 +1,6 @@
-// Alerts: drift, stuck runs, failed runs, missed periods, cold starts and a stopped scheduler, newest first, in keyset pages (cursor in the URL). Each
-// says what happened in a sentence, links to its run or its period (the ledger's day), and can be acknowledged.
+// Alerts: drift, stuck runs, failed runs, missed periods, cold starts and a stopped scheduler, newest first, in keyset
+// pages (cursor in the URL). Each says what happened in a sentence, links to its run or its period (the ledger's
+// day), and can be acknowledged.
 import { useEffect, useState } from 'preact/hooks';
 import type { Alert } from '../api.ts';
 import { asApiError, markViewReady, useApp, useLoad } from '../app-context.ts';
