@@ -153,24 +153,18 @@ async function recordAlerts(tx: Sql, orgId: string, planned: DemoAlert[]): Promi
       const details = { last_tick_at: alert.lastTickAt, checked_at: alert.at, silent_seconds: 300 };
       rows = await tx`select id from public.record_sync_alert(${orgId}, 'scheduler_stalled', ${alert.integrationType},
         null, ${tx.json(details as never)}::jsonb, ${`scheduler_stalled:${alert.integrationType}:${lastTick}`})`;
-      if (rows[0]?.id) await tx`select 1 from public.acknowledge_sync_alert(${orgId}, ${rows[0].id}, null)`;
     } else if (alert.kind === 'run_failed') {
       rows = await tx`select id from public.record_run_failure(${alert.runId})`;
-      if (rows[0]?.id && alert.acknowledgedAt) {
-        await tx`select 1 from public.acknowledge_sync_alert(${orgId}, ${rows[0].id}, null)`;
-      }
     } else {
       rows = await tx`select id from public.record_sync_alert(${orgId}, 'stuck_run', ${alert.integrationType},
         ${alert.runId}, ${tx.json(alert.details as never)}::jsonb, ${`stuck_run:${alert.runId}`})`;
-      if (rows[0]?.id) await tx`select 1 from public.acknowledge_sync_alert(${orgId}, ${rows[0].id}, null)`;
     }
     const id = rows[0]?.id;
     if (!id) throw new Error(`the demo's ${alert.kind} alert was not recorded`);
-    recorded.push({
-      id,
-      createdAt: alert.at,
-      acknowledgedAt: 'acknowledgedAt' in alert ? alert.acknowledgedAt : null,
-    });
+    // Acknowledged before the next alert is recorded: a run_failed alert acknowledged no longer takes later failures.
+    const acknowledgedAt = 'acknowledgedAt' in alert ? alert.acknowledgedAt : null;
+    if (acknowledgedAt) await tx`select 1 from public.acknowledge_sync_alert(${orgId}, ${id}, null)`;
+    recorded.push({ id, createdAt: alert.at, acknowledgedAt });
   }
   const dates = recorded.map((alert) => ({
     id: alert.id,
