@@ -6,7 +6,8 @@
 // replays it with fetch against the real sync-scheduler function under Deno (the functions harness, on its own
 // migrated test database; the recorded URL's path is mapped to the harness's address).
 // Also: the daily job that deletes cron.job_run_details rows older than 7 days, and the watchdog that alerts when
-// the scheduler has not ticked for 5 minutes, run the same way.
+// the scheduler has not ticked for 5 minutes (and POSTs each alert through pg_net to Vault's webhook URL), run the
+// same way.
 // Skipped (with the reason) where pg_cron is not installed, except under CI, where it must run: .ci/run installs it.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -28,6 +29,8 @@ const TICK_MIGRATION = '20261201000100_schedule_scheduler_tick_with_apikey.sql';
 const CLEANUP_MIGRATION = '20261201000110_schedule_cron_history_cleanup.sql';
 const WATCHDOG_JOB = 'watch-sync-scheduler';
 const WATCHDOG_MIGRATION = '20261201007000_watch_scheduler_pulse.sql';
+const WATCHDOG_POST_MIGRATION = '20261201008000_post_scheduler_stalled_alerts.sql';
+const WEBHOOK_URL = 'https://hooks.example.org/sync-alerts?token=local-test-token';
 const TICK_URL = 'https://project-ref.supabase.co/functions/v1/sync-scheduler/tick';
 const SECRET_KEY = `sb_secret_${randomBytes(24).toString('base64url')}`;
 
@@ -269,33 +272,124 @@ describe.skipIf(unavailable !== null)(`pg_cron tick through pg_net${unavailable 
   });
 
   describe('the scheduler watchdog job', () => {
-    it('is registered once, every 5 minutes', async () => {
+    it('is registered once, every 5 minutes, calling watch_scheduler_pulse (migration 20261201008000)', async () => {
       const [job] = await jobs(WATCHDOG_JOB);
-      expect(job).toMatchObject({ schedule: '*/5 * * * *', active: true });
-      await sql.begin((tx) => tx.unsafe(read(MIGRATIONS_DIR, WATCHDOG_MIGRATION)));
+      expect(job).toMatchObject({
+        schedule: '*/5 * * * *',
+        active: true,
+        command: 'select public.watch_scheduler_pulse()',
+      });
+      await sql.begin((tx) => tx.unsafe(read(MIGRATIONS_DIR, WATCHDOG_POST_MIGRATION)));
       expect(await jobs(WATCHDOG_JOB)).toEqual([job]);
     });
 
-    it('its stored command alerts each enabled schedule when the scheduler has been silent 5 minutes, once', async () => {
-      const [job] = await jobs(WATCHDOG_JOB);
+    /** A new org whose bufdir schedule has been enabled for an hour. */
+    async function scheduledOrg(): Promise<string> {
       const org = randomUUID();
       await sql`select 1 from public.upsert_sync_schedule(${org}, 'bufdir', '0 2 * * *', 'Europe/Oslo', true, 1800,
         now() - interval '1 hour')`;
-      const stalled = () =>
-        sql<{ details: { last_tick_at: string } }[]>`
-          select details from public.sync_alerts where org_id = ${org} and kind = 'scheduler_stalled'`;
+      return org;
+    }
+    const stalled = (org: string) =>
+      sql<{ id: string; details: { last_tick_at: string } }[]>`
+        select id, details from public.sync_alerts where org_id = ${org} and kind = 'scheduler_stalled'`;
+    const silentFor = (minutes: number) =>
+      sql`update sync_private.scheduler_pulse set last_tick_at = now() - make_interval(mins => ${minutes})`;
+    async function runWatchdog(): Promise<void> {
+      const [job] = await jobs(WATCHDOG_JOB);
+      await sql.unsafe(job?.command as string);
+    }
+    const posted = async (after: string) =>
+      sql<RecordedRequest[]>`
+        select url, headers, body, timeout_milliseconds from net.requests where id > ${after} order by id`;
+    const lastRequestId = async () => {
+      const [row] = await sql<{ id: string }[]>`select coalesce(max(id), 0)::text as id from net.requests`;
+      return row?.id ?? '0';
+    };
 
-      await sql`update sync_private.scheduler_pulse set last_tick_at = now() - interval '4 minutes'`;
-      await sql.unsafe(job?.command as string);
-      expect(await stalled()).toEqual([]);
+    it('its stored command alerts each enabled schedule when the scheduler has been silent 5 minutes, once', async () => {
+      await vault({});
+      const org = await scheduledOrg();
+      const before = await lastRequestId();
 
-      await sql`update sync_private.scheduler_pulse set last_tick_at = now() - interval '11 minutes'`;
-      await sql.unsafe(job?.command as string);
-      await sql.unsafe(job?.command as string);
-      const alerts = await stalled();
+      await silentFor(4);
+      await runWatchdog();
+      expect(await stalled(org)).toEqual([]);
+
+      await silentFor(11);
+      await runWatchdog();
+      await runWatchdog();
+      const alerts = await stalled(org);
       expect(alerts).toHaveLength(1);
       const [pulse] = await sql<{ last_tick_at: Date }[]>`select last_tick_at from sync_private.scheduler_pulse`;
       expect(new Date(alerts[0]?.details.last_tick_at as string).getTime()).toBe(pulse?.last_tick_at.getTime());
+      // No webhook URL in Vault: the alert is a row only.
+      expect(await posted(before)).toEqual([]);
+      await sql`update sync_private.scheduler_pulse set last_tick_at = now()`;
+    });
+
+    it('with sync_alert_webhook_url in Vault: POSTs each alert it records through pg_net, once, as the scheduler posts alerts', async () => {
+      await vault({ sync_alert_webhook_url: `  ${WEBHOOK_URL}\n` });
+      const org = await scheduledOrg();
+      await sql`select 1 from public.upsert_sync_schedule(${org}, 'xledger', '*/15 * * * *', 'UTC', true, 1800,
+        now() - interval '1 hour')`;
+      const before = await lastRequestId();
+
+      await silentFor(4);
+      await runWatchdog();
+      expect(await posted(before)).toEqual([]);
+
+      await silentFor(11);
+      await runWatchdog();
+      const alerts = await sql<
+        { id: string; integration_type: string; details: Record<string, unknown> }[]
+      >`select id, integration_type, details from public.sync_alerts where org_id = ${org} order by integration_type`;
+      expect(alerts.map((a) => a.integration_type)).toEqual(['bufdir', 'xledger']);
+      const requests = (await posted(before)).filter((r) => (r.body as { orgId?: string }).orgId === org);
+      expect(requests).toHaveLength(2);
+      for (const alert of alerts) {
+        const request = requests.find((r) => (r.body as { alertId?: string }).alertId === alert.id);
+        expect(request).toEqual({
+          url: WEBHOOK_URL,
+          headers: { 'Content-Type': 'application/json' },
+          // The body of the scheduler's own alert POSTs (supabase/functions/_shared/scheduler/notify.ts).
+          body: {
+            type: 'sync_alert',
+            kind: 'scheduler_stalled',
+            orgId: org,
+            integrationType: alert.integration_type,
+            runId: null,
+            alertId: alert.id,
+            details: alert.details,
+          },
+          timeout_milliseconds: 10_000,
+        });
+      }
+
+      // The same outage again: nothing recorded, nothing posted.
+      const after = await lastRequestId();
+      await runWatchdog();
+      expect(await posted(after)).toEqual([]);
+      await sql`update sync_private.scheduler_pulse set last_tick_at = now()`;
+    });
+
+    it('a job that fails after recording leaves neither the alert nor its POST: they commit together, and the next run makes both', async () => {
+      await vault({ sync_alert_webhook_url: WEBHOOK_URL });
+      const org = await scheduledOrg();
+      const before = await lastRequestId();
+      await silentFor(11);
+      await expect(
+        sql.begin(async (tx) => {
+          await tx`select public.watch_scheduler_pulse()`;
+          throw new Error('the job failed after recording');
+        }),
+      ).rejects.toThrow('the job failed after recording');
+      expect(await stalled(org)).toEqual([]);
+      expect(await posted(before)).toEqual([]);
+      // The next run records and posts it.
+      await runWatchdog();
+      expect(await stalled(org)).toHaveLength(1);
+      expect((await posted(before)).filter((r) => (r.body as { orgId?: string }).orgId === org)).toHaveLength(1);
       await sql`update sync_private.scheduler_pulse set last_tick_at = now()`;
     });
   });
@@ -311,14 +405,31 @@ describe.skipIf(unavailable !== null)(`pg_cron tick through pg_net${unavailable 
       ]);
     });
 
-    it('the watchdog rollback unschedules its job and leaves get_schedules_for_tick as before; re-applying brings both back', async () => {
+    it('the watchdog POST rollback puts back the job of 20261201007000 (alerts as rows); re-applying brings it back', async () => {
+      await sql.begin((tx) => tx.unsafe(read(ROLLBACKS_DIR, WATCHDOG_POST_MIGRATION)));
+      expect(await jobs(WATCHDOG_JOB)).toEqual([
+        expect.objectContaining({ command: jobCommand(read(MIGRATIONS_DIR, WATCHDOG_MIGRATION)) }),
+      ]);
+      const [fn] = await sql`select to_regprocedure('public.watch_scheduler_pulse()') as f`;
+      expect(fn?.f).toBeNull();
+      await sql.begin((tx) => tx.unsafe(read(MIGRATIONS_DIR, WATCHDOG_POST_MIGRATION)));
+      expect(await jobs(WATCHDOG_JOB)).toEqual([
+        expect.objectContaining({ command: 'select public.watch_scheduler_pulse()' }),
+      ]);
+    });
+
+    it('the watchdog rollbacks, newest first, unschedule its job and leave get_schedules_for_tick as before; re-applying brings both back', async () => {
+      await sql.begin((tx) => tx.unsafe(read(ROLLBACKS_DIR, WATCHDOG_POST_MIGRATION)));
       await sql.begin((tx) => tx.unsafe(read(ROLLBACKS_DIR, WATCHDOG_MIGRATION)));
       expect(await jobs(WATCHDOG_JOB)).toEqual([]);
       const [pulse] = await sql`select to_regclass('sync_private.scheduler_pulse') as t`;
       expect(pulse?.t).toBeNull();
       await sql`select count(*) from public.get_schedules_for_tick()`; // the earlier version, without the pulse
       await sql.begin((tx) => tx.unsafe(read(MIGRATIONS_DIR, WATCHDOG_MIGRATION)));
-      expect(await jobs(WATCHDOG_JOB)).toHaveLength(1);
+      await sql.begin((tx) => tx.unsafe(read(MIGRATIONS_DIR, WATCHDOG_POST_MIGRATION)));
+      expect(await jobs(WATCHDOG_JOB)).toEqual([
+        expect.objectContaining({ command: 'select public.watch_scheduler_pulse()' }),
+      ]);
     });
 
     it('the cleanup rollback unschedules the daily job; re-applying brings it back', async () => {
