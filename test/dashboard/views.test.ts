@@ -2,6 +2,7 @@
 // what the API says; a coordinator of one org never sees the other's; only admins have settings; an expired token
 // sends you back to sign in; Norwegian follows the browser. Screenshots of each view go to SCREENSHOTS (stack.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, dayKeyOf, startOfDay } from '../../dashboard/src/format.ts';
 import { LOCAL_PUBLISHABLE_KEY, startDashboardServer } from '../../src/local/dashboard-server.ts';
 import { call } from '../functions/harness.ts';
 import {
@@ -98,17 +99,17 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
     await expect(days.count()).resolves.toBe(30);
     const today = page.locator('ol.strip a[aria-current="true"]');
     await expect(today.count()).resolves.toBe(1);
-    // Three days ago the demo's scheduler was down: that day has missed and late periods.
-    const day = new Date(Date.now() - 3 * 86_400_000);
-    const dayKey = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo' }).format(day);
+    // Three days ago the demo's scheduler was down (01:12-03:41 UTC of the UTC day three days back: demo-history.ts),
+    // so that day in Oslo has missed and late periods. Between Oslo's midnight and UTC's, Oslo is a day ahead.
+    const outage = new Date(Math.floor(Date.now() / 86_400_000 - 3) * 86_400_000 + 2 * 3_600_000);
+    const dayKey = dayKeyOf(outage, 'Europe/Oslo');
     await page.locator(`ol.strip a[href*="day=${dayKey}"]`).click();
     await page.waitForURL(new RegExp(`day=${dayKey}`));
     const label = await page.locator(`ol.strip a[href*="day=${dayKey}"] .visually-hidden`).textContent();
     expect(label).toMatch(/\d+ missed/);
-    const from = new Date(`${dayKey}T00:00:00+01:00`);
-    const { periods } = await api(
-      `/integrations/xledger/periods?from=${from.toISOString()}&to=${new Date(from.getTime() + 86_400_000).toISOString()}`,
-    );
+    const from = startOfDay(dayKey, 'Europe/Oslo');
+    const to = startOfDay(addDays(dayKey, 1), 'Europe/Oslo');
+    const { periods } = await api(`/integrations/xledger/periods?from=${from.toISOString()}&to=${to.toISOString()}`);
     const rows = page.locator('table.periods tbody tr');
     await expect(rows.count()).resolves.toBe(periods.length);
     const missed = periods.filter((p: { outcome: string }) => p.outcome === 'missed').length;
