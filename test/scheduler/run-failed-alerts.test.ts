@@ -1,14 +1,17 @@
 // A scheduled run that fails is a run_failed alert, so a period left unsynced is never only a row nobody reads:
-// one open alert per org and integration, later failures counted into it (one notification, not one per period),
-// a new one after it was acknowledged; manual runs and retried calls add nothing. Against the real database
-// (record_run_failure), then end to end: the tick starts a period, the executor syncs it against the simulated
-// vendor with credentials it refuses, and the alert is a row, a log line and one webhook POST.
+// written by the run's final write in the same transaction (update_run_log_status, record_run_failure), one open alert
+// per org and integration, later failures counted into it (one notification, not one per period), a new one after it
+// was acknowledged; manual runs and retried calls add nothing. Against the real database, then end to end: the tick
+// starts a period, the executor syncs it against the simulated vendor with credentials it refuses, and the alert is
+// a row, a log line and one webhook POST; a row all the same when the database is lost after the final write.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import postgres, { type Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callRpc } from '../../supabase/functions/_shared/errors.ts';
 import { createAdapters } from '../../supabase/functions/_shared/integrations/registry.ts';
 import { IntegrationsRepository } from '../../supabase/functions/_shared/integrations.repository.ts';
+import type { RpcPort } from '../../supabase/functions/_shared/rpc-port.ts';
 import { schedulerSettingsFromEnv } from '../../supabase/functions/_shared/scheduler/config.ts';
 import { createSchedulerRuntime } from '../../supabase/functions/_shared/scheduler/runtime.ts';
 import { tick } from '../../supabase/functions/_shared/scheduler/tick.ts';
@@ -47,13 +50,18 @@ afterAll(async () => {
 
 let periodCounter = 0;
 
-/** A scheduler run of the org's integration (a period of its own), failed with `message`. */
-async function failedScheduledRun(orgId: string, type: string, message: string): Promise<string> {
+/** A running scheduler run of the org's integration, for a period of its own. */
+async function scheduledRun(orgId: string, type: string): Promise<string> {
   const period = new Date(Date.UTC(2026, 10, 1) + periodCounter++ * 5 * MINUTE);
-  const id = await repos.runLog.insertRunLog(orgId, type, 'scheduler', {
+  return repos.runLog.insertRunLog(orgId, type, 'scheduler', {
     scheduledFor: period,
     idempotencyKey: `${type}:${period.toISOString()}`,
   });
+}
+
+/** A scheduler run of the org's integration, failed with `message` by its final write. */
+async function failedScheduledRun(orgId: string, type: string, message: string): Promise<string> {
+  const id = await scheduledRun(orgId, type);
   await repos.runLog.updateRunLogStatus(id, 'failed', 0, 0, message);
   return id;
 }
@@ -64,11 +72,16 @@ async function openAlerts(orgId: string) {
     where org_id = ${orgId} and kind = 'run_failed' and acknowledged_at is null order by created_at`;
 }
 
-describe('record_run_failure', () => {
+/** record_run_failure called again as the service role (a retry; the demo seed): the alert this call opened. */
+async function recordRunFailure(runId: string): Promise<unknown[]> {
+  return (await callRpc(createSqlRpc(db.sql, SERVICE), 'record_run_failure', { p_run_id: runId })) as unknown[];
+}
+
+describe("a failed scheduled run's alert, recorded by its final write", () => {
   it('opens one alert for a failed scheduled run, with the period and the message', async () => {
     const org = newOrg();
     const runId = await failedScheduledRun(org, 'xledger', 'xledger: GET /api/transactions refused the credentials');
-    const alert = await repos.scheduler.recordRunFailure(runId);
+    const alert = await repos.scheduler.runFailureAlert(org, runId);
     expect(alert).toMatchObject({ orgId: org, kind: 'run_failed', integrationType: 'xledger', runId });
     expect(alert?.details).toMatchObject({
       failed_count: 1,
@@ -82,14 +95,14 @@ describe('record_run_failure', () => {
     expect(await openAlerts(org)).toHaveLength(1);
   });
 
-  it('counts later failures into the open alert (nothing to notify), and a retried call counts nothing', async () => {
+  it('counts later failures into the open alert (nothing to notify), and a retried record counts nothing', async () => {
     const org = newOrg();
     const first = await failedScheduledRun(org, 'bufdir', 'first failure');
-    expect(await repos.scheduler.recordRunFailure(first)).not.toBeNull();
+    expect(await repos.scheduler.runFailureAlert(org, first)).not.toBeNull();
     const second = await failedScheduledRun(org, 'bufdir', 'second failure');
-    expect(await repos.scheduler.recordRunFailure(second)).toBeNull();
-    expect(await repos.scheduler.recordRunFailure(second)).toBeNull();
-    expect(await repos.scheduler.recordRunFailure(first)).toBeNull();
+    expect(await repos.scheduler.runFailureAlert(org, second)).toBeNull();
+    expect(await recordRunFailure(second)).toEqual([]);
+    expect(await recordRunFailure(first)).toEqual([]);
     const [open, ...others] = await openAlerts(org);
     expect(others).toEqual([]);
     expect(open?.run_id).toBe(first);
@@ -103,30 +116,39 @@ describe('record_run_failure', () => {
 
   it('opens a new alert after the open one was acknowledged; each integration has its own', async () => {
     const org = newOrg();
-    const first = await repos.scheduler.recordRunFailure(await failedScheduledRun(org, 'dynamics', 'down'));
+    const first = await repos.scheduler.runFailureAlert(org, await failedScheduledRun(org, 'dynamics', 'down'));
     const integrations = new IntegrationsRepository(createSqlRpc(db.sql, SERVICE));
     await integrations.acknowledgeAlert(org, first?.id as string, null);
-    const next = await repos.scheduler.recordRunFailure(await failedScheduledRun(org, 'dynamics', 'down again'));
+    const next = await repos.scheduler.runFailureAlert(org, await failedScheduledRun(org, 'dynamics', 'down again'));
     expect(next).not.toBeNull();
     expect(next?.id).not.toBe(first?.id);
     expect(next?.details.failed_count).toBe(1);
-    const other = await repos.scheduler.recordRunFailure(await failedScheduledRun(org, 'xledger', 'refused'));
+    const other = await repos.scheduler.runFailureAlert(org, await failedScheduledRun(org, 'xledger', 'refused'));
     expect(other?.integrationType).toBe('xledger');
     expect((await openAlerts(org)).map((a) => a.integration_type).sort()).toEqual(['dynamics', 'xledger']);
   });
 
-  it('failures of one integration recorded at the same moment: one alert, every one counted', async () => {
+  it('record_run_failure of one integration from many connections at once: one alert, every failure counted', async () => {
     const org = newOrg();
     const runs: string[] = [];
-    for (let i = 0; i < 8; i++) runs.push(await failedScheduledRun(org, 'xledger', `failure ${i}`));
+    for (let i = 0; i < 8; i++) {
+      // Failed by a plain update (as the demo seed writes history), so nothing has recorded them yet.
+      const runId = await scheduledRun(org, 'xledger');
+      await db.sql`update public.sync_run_log set status = 'failed', ended_at = now(), error_message = ${`failure ${i}`}
+        where id = ${runId}`;
+      runs.push(runId);
+    }
+    expect(await alertsOf(db.sql, org)).toEqual([]);
     // Each call over a connection of its own, connected first, then all at once.
     const pools = runs.map(() => postgres(db.url, { max: 1, onnotice: () => {} }));
     try {
       await Promise.all(pools.map((pool) => pool`select 1`));
       const opened = await Promise.all(
-        runs.map((runId, i) => repositories(pools[i] as Sql).scheduler.recordRunFailure(runId)),
+        runs.map((runId, i) =>
+          callRpc(createSqlRpc(pools[i] as Sql, SERVICE), 'record_run_failure', { p_run_id: runId }),
+        ),
       );
-      expect(opened.filter((alert) => alert !== null)).toHaveLength(1);
+      expect(opened.filter((rows) => (rows as unknown[]).length > 0)).toHaveLength(1);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
     }
@@ -135,35 +157,59 @@ describe('record_run_failure', () => {
     expect(open[0]?.details.failed_count).toBe(8);
   });
 
-  it('adds nothing for a failed manual run', async () => {
+  it('is one write with the failure: an alert that cannot be recorded leaves the run running and writes nothing', async () => {
     const org = newOrg();
-    const id = await repos.runLog.insertRunLog(org, 'xledger', 'manual');
-    await repos.runLog.updateRunLogStatus(id, 'failed', 0, 0, 'refused');
-    expect(await repos.scheduler.recordRunFailure(id)).toBeNull();
+    const runId = await scheduledRun(org, 'xledger');
+    // The alert's insert refused (as any error in it would be): the final write fails whole.
+    await db.sql`revoke insert on table public.sync_alerts from service_role`;
+    try {
+      await expect(repos.runLog.updateRunLogStatus(runId, 'failed', 0, 0, 'refused')).rejects.toMatchObject({
+        code: 'internal',
+        details: { databaseCode: '42501' },
+      });
+    } finally {
+      await db.sql`grant insert on table public.sync_alerts to service_role`;
+    }
+    const [run] = await db.sql<{ status: string }[]>`select status from public.sync_run_log where id = ${runId}`;
+    expect(run?.status).toBe('running');
+    expect(await alertsOf(db.sql, org)).toEqual([]);
+    // Its retry writes both.
+    await repos.runLog.updateRunLogStatus(runId, 'failed', 0, 0, 'refused');
+    expect(await repos.scheduler.runFailureAlert(org, runId)).toMatchObject({ kind: 'run_failed', runId });
+  });
+
+  it('records nothing for a failed manual run, nor for a scheduled run completed or cancelled', async () => {
+    const org = newOrg();
+    const manual = await repos.runLog.insertRunLog(org, 'xledger', 'manual');
+    await repos.runLog.updateRunLogStatus(manual, 'failed', 0, 0, 'refused');
+    expect(await repos.scheduler.runFailureAlert(org, manual)).toBeNull();
+    expect(await recordRunFailure(manual)).toEqual([]);
+    await repos.runLog.updateRunLogStatus(await scheduledRun(org, 'dynamics'), 'completed', 5, 1, null);
+    await repos.runLog.updateRunLogStatus(await scheduledRun(org, 'bufdir'), 'cancelled', null, null, null);
     expect(await alertsOf(db.sql, org)).toEqual([]);
   });
 
-  it('refuses a run that has not failed (invalid_argument) and an unknown one (not_found), writing nothing', async () => {
+  it('record_run_failure refuses a run that has not failed (invalid_argument) and an unknown one (not_found)', async () => {
     const org = newOrg();
-    const running = await repos.runLog.insertRunLog(org, 'xledger', 'scheduler', {
-      scheduledFor: new Date('2026-10-01T00:00:00Z'),
-      idempotencyKey: 'xledger:2026-10-01T00:00:00.000Z',
-    });
-    await expect(repos.scheduler.recordRunFailure(running)).rejects.toMatchObject({ code: 'invalid_argument' });
+    const running = await scheduledRun(org, 'xledger');
+    await expect(recordRunFailure(running)).rejects.toMatchObject({ code: 'invalid_argument' });
     await repos.runLog.updateRunLogStatus(running, 'completed', 5, 0, null);
-    await expect(repos.scheduler.recordRunFailure(running)).rejects.toMatchObject({ code: 'invalid_argument' });
-    await expect(repos.scheduler.recordRunFailure(newOrg())).rejects.toMatchObject({ code: 'not_found' });
+    await expect(recordRunFailure(running)).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(recordRunFailure(newOrg())).rejects.toMatchObject({ code: 'not_found' });
     expect(await alertsOf(db.sql, org)).toEqual([]);
   });
 
-  it("is the service role's alone: a user may neither call it nor change an alert's details", async () => {
+  it("is the service role's alone: a user may neither record nor read it, nor change an alert's details", async () => {
     const org = newOrg();
     const runId = await failedScheduledRun(org, 'xledger', 'refused');
     const admin = userClaims(org, 'admin');
     expect(await sqlstate(asAuthenticated(db.sql, admin, (tx) => tx`select public.record_run_failure(${runId})`))).toBe(
       '42501',
     );
-    const alert = await repos.scheduler.recordRunFailure(runId);
+    expect(
+      await sqlstate(asAuthenticated(db.sql, admin, (tx) => tx`select public.run_failure_alert(${org}, ${runId})`)),
+    ).toBe('42501');
+    const alert = await repos.scheduler.runFailureAlert(org, runId);
     expect(
       await sqlstate(
         asAuthenticated(
@@ -204,7 +250,8 @@ describe('a scheduled period the vendor refuses', () => {
     await apis.stop();
   });
 
-  it('is one run_failed alert, one log line and one webhook POST, however many periods fail after it', async () => {
+  /** An org whose bufdir credentials the vendor refuses, its every-minute schedule ticked `periods` times. */
+  async function refusedPeriods(periods: number, wrap: (port: RpcPort) => RpcPort = (port) => port) {
     const orgId = newOrg();
     const service = createSqlRpc(db.sql, SERVICE);
     await connect(service, orgId, 'bufdir', WRONG_CREDENTIALS.bufdir, {
@@ -214,7 +261,7 @@ describe('a scheduled period the vendor refuses', () => {
     pools.push(pool);
     const log = recordingLogger();
     const runtime = createSchedulerRuntime({
-      rpc: createSqlRpc(pool, SERVICE),
+      rpc: wrap(createSqlRpc(pool, SERVICE)),
       adapters: createAdapters({ ...apis.env, INTEGRATION_MAX_ATTEMPTS: '1' }, recordingRuntime()),
       log,
       settings: schedulerSettingsFromEnv({ ALERT_WEBHOOK_URL: hookUrl }),
@@ -226,16 +273,25 @@ describe('a scheduled period the vendor refuses', () => {
       cronExpression: '* * * * *',
       activeFrom: base,
     });
-    for (const at of [plus(base, 5_000), plus(base, MINUTE + 5_000)]) {
-      const report = await tick(at, runtime.deps);
+    for (let period = 0; period < periods; period++) {
+      const report = await tick(plus(base, period * MINUTE + 5_000), runtime.deps);
       expect(report.started.filter((s) => s.orgId === orgId)).toHaveLength(1);
       await runtime.executor.idle();
     }
-
     const runs = await db.sql<{ id: string; status: string; error_message: string }[]>`
       select id, status, error_message from public.sync_run_log where org_id = ${orgId} order by scheduled_for`;
+    return {
+      runs,
+      log,
+      alerts: await alertsOf(db.sql, orgId),
+      posted: posted.filter((body) => body.orgId === orgId),
+      told: log.lines.filter((line) => line.fields.event === 'sync_alert' && line.fields.orgId === orgId),
+    };
+  }
+
+  it('is one run_failed alert, one log line and one webhook POST, however many periods fail after it', async () => {
+    const { runs, log, alerts, posted: mine, told } = await refusedPeriods(2);
     expect(runs.map((run) => run.status)).toEqual(['failed', 'failed']);
-    const alerts = await alertsOf(db.sql, orgId);
     expect(alerts).toEqual([expect.objectContaining({ kind: 'run_failed', run_id: runs[0]?.id })]);
     expect(alerts[0]?.details).toMatchObject({
       failed_count: 2,
@@ -243,7 +299,6 @@ describe('a scheduled period the vendor refuses', () => {
       last_run_id: runs[1]?.id,
     });
     expect(runs[0]?.error_message).toContain('refused the credentials (HTTP 401)');
-    const mine = posted.filter((body) => body.orgId === orgId);
     expect(mine).toEqual([
       expect.objectContaining({
         type: 'sync_alert',
@@ -252,8 +307,41 @@ describe('a scheduled period the vendor refuses', () => {
         runId: runs[0]?.id,
       }),
     ]);
-    const lines = log.lines.filter((line) => line.fields.event === 'sync_alert' && line.fields.orgId === orgId);
-    expect(lines).toHaveLength(1);
+    expect(told).toHaveLength(1);
     expect(JSON.stringify([alerts, mine, log.lines])).not.toContain(WRONG_CREDENTIALS.bufdir.apiKey);
+  });
+
+  it('is a row all the same when the database cannot be reached after the final write (then it is not told)', async () => {
+    const unreachable = (port: RpcPort): RpcPort => ({
+      rpc: (fn, args) => (fn === 'run_failure_alert' ? Promise.reject(new Error('ECONNREFUSED')) : port.rpc(fn, args)),
+    });
+    const { runs, log, alerts, posted: mine, told } = await refusedPeriods(1, unreachable);
+    expect(runs.map((run) => run.status)).toEqual(['failed']);
+    expect(alerts).toEqual([expect.objectContaining({ kind: 'run_failed', run_id: runs[0]?.id })]);
+    expect(mine).toEqual([]);
+    expect(told).toEqual([]);
+    expect(log.lines.map((line) => line.fields)).toContainEqual(
+      expect.objectContaining({ event: 'run_end_listener_failed', runId: runs[0]?.id, code: 'unavailable' }),
+    );
+  });
+
+  it("is recorded when the final write's answer is lost and its retry finds the run ended", async () => {
+    let lost = 0;
+    const answerLost = (port: RpcPort): RpcPort => ({
+      rpc: async (fn, args) => {
+        const result = await port.rpc(fn, args);
+        if (fn === 'update_run_log_status' && args?.p_status === 'failed' && lost++ === 0) {
+          throw new Error('ECONNRESET'); // written, and the answer never came back
+        }
+        return result;
+      },
+    });
+    const { runs, log, alerts } = await refusedPeriods(1, answerLost);
+    expect(lost).toBe(2); // the write and its retry
+    expect(runs.map((run) => run.status)).toEqual(['failed']);
+    expect(alerts).toEqual([expect.objectContaining({ kind: 'run_failed', run_id: runs[0]?.id })]);
+    expect(log.lines.map((line) => line.fields)).toContainEqual(
+      expect.objectContaining({ event: 'run_ended_elsewhere', runId: runs[0]?.id }),
+    );
   });
 });

@@ -46,10 +46,13 @@ export function createSchedulerRuntime(options: SchedulerRuntimeOptions): Schedu
     webhookUrl: options.settings.alertWebhookUrl,
     timeoutMs: options.settings.httpTimeoutMs,
   });
-  /** A scheduled run that failed: a run_failed alert, told when it opened one (scheduler.repository.ts). */
+  /**
+   * A scheduled run that failed: its final write recorded a run_failed alert, told here when the run opened it. Should
+   * this read fail, the alert is a row all the same (scheduler.repository.ts).
+   */
   const alertFailure = async (run: StartedRun, outcome: RunOutcome) => {
     if (outcome.status !== 'failed' || run.scheduledFor === null) return;
-    const alert = await scheduler.recordRunFailure(run.runId);
+    const alert = await scheduler.runFailureAlert(run.orgId, run.runId);
     if (!alert) return;
     notifier.notify({
       kind: alert.kind,

@@ -132,11 +132,11 @@ export class SchedulerRepository {
   }
 
   /**
-   * Records a failed scheduled run as a `run_failed` alert: the alert when this call opened one (notify it), null when
-   * the failure was counted into the integration's open alert, was recorded already, or the run is a manual one.
+   * The `run_failed` alert that this failed scheduled run opened (its final write recorded it: update_run_log_status),
+   * to notify; null when the failure was counted into the integration's open alert, or the run is a manual one.
    */
-  async recordRunFailure(runId: string): Promise<Alert | null> {
-    const data = (await this.call('record_run_failure', { p_run_id: runId })) as AlertRow[];
+  async runFailureAlert(orgId: string, runId: string): Promise<Alert | null> {
+    const data = (await this.call('run_failure_alert', { p_org_id: orgId, p_run_id: runId })) as AlertRow[];
     return data[0] ? toAlert(data[0]) : null;
   }
 
