@@ -4,9 +4,8 @@
 -- failed and nobody was told. update_run_log_status now records it in the same transaction as the failure: both or
 -- neither, and the executor's retries of the final write cover both. The executor then reads the alert this run
 -- opened (run_failure_alert) to log and POST it; should that read fail, the alert is a row all the same.
--- Only update_run_log_status: a run the reaper fails has its stuck_run alert, a manual run records none
--- (record_run_failure returns at once), and the demo seed, which writes history rows directly, still calls
--- record_run_failure itself.
+-- Only scheduled runs failed through update_run_log_status: a manual run records none, a run the reaper fails has its
+-- stuck_run alert, and the demo seed, which writes history rows directly, still calls record_run_failure itself.
 
 create or replace function public.update_run_log_status(
   p_run_id uuid,
