@@ -325,7 +325,7 @@ describe.skipIf(unavailable !== null)(`pg_cron tick through pg_net${unavailable 
       expect(new Date(alerts[0]?.details.last_tick_at as string).getTime()).toBe(pulse?.last_tick_at.getTime());
       // No webhook URL in Vault: the alert is a row only.
       expect(await posted(before)).toEqual([]);
-      await sql`update sync_private.scheduler_pulse set last_tick_at = now()`;
+      await silentFor(0);
     });
 
     it('with sync_alert_webhook_url in Vault: POSTs each alert it records through pg_net, once, as the scheduler posts alerts', async () => {
@@ -370,7 +370,7 @@ describe.skipIf(unavailable !== null)(`pg_cron tick through pg_net${unavailable 
       const after = await lastRequestId();
       await runWatchdog();
       expect(await posted(after)).toEqual([]);
-      await sql`update sync_private.scheduler_pulse set last_tick_at = now()`;
+      await silentFor(0);
     });
 
     it('a job that fails after recording leaves neither the alert nor its POST: they commit together, and the next run makes both', async () => {
@@ -390,7 +390,7 @@ describe.skipIf(unavailable !== null)(`pg_cron tick through pg_net${unavailable 
       await runWatchdog();
       expect(await stalled(org)).toHaveLength(1);
       expect((await posted(before)).filter((r) => (r.body as { orgId?: string }).orgId === org)).toHaveLength(1);
-      await sql`update sync_private.scheduler_pulse set last_tick_at = now()`;
+      await silentFor(0);
     });
   });
 

@@ -73,8 +73,8 @@ async function openAlerts(orgId: string) {
 }
 
 /** record_run_failure called again as the service role (a retry; the demo seed): the alert this call opened. */
-async function recordRunFailure(runId: string): Promise<unknown[]> {
-  return (await callRpc(createSqlRpc(db.sql, SERVICE), 'record_run_failure', { p_run_id: runId })) as unknown[];
+async function recordRunFailure(runId: string, sql: Sql = db.sql): Promise<unknown[]> {
+  return (await callRpc(createSqlRpc(sql, SERVICE), 'record_run_failure', { p_run_id: runId })) as unknown[];
 }
 
 describe("a failed scheduled run's alert, recorded by its final write", () => {
@@ -143,12 +143,8 @@ describe("a failed scheduled run's alert, recorded by its final write", () => {
     const pools = runs.map(() => postgres(db.url, { max: 1, onnotice: () => {} }));
     try {
       await Promise.all(pools.map((pool) => pool`select 1`));
-      const opened = await Promise.all(
-        runs.map((runId, i) =>
-          callRpc(createSqlRpc(pools[i] as Sql, SERVICE), 'record_run_failure', { p_run_id: runId }),
-        ),
-      );
-      expect(opened.filter((rows) => (rows as unknown[]).length > 0)).toHaveLength(1);
+      const opened = await Promise.all(runs.map((runId, i) => recordRunFailure(runId, pools[i] as Sql)));
+      expect(opened.filter((rows) => rows.length > 0)).toHaveLength(1);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
     }
@@ -326,18 +322,18 @@ describe('a scheduled period the vendor refuses', () => {
   });
 
   it("is recorded when the final write's answer is lost and its retry finds the run ended", async () => {
-    let lost = 0;
+    let failedWrites = 0;
     const answerLost = (port: RpcPort): RpcPort => ({
       rpc: async (fn, args) => {
         const result = await port.rpc(fn, args);
-        if (fn === 'update_run_log_status' && args?.p_status === 'failed' && lost++ === 0) {
+        if (fn === 'update_run_log_status' && args?.p_status === 'failed' && failedWrites++ === 0) {
           throw new Error('ECONNRESET'); // written, and the answer never came back
         }
         return result;
       },
     });
     const { runs, log, alerts } = await refusedPeriods(1, answerLost);
-    expect(lost).toBe(2); // the write and its retry
+    expect(failedWrites).toBe(2); // the write and its retry
     expect(runs.map((run) => run.status)).toEqual(['failed']);
     expect(alerts).toEqual([expect.objectContaining({ kind: 'run_failed', run_id: runs[0]?.id })]);
     expect(log.lines.map((line) => line.fields)).toContainEqual(
