@@ -3,6 +3,7 @@
 // OpenAPI document (harness.ts's call()).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintUserToken } from '../../src/local/auth-keys.ts';
+import { encodeCursor } from '../../supabase/functions/_shared/keyset-cursor.ts';
 import { call, expectError, type Harness, newOrg, SECRET, serviceToken, startHarness, userToken } from './harness.ts';
 import { connect } from './sync-run-log.setup.ts';
 
@@ -64,6 +65,8 @@ describe('GET /alerts', () => {
     ['limit=-1', /limit/],
     ['before=not*a*cursor', /before/],
     ['before=bm90LWEtY3Vyc29y', /cursor is not valid/],
+    // An offset Date.parse takes and PostgreSQL refuses (22009): a 400, not the 500 it once was.
+    [`before=${encodeCursor({ at: '2026-01-01T00:00:00+23:59', id: USER_ID })}`, /cursor is not valid/],
     ['after=x', /after/],
   ])('400 for %s', async (query, message) => {
     const res = await call(u(`/alerts?${query}`), { token: coordinator });

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mintUserToken } from '../../src/local/auth-keys.ts';
+import { encodeCursor } from '../../supabase/functions/_shared/keyset-cursor.ts';
 import { type Harness, newOrg, SECRET, serviceToken, startHarness, userToken } from './harness.ts';
 import { checkerFor, type OpenApiChecker } from './openapi-check.ts';
 import { connect, recordRun } from './sync-run-log.setup.ts';
@@ -62,13 +63,17 @@ const path = fc.oneof(
   ),
   fc.array(segment, { maxLength: 4 }).map((s) => `/${s.join('/')}`),
 );
+// Cursors this function could have made, and ones at offsets Date.parse takes and PostgreSQL refuses (22009).
+const cursor = fc
+  .tuple(fc.constantFrom('+00:00', 'Z', '-15:59', '+23:59', '+99:00', '+1900', '+16'), fc.uuid())
+  .map(([offset, id]) => encodeCursor({ at: `2026-01-01T00:00:00.000001${offset}`, id }));
 const query = fc.oneof(
   fc.constant(''),
   fc
     .array(
       fc.tuple(
         fc.constantFrom('integrationType', 'limit', 'orgId', 'x', 'limit', 'status', 'before', 'from', 'to'),
-        fc.oneof(printable, fc.integer().map(String), fc.uuid()),
+        fc.oneof(printable, fc.integer().map(String), fc.uuid(), cursor),
       ),
       {
         maxLength: 4,

@@ -184,12 +184,24 @@ describe('keyset cursors', () => {
     expect(decodeCursor(cursor)).toEqual(position);
   });
 
+  it.each(['2026-12-01T10:00:00Z', '2026-12-01 10:00:00.5-15:59', '2026-12-01T10:00:00+0530'])(
+    'take a timestamp at an offset PostgreSQL takes: %s',
+    (at) => {
+      expect(decodeCursor(encodeCursor({ at, id: RUN }))).toEqual({ at, id: RUN });
+    },
+  );
+
   it.each([
     ['empty', ''],
     ['not base64url', 'a+b/c='],
     ['no id', encodeCursor({ at: '2026-12-01T10:00:00Z', id: '' })],
     ['not a uuid', encodeCursor({ at: '2026-12-01T10:00:00Z', id: 'x' })],
     ['not a timestamp', encodeCursor({ at: "1'; drop table x; --", id: RUN })],
+    // Offsets Date.parse takes and PostgreSQL refuses (22009): the cursor is refused before the database sees it.
+    ['at +23:59', encodeCursor({ at: '2026-01-01T00:00:00+23:59', id: RUN })],
+    ['at +99:00', encodeCursor({ at: '2026-01-01 00:00:00+99:00', id: RUN })],
+    ['at +1900', encodeCursor({ at: '2026-01-01T00:00:00+1900', id: RUN })],
+    ['at +16', encodeCursor({ at: '2026-01-01T00:00:00+16', id: RUN })],
     ['too long', 'a'.repeat(500)],
   ])('refuses a cursor that is %s (invalid_argument)', (_, cursor) => {
     expect(() => decodeCursor(cursor)).toThrow(SyncRunLogError);

@@ -196,6 +196,7 @@ describe('database errors become typed errors', () => {
     ['SR006', 'invalid_transition', 409],
     ['23514', 'invalid_argument', 400],
     ['22P02', 'invalid_argument', 400],
+    ['22009', 'invalid_argument', 400], // a time zone offset out of range
     ['42501', 'internal', 500],
     ['PGRST202', 'internal', 500],
     ['08006', 'unavailable', 503],
