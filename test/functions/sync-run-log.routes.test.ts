@@ -1,6 +1,6 @@
 // The route table of sync-run-log, end to end: real Deno, real HTTP, real PostgreSQL, signed JWTs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type Harness, newOrg, serviceToken, startHarness, userToken } from './harness.ts';
+import { call, expectError, type Harness, newOrg, serviceToken, startHarness, userToken } from './harness.ts';
 import { connect, recordRun } from './sync-run-log.setup.ts';
 
 let h: Harness;
@@ -142,6 +142,49 @@ describe('PATCH /runs/{id}', () => {
     expect(res.status).toBe(200);
     expect(res.body.run).toMatchObject({ id: queued.body.run.id, status: 'cancelled' });
     expect(res.body.run.endedAt).not.toBeNull();
+  });
+});
+
+describe('query strings of the run routes', () => {
+  const countRuns = async (org: string) =>
+    Number((await h.db.sql`select count(*) from public.sync_run_log where org_id = ${org}`)[0]?.count);
+
+  it("POST /runs takes no query: a user's orgId is 403, anything else 400, and nothing is queued", async () => {
+    const org = newOrg();
+    const other = newOrg();
+    const coordinator = await userToken(org, 'coordinator');
+    await connect(h, org, ['bufdir']);
+    const post = (query: string, token: string, body: Record<string, unknown>) =>
+      call(runs(`/runs${query}`), { method: 'POST', token, body });
+    const forbidden = await post(`?orgId=${other}`, coordinator, { integrationType: 'bufdir' });
+    expectError(forbidden, 403, 'forbidden');
+    expect(forbidden.body.error.message).toMatch(/orgId/);
+    expectError(await post('?bogus=1', coordinator, { integrationType: 'bufdir' }), 400, 'invalid_argument');
+    const service = { orgId: org, integrationType: 'bufdir', triggeredBy: 'manual' };
+    expectError(await post(`?orgId=${org}`, await serviceToken(), service), 400, 'invalid_argument');
+    expect(await countRuns(org)).toBe(0);
+    expect(await countRuns(other)).toBe(0);
+    expect((await post('', coordinator, { integrationType: 'bufdir' })).status).toBe(201);
+  });
+
+  it("PATCH /runs/{id} takes no query: a user's orgId is 403, anything else 400, and the run is unchanged", async () => {
+    const run = await recordRun(h, orgA, 'patch_query');
+    const patch = (query: string, token: string) =>
+      call(runs(`/runs/${run.id}${query}`), { method: 'PATCH', token, body: { status: 'cancelled' } });
+    expectError(await patch(`?orgId=${orgB}`, coordinatorA), 403, 'forbidden');
+    expectError(await patch('?bogus=1', coordinatorA), 400, 'invalid_argument');
+    expectError(await patch(`?orgId=${orgA}`, service), 400, 'invalid_argument');
+    const [row] = await h.db.sql`select status from public.sync_run_log where id = ${run.id}`;
+    expect(row).toEqual({ status: 'running' });
+  });
+
+  it("GET /runs/{id}: the service role naming another org gets 404, naming the run's org gets the run", async () => {
+    const run = await recordRun(h, orgA, 'by_org');
+    expectError(await call(runs(`/runs/${run.id}?orgId=${orgB}`), { token: service }), 404, 'not_found');
+    const named = await call(runs(`/runs/${run.id}?orgId=${orgA.toUpperCase()}`), { token: service });
+    expect(named.status).toBe(200);
+    expect(named.body.run.id).toBe(run.id);
+    expect((await call(runs(`/runs/${run.id}`), { token: service })).body.run.id).toBe(run.id);
   });
 });
 

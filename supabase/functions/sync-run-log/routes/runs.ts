@@ -20,6 +20,7 @@ import type { SyncRunLogDeps } from '../deps.ts';
 import {
   historyQuery,
   latestQuery,
+  noQuery,
   orgQuery,
   SERVICE_ONLY_START_FIELDS,
   SERVICE_ONLY_UPDATE_FIELDS,
@@ -57,6 +58,7 @@ export function runRoutes(deps: SyncRunLogDeps, access: Access, functionName: st
       path: '/runs',
       async handle(context) {
         const who = await access.caller(context);
+        refuseQuery(who, context.url.searchParams);
         const body = await readJsonBody(context.request);
         let run: SyncRun | null;
         if (who.kind === 'service') {
@@ -90,6 +92,7 @@ export function runRoutes(deps: SyncRunLogDeps, access: Access, functionName: st
       async handle(context) {
         const who = await access.caller(context);
         const runId = uuidParam(context, 'id', 'run');
+        refuseQuery(who, context.url.searchParams);
         const body = await readJsonBody(context.request);
         if (who.kind === 'service') {
           const input = parseInput(serviceUpdateRun, body, 'body');
@@ -148,7 +151,10 @@ export function runRoutes(deps: SyncRunLogDeps, access: Access, functionName: st
         const query = parseInput(orgQuery, queryObject(context.url.searchParams), 'query');
         if (who.kind === 'user' && query.orgId !== undefined) orgOf(who, query.orgId); // 403: the org is the token's
         const run = await readAs(who).getRun(runId);
-        if (!run) throw new SyncRunLogError('not_found', 'run not found');
+        // The service role naming an org sees that org's runs only, as on every other route.
+        if (!run || (query.orgId !== undefined && run.orgId !== query.orgId.toLowerCase())) {
+          throw new SyncRunLogError('not_found', 'run not found');
+        }
         return json(200, { run });
       },
     },
@@ -163,6 +169,13 @@ export function runRoutes(deps: SyncRunLogDeps, access: Access, functionName: st
       },
     },
   ];
+}
+
+/** For the routes that take no query (POST /runs, PATCH /runs/{id}): a user's orgId is 403, anything else 400. */
+function refuseQuery(who: Caller, params: URLSearchParams): void {
+  const query = queryObject(params);
+  if (who.kind === 'user' && Object.hasOwn(query, 'orgId')) orgOf(who, query.orgId);
+  parseInput(noQuery, query, 'query');
 }
 
 /** 403 for fields only the service role may send (unknown fields stay 400, from the schema). */
