@@ -83,6 +83,37 @@ describe('insert_run_log', () => {
     expect((await rowOf(first?.id)).scheduled_for).toEqual(new Date(period));
   });
 
+  it('refuses a second run of a period under any key, or none, hot or archived (SR002, the run in the detail)', async () => {
+    const orgId = randomUUID();
+    const period = '2026-11-28T07:00:00.000Z';
+    const insert = (key: string | null, at = period) =>
+      asRole(
+        db.sql,
+        SERVICE,
+        (tx) => tx`select public.insert_run_log(${orgId}, 'bufdir', 'scheduler', ${at}, ${key}) as id`,
+      );
+    const [first] = await insert(`bufdir:${period}`);
+    await update(first?.id, 'failed', 0, 0, 'Bufdir answered 503');
+    for (const key of [null, 'bufdir:retry-of-07:00', `bufdir:${period}`]) {
+      const error = await insert(key).catch((e) => e);
+      expect(error.code, String(key)).toBe('SR002');
+      expect(error.detail).toBe(first?.id);
+    }
+    // Archived: the row moves to the archive, and the period still has its run.
+    await db.sql.begin(async (tx) => {
+      await tx`insert into public.sync_run_log_archive select * from public.sync_run_log where id = ${first?.id}`;
+      await tx`delete from public.sync_run_log where id = ${first?.id}`;
+    });
+    const archived = await insert(null).catch((e) => e);
+    expect(archived.code).toBe('SR002');
+    expect(archived.detail).toBe(first?.id);
+    // Another period is free.
+    const [next] = await insert(null, '2026-11-28T08:00:00.000Z');
+    expect(next?.id).toEqual(expect.any(String));
+    const count = await db.sql`select count(*)::int as n from public.sync_run_log where org_id = ${orgId}`;
+    expect(count[0]?.n).toBe(1);
+  });
+
   it('refuses bad input with SR005 and writes nothing', async () => {
     const orgId = randomUUID();
     const cases = [
@@ -92,6 +123,8 @@ describe('insert_run_log', () => {
       db.sql`select public.insert_run_log(${orgId}, 'xledger', 'cron')`,
       db.sql`select public.insert_run_log(${orgId}, 'xledger', 'manual', now())`,
       db.sql`select public.insert_run_log(${orgId}, 'xledger', 'scheduler', now(), '')`,
+      db.sql`select public.insert_run_log(${orgId}, 'xledger', 'scheduler', 'infinity', null)`,
+      db.sql`select public.insert_run_log(${orgId}, 'xledger', 'scheduler', '-infinity', null)`,
     ];
     for (const query of cases) expect(await sqlstate(query)).toBe('SR005');
     const [{ count }] =

@@ -80,6 +80,25 @@ describe('POST /runs', () => {
   });
 });
 
+describe('POST /runs by the service role: the period', () => {
+  it('a scheduledFor over 5 minutes ahead is 400 and starts nothing; one a minute ahead is taken', async () => {
+    const org = newOrg();
+    const post = (scheduledFor: string) =>
+      call(runs('/runs'), {
+        method: 'POST',
+        token: service,
+        body: { orgId: org, integrationType: 'bufdir', triggeredBy: 'scheduler', scheduledFor },
+      });
+    for (const ahead of ['9999-12-31T00:00:00Z', new Date(Date.now() + 6 * 60_000).toISOString()]) {
+      const res = await post(ahead);
+      expectError(res, 400, 'invalid_argument');
+      expect(res.body.error.message).toMatch(/scheduledFor: more than 5 minutes ahead/);
+    }
+    expect((await h.db.sql`select 1 from public.sync_run_log where org_id = ${org}`).length).toBe(0);
+    expect((await post(new Date(Date.now() + 60_000).toISOString())).status).toBe(201);
+  });
+});
+
 describe('PATCH /runs/{id}', () => {
   it('the service role records progress, then completes the run; the error message is sanitised', async () => {
     const started = await call(runs('/runs'), {

@@ -1,7 +1,10 @@
 // Schedules and alerts in the database: bad configuration is refused with a clear error and nothing is written
 // (by the TypeScript layer with croner, and by PostgreSQL as the last line); writes are the service role's only;
 // coordinators and admins read their own org's schedules and alerts, nobody else's.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR, ROLLBACKS_DIR } from '../../src/local/migrate.ts';
 import { SchedulerRepository } from '../../supabase/functions/_shared/scheduler/scheduler.repository.ts';
 import { createSqlRpc } from '../../supabase/functions/_shared/sql-rpc.ts';
 import { asAuthenticated, createTestDatabase, type TestDatabase, userClaims } from '../helpers/db.ts';
@@ -65,6 +68,27 @@ describe('schedule configuration', () => {
     expect(await count(org)).toBe(0);
   });
 
+  it('a changed expression or time zone starts the schedule at the change; other changes keep activeFrom', async () => {
+    const org = newOrg();
+    const since = new Date('2026-11-01T00:00:00Z');
+    const upsert = (
+      cronExpression: string,
+      timeZone: string,
+      extra: { activeFrom?: Date; runTimeoutSeconds?: number },
+    ) => repos.scheduler.upsertSchedule({ orgId: org, integrationType: 'xledger', cronExpression, timeZone, ...extra });
+    await upsert('0 2 * * *', 'UTC', { activeFrom: since });
+    const kept = await upsert(' 0 2 * * * ', 'UTC', { runTimeoutSeconds: 600 });
+    expect(Date.parse(kept.activeFrom)).toBe(since.getTime());
+    const before = Date.now() - 60_000; // the database's clock, within a minute of this one
+    expect(Date.parse((await upsert('*/5 * * * *', 'UTC', {})).activeFrom)).toBeGreaterThan(before);
+    await upsert('*/5 * * * *', 'UTC', { activeFrom: since });
+    expect(Date.parse((await upsert('*/5 * * * *', 'Europe/Oslo', {})).activeFrom)).toBeGreaterThan(before);
+    // A changed expression with activeFrom given takes it.
+    expect(Date.parse((await upsert('0 3 * * *', 'Europe/Oslo', { activeFrom: since })).activeFrom)).toBe(
+      since.getTime(),
+    );
+  });
+
   it('PostgreSQL refuses what slips past the TypeScript layer (the last line), writing nothing', async () => {
     const org = newOrg();
     const call = (cron: string, zone: string) =>
@@ -120,6 +144,32 @@ describe('schedule configuration', () => {
       ),
     ).rejects.toMatchObject({ code: '42501' });
     expect(await count(org)).toBe(0);
+  });
+});
+
+describe('20261202001000 mends a schedule a far-future period had silenced', () => {
+  it('gives it back the newest period that ran', async () => {
+    const own = await createTestDatabase();
+    try {
+      const file = '20261202001000_one_scheduler_run_per_period.sql';
+      await own.sql.unsafe(readFileSync(path.join(ROLLBACKS_DIR, file), 'utf8')); // the trigger as it was
+      const org = newOrg();
+      const mine = repositories(own.sql);
+      await mine.scheduler.upsertSchedule({ orgId: org, integrationType: 'xledger', cronExpression: '*/5 * * * *' });
+      const ran = '2026-11-30T10:00:00.000Z';
+      for (const period of [ran, '9999-12-31T00:00:00.000Z']) {
+        const id = await mine.runLog.insertRunLog(org, 'xledger', 'scheduler', { scheduledFor: new Date(period) });
+        await mine.runLog.updateRunLogStatus(id, 'cancelled', null, null, null);
+      }
+      const last = async () =>
+        (await own.sql`select last_scheduled_for from public.sync_schedules where org_id = ${org}`)[0]
+          ?.last_scheduled_for as Date;
+      expect((await last()).getUTCFullYear()).toBe(9999);
+      await own.sql.begin((tx) => tx.unsafe(readFileSync(path.join(MIGRATIONS_DIR, file), 'utf8')));
+      expect((await last()).toISOString()).toBe(ran);
+    } finally {
+      await own.drop();
+    }
   });
 });
 

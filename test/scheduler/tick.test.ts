@@ -194,6 +194,49 @@ describe('tick', () => {
     expect(after.started.filter((s) => s.orgId === org)).toEqual([]);
   });
 
+  it('a schedule whose expression changed starts from the change: no catch-up run, no missed periods before it', async () => {
+    const org = newOrg();
+    const period = plus(floorTo(await databaseNow(db.sql), 5), -60 * MINUTE); // a daily period an hour ago
+    await repos.scheduler.upsertSchedule({
+      orgId: org,
+      integrationType: 'xledger',
+      cronExpression: `${period.getUTCMinutes()} ${period.getUTCHours()} * * *`,
+      timeZone: 'UTC',
+      activeFrom: plus(period, -60 * MINUTE),
+    });
+    const executor = new RunExecutor({
+      connections: emptyConnections,
+      runLog: repos.runLog,
+      adapters: { xledger: pagedAdapter('xledger', 1) },
+      log: recordingLogger(),
+    });
+    const deps = { ...repos, execute: (run: Parameters<RunExecutor['start']>[0]) => executor.start(run) };
+    const daily = await tick(plus(period, 15_000), deps);
+    await executor.idle();
+    expect(daily.started.filter((s) => s.orgId === org).map((s) => s.period)).toEqual([period.toISOString()]);
+
+    // Every 5 minutes from now on: the twelve periods since the daily run were never due.
+    await repos.scheduler.upsertSchedule({
+      orgId: org,
+      integrationType: 'xledger',
+      cronExpression: '*/5 * * * *',
+      timeZone: 'UTC',
+    });
+    const changed = await tick(await databaseNow(db.sql), deps);
+    expect(changed.started.filter((s) => s.orgId === org)).toEqual([]);
+    expect(changed.missed.filter((m) => m.orgId === org)).toEqual([]);
+    const next = plus(floorTo(await databaseNow(db.sql), 5), 5 * MINUTE);
+    const first = await tick(plus(next, 15_000), deps);
+    await executor.idle();
+    expect(first.started.filter((s) => s.orgId === org).map((s) => s.period)).toEqual([next.toISOString()]);
+    expect(first.missed.filter((m) => m.orgId === org)).toEqual([]);
+    expect((await runsOf(db.sql, org)).map((r) => (r.scheduled_for as Date).toISOString())).toEqual([
+      period.toISOString(),
+      next.toISOString(),
+    ]);
+    expect((await alertsOf(db.sql, org)).map((a) => a.kind)).not.toContain('missed_periods');
+  });
+
   it('across the Europe/Oslo DST changes, a daily 02:30 schedule starts exactly one run a day', async () => {
     // A past window, ticked every 20 simulated minutes: only the periods matter here (their drift against the
     // database's clock is months, which this test ignores).

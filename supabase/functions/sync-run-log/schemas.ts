@@ -53,7 +53,10 @@ export const serviceStartRun = z
     orgId: uuid,
     integrationType,
     triggeredBy: z.enum(TRIGGERS),
-    scheduledFor: z.iso.datetime({ offset: true }).optional(),
+    scheduledFor: z.iso
+      .datetime({ offset: true })
+      .describe('The period a scheduler run stands for: at most 5 minutes ahead of now (a period that is due).')
+      .optional(),
     idempotencyKey: z
       .string()
       // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses

@@ -31,6 +31,8 @@ import {
 } from '../schemas.ts';
 
 export const DEFAULT_PAGE_SIZE = 50;
+/** How far ahead of the function's clock a service caller's scheduledFor may be. */
+const MAX_PERIOD_AHEAD_MS = 5 * 60_000;
 
 export function runRoutes(deps: SyncRunLogDeps, access: Access, functionName: string): Route[] {
   const readAs = (who: Caller) => new SyncRunLogRepository(deps.db.asCaller(who));
@@ -63,6 +65,14 @@ export function runRoutes(deps: SyncRunLogDeps, access: Access, functionName: st
         let run: SyncRun | null;
         if (who.kind === 'service') {
           const input = parseInput(serviceStartRun, body, 'body');
+          // A period far ahead would make every period before it "older than the newest started": the schedule
+          // would start nothing until then. A ticker's clock may run a little ahead of this one.
+          if (input.scheduledFor && Date.parse(input.scheduledFor) > access.now().getTime() + MAX_PERIOD_AHEAD_MS) {
+            throw new SyncRunLogError(
+              'invalid_argument',
+              'body.scheduledFor: more than 5 minutes ahead; a scheduler run stands for a period that is due',
+            );
+          }
           const runId = await writer().insertRunLog(
             input.orgId.toLowerCase(),
             input.integrationType,
