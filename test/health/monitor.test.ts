@@ -185,7 +185,11 @@ describe('runHealthChecks', () => {
     expect(r.nextCheckAt.getTime()).toBe(START + 180 * MINUTE);
   });
 
-  it('a rate-limited sync switches the integration to passive mode too', async () => {
+  it("a rate-limited sync switches its own org's row to passive mode, not another org's", async () => {
+    // Org A's Dynamics row is checked and healthy; org B's sync is then rate limited with org B's credentials.
+    await runHealthChecks(new Date(clock), deps({ targets: [{ orgId: ORG_A, integrationType: 'dynamics' }] }));
+    expect(await row(ORG_A, 'dynamics')).toMatchObject({ mode: 'active', status: 'healthy', lastError: null });
+    apis.dynamics.control.reset();
     const rpc = createSqlRpc(db.sql, SERVICE);
     const r = await recordSyncOutcome(
       {
@@ -200,8 +204,19 @@ describe('runHealthChecks', () => {
       { rpc },
     );
     expect(r).toMatchObject({ mode: 'passive', status: 'unhealthy' });
-    await tickFor(59, deps());
-    expect(apis.dynamics.control.count()).toBe(0);
+    // Org A neither goes passive nor sees org B's error.
+    expect(await row(ORG_A, 'dynamics')).toMatchObject({ mode: 'active', passiveUntil: null, lastError: null });
+    // For the cool-down, Dynamics is pinged for org A's row only, on its own schedule.
+    const answered: string[][] = [];
+    for (let minute = 0; minute < 59; minute += 1) {
+      const report = await runHealthChecks(new Date(clock), deps());
+      for (const check of report.checks) answered.push(check.orgIds);
+      clock += MINUTE;
+    }
+    expect(answered.length).toBeGreaterThan(0);
+    expect(answered.every((orgIds) => orgIds.length === 1 && orgIds[0] === ORG_A)).toBe(true);
+    expect(apis.dynamics.control.count()).toBe(answered.length);
+    expect(await row(ORG_B, 'dynamics')).toMatchObject({ mode: 'passive' });
   });
 
   it('checks each integration once for all its orgs, and a 429 silences every org of it', async () => {

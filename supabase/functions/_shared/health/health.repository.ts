@@ -49,7 +49,10 @@ export class HealthRepository {
     return toIntegrationHealth(row);
   }
 
-  /** Every org's row of the integration goes passive until `until`; returns how many rows changed. */
+  /**
+   * The integration goes passive until `until`: every org's row (`everyOrg`, the monitor's ping, which uses no org's
+   * credentials), or only `orgId`'s (a sync rate limited with its own). Returns how many rows changed.
+   */
   async enterPassiveMode(input: {
     orgId: string;
     integrationType: string;
@@ -57,6 +60,7 @@ export class HealthRepository {
     until: Date;
     error: string;
     checkedOrgIds: string[];
+    everyOrg: boolean;
   }): Promise<number> {
     return this.call<number>('enter_integration_passive_mode', {
       p_org_id: input.orgId,
@@ -65,6 +69,7 @@ export class HealthRepository {
       p_until: input.until,
       p_error: input.error,
       p_checked_org_ids: input.checkedOrgIds,
+      p_every_org: input.everyOrg,
     });
   }
 

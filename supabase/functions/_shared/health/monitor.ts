@@ -89,6 +89,7 @@ export async function runHealthChecks(now: Date, deps: HealthMonitorDeps): Promi
           until: nextCheckAt,
           error: error ?? `${integrationType}: rate limited`,
           checkedOrgIds: orgIds,
+          everyOrg: true, // the ping used no org's credentials: the endpoint said it for all of them
         });
       } catch (failure) {
         notRecorded(log, now, integrationType, orgIds, failure);
@@ -176,7 +177,7 @@ export interface SyncOutcomeInput {
 
 /**
  * A scheduled sync's outcome. Always stored as last_sync_*; while the integration is passive it decides the status.
- * A rate-limited sync switches the integration to passive mode for the cool-down.
+ * A rate-limited sync switches its org's row of the integration to passive mode for the cool-down.
  */
 export async function recordSyncOutcome(
   input: SyncOutcomeInput,
@@ -193,6 +194,7 @@ export async function recordSyncOutcome(
       until: new Date(input.at.getTime() + passiveDurationMs(config, input.retryAfterSeconds)),
       error: error ?? `${input.integrationType}: rate limited during a sync`,
       checkedOrgIds: [],
+      everyOrg: false, // the sync used this org's credentials: the other orgs' are not its concern
     });
   }
   return repository.recordSyncOutcome({
