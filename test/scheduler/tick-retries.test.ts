@@ -16,14 +16,26 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-/** The scheduler repository over a port whose first call of each function in `failing` fails as `failure` says. */
-function flakyScheduler(failing: string[], failure: 'lost connection' | 'refused') {
+/**
+ * The scheduler repository over a port whose first call of each function in `failing` fails as `failure` says:
+ * the connection lost before the call, or a refusal. `lost answer`: the first call of each that recorded an alert
+ * commits, and its answer is lost.
+ */
+function flakyScheduler(failing: string[], failure: 'lost connection' | 'lost answer' | 'refused') {
   const calls: Record<string, number> = {};
+  const lost = new Set<string>();
   const port: RpcPort = {
-    rpc(fn, args) {
+    async rpc(fn, args) {
       calls[fn] = (calls[fn] ?? 0) + 1;
+      if (failure === 'lost answer' && failing.includes(fn) && !lost.has(fn)) {
+        const result = await repos.port.rpc(fn, args);
+        const rows = (result.data ?? []) as { alert_id?: string | null; id?: string }[];
+        if (result.error || !rows.some((row) => row.alert_id ?? row.id)) return result;
+        lost.add(fn);
+        throw new Error('CONNECTION_CLOSED');
+      }
       if (failing.includes(fn) && calls[fn] === 1) {
-        if (failure === 'lost connection') return Promise.reject(new Error('CONNECTION_CLOSED'));
+        if (failure === 'lost connection') throw new Error('CONNECTION_CLOSED');
         return Promise.resolve({
           data: null,
           error: { code: '42501', message: 'permission denied', details: null, hint: null },
@@ -32,7 +44,7 @@ function flakyScheduler(failing: string[], failure: 'lost connection' | 'refused
       return repos.port.rpc(fn, args);
     },
   };
-  return { scheduler: new SchedulerRepository(port), calls };
+  return { scheduler: new SchedulerRepository(port), calls, lost };
 }
 
 /** One schedule 7 minutes late (a drift alert) and one with 9 missed minutes (a missed-periods alert). */
@@ -67,6 +79,23 @@ it('retries a drift check and a missed-period record the database could not answ
   expect((await alertsOf(db.sql, late)).map((a) => a.kind)).toEqual(['schedule_drift']);
   expect((await alertsOf(db.sql, missing)).map((a) => a.kind)).toEqual(['missed_periods']);
   expect(report.alerts.map((a) => a.kind).sort()).toEqual(['missed_periods', 'schedule_drift']);
+  expect(flaky.calls.record_missed_periods).toBe(2);
+});
+
+it('an alert whose first answer was lost after it committed is told all the same, once', async () => {
+  const now = await databaseNow(db.sql);
+  const { late, missing } = await lateAndMissed(now);
+  const flaky = flakyScheduler(['check_run_drift', 'record_missed_periods'], 'lost answer');
+  const report = await tick(now, { ...repos, scheduler: flaky.scheduler, retryDelaysMs: [1, 1] });
+
+  expect(report.errors).toEqual([]);
+  const [drift] = await db.sql<{ id: string }[]>`select id from public.sync_alerts where org_id = ${late}`;
+  const [missed] = await db.sql<{ id: string }[]>`select id from public.sync_alerts where org_id = ${missing}`;
+  const told = (orgId: string) => report.alerts.filter((a) => a.orgId === orgId);
+  expect(told(late)).toEqual([expect.objectContaining({ kind: 'schedule_drift', alertId: drift?.id })]);
+  expect(told(missing)).toEqual([expect.objectContaining({ kind: 'missed_periods', alertId: missed?.id })]);
+  expect(report.missed.filter((m) => m.orgId === missing)).toEqual([expect.objectContaining({ count: 9 })]);
+  expect(flaky.lost).toEqual(new Set(['check_run_drift', 'record_missed_periods']));
   expect(flaky.calls.record_missed_periods).toBe(2);
 });
 

@@ -140,6 +140,12 @@ export class SchedulerRepository {
     return data[0] ? toAlert(data[0]) : null;
   }
 
+  /** The run's alert of `kind` (schedule_drift, missed_periods), whenever it was recorded; null when it has none. */
+  async runAlert(orgId: string, runId: string, kind: string): Promise<Alert | null> {
+    const data = (await this.call('run_alert', { p_org_id: orgId, p_run_id: runId, p_kind: kind })) as AlertRow[];
+    return data[0] ? toAlert(data[0]) : null;
+  }
+
   /** Records an alert; null when one with the same dedupe key exists already. */
   async recordAlert(input: AlertInput): Promise<Alert | null> {
     const data = (await this.call('record_sync_alert', {

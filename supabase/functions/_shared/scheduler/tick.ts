@@ -186,17 +186,20 @@ async function startDue(
   report.started.push(entry);
 
   try {
-    const drift = await retrying(deps, () =>
+    const { value: drift, retried } = await retrying(deps, () =>
       deps.scheduler.checkRunDrift(runId, deps.driftThresholdSeconds ?? DRIFT_THRESHOLD_SECONDS),
     );
     entry.driftSeconds = drift.driftSeconds;
-    if (drift.alertId) {
+    // After a retry, "nothing new" may be the alert the lost first answer recorded: it is told all the same.
+    const alertId =
+      drift.alertId ?? (retried ? (await deps.scheduler.runAlert(orgId, runId, 'schedule_drift'))?.id : null);
+    if (alertId) {
       await alert({
         kind: 'schedule_drift',
         orgId,
         integrationType,
         runId,
-        alertId: drift.alertId,
+        alertId,
         details: {
           period,
           driftSeconds: drift.driftSeconds,
@@ -210,7 +213,9 @@ async function startDue(
 
   if (due.missedCount === 0) return;
   try {
-    const missed = await retrying(deps, () => deps.scheduler.recordMissedPeriods(runId, due.missed, due.missedCount));
+    const recorded = await retrying(deps, () => deps.scheduler.recordMissedPeriods(runId, due.missed, due.missedCount));
+    const missed =
+      recorded.value ?? (recorded.retried ? await deps.scheduler.runAlert(orgId, runId, 'missed_periods') : null);
     if (missed) {
       const periods = ((missed.details.missed_periods as string[] | undefined) ?? []).map((p) =>
         new Date(p).toISOString(),
@@ -231,12 +236,15 @@ async function startDue(
   }
 }
 
-/** `call`, retried after each of the retry delays while the database could not answer it. */
-async function retrying<T>(deps: TickDeps, call: () => Promise<T>): Promise<T> {
+/**
+ * `call`, retried after each of the retry delays while the database could not answer it; `retried` when an earlier
+ * attempt got no answer (it may have committed).
+ */
+async function retrying<T>(deps: TickDeps, call: () => Promise<T>): Promise<{ value: T; retried: boolean }> {
   const delays = deps.retryDelaysMs ?? RETRY_DELAYS_MS;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await call();
+      return { value: await call(), retried: attempt > 0 };
     } catch (error) {
       const delay = delays[attempt];
       if (delay === undefined || !(error instanceof SyncRunLogError && error.code === 'unavailable')) throw error;
