@@ -2,6 +2,7 @@
 // idempotent): a moment's outage does not lose the alert. A refusal is not retried: it is reported.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RpcPort } from '../../supabase/functions/_shared/rpc-port.ts';
+import { SyncRunLogRepository } from '../../supabase/functions/_shared/run-log.repository.ts';
 import { SchedulerRepository } from '../../supabase/functions/_shared/scheduler/scheduler.repository.ts';
 import { tick } from '../../supabase/functions/_shared/scheduler/tick.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -97,6 +98,87 @@ it('an alert whose first answer was lost after it committed is told all the same
   expect(report.missed.filter((m) => m.orgId === missing)).toEqual([expect.objectContaining({ count: 9 })]);
   expect(flaky.lost).toEqual(new Set(['check_run_drift', 'record_missed_periods']));
   expect(flaky.calls.record_missed_periods).toBe(2);
+});
+
+it("a start whose answer was lost after it committed is the tick's own run: executed, not left to the reaper", async () => {
+  const now = await databaseNow(db.sql);
+  const org = newOrg();
+  await repos.scheduler.upsertSchedule({
+    orgId: org,
+    integrationType: 'xledger',
+    cronExpression: '* * * * *',
+    timeZone: 'UTC',
+    activeFrom: plus(floorTo(now, 1), -30_000),
+  });
+  let inserts = 0;
+  const port: RpcPort = {
+    async rpc(fn, args) {
+      if (fn !== 'insert_run_log' || args?.p_org_id !== org) return repos.port.rpc(fn, args);
+      inserts += 1;
+      const result = await repos.port.rpc(fn, args);
+      if (inserts === 1 && !result.error) throw new Error('CONNECTION_CLOSED'); // committed; the answer is lost
+      return result;
+    },
+  };
+  const executed: string[] = [];
+  const report = await tick(now, {
+    ...repos,
+    runLog: new SyncRunLogRepository(port),
+    retryDelaysMs: [1, 1],
+    execute: (run) => void executed.push(run.runId),
+  });
+
+  const [row] = await db.sql<{ id: string; status: string }[]>`
+    select id, status from public.sync_run_log where org_id = ${org}`;
+  expect(inserts).toBe(2);
+  expect(report.errors.filter((e) => e.orgId === org)).toEqual([]);
+  expect(report.started.filter((s) => s.orgId === org)).toEqual([
+    expect.objectContaining({ runId: row?.id, period: floorTo(now, 1).toISOString() }),
+  ]);
+  expect(executed).toContain(row?.id);
+  expect(row?.status).toBe('running');
+});
+
+it("a start retried after a lost answer that finds another ticker's run skips the period", async () => {
+  const now = await databaseNow(db.sql);
+  const org = newOrg();
+  await repos.scheduler.upsertSchedule({
+    orgId: org,
+    integrationType: 'bufdir',
+    cronExpression: '* * * * *',
+    timeZone: 'UTC',
+    activeFrom: plus(floorTo(now, 1), -30_000),
+  });
+  let inserts = 0;
+  const port: RpcPort = {
+    async rpc(fn, args) {
+      if (fn !== 'insert_run_log' || args?.p_org_id !== org) return repos.port.rpc(fn, args);
+      inserts += 1;
+      if (inserts === 1) {
+        // Another ticker starts the period meanwhile; this one's call never reached the database.
+        await repos.runLog.insertRunLog(org, 'bufdir', 'scheduler', {
+          scheduledFor: floorTo(now, 1),
+          idempotencyKey: `bufdir:${floorTo(now, 1).toISOString()}`,
+        });
+        throw new Error('CONNECTION_CLOSED');
+      }
+      return repos.port.rpc(fn, args);
+    },
+  };
+  const executed: string[] = [];
+  const report = await tick(now, {
+    ...repos,
+    runLog: new SyncRunLogRepository(port),
+    retryDelaysMs: [1, 1],
+    execute: (run) => void executed.push(run.runId),
+  });
+
+  expect(report.started.filter((s) => s.orgId === org)).toEqual([]);
+  expect(report.skipped.filter((s) => s.orgId === org)).toEqual([
+    expect.objectContaining({ reason: 'duplicate_period' }),
+  ]);
+  expect(executed).toEqual([]);
+  expect(await db.sql`select 1 from public.sync_run_log where org_id = ${org}`).toHaveLength(1);
 });
 
 it('does not retry a refusal: the tick reports it', async () => {

@@ -10,6 +10,8 @@ export interface InsertRunOptions {
   /** The schedule period a scheduler run stands for (ISO timestamp or Date). */
   scheduledFor?: string | Date;
   idempotencyKey?: string;
+  /** The new run's id, chosen by the caller (so that a retry after a lost answer knows its own run); else a new one. */
+  runId?: string;
 }
 
 export type UpdatableStatus = Exclude<RunStatus, 'pending'>;
@@ -41,6 +43,7 @@ export class SyncRunLogRepository {
       p_triggered_by: triggeredBy,
       p_scheduled_for: scheduledFor,
       p_idempotency_key: options.idempotencyKey ?? null,
+      ...(options.runId === undefined ? {} : { p_run_id: options.runId }),
     });
     if (typeof data !== 'string') throw new SyncRunLogError('internal', 'insert_run_log returned no id');
     return data;

@@ -157,12 +157,22 @@ async function startDue(
   if (!due) return;
 
   const period = due.latest.toISOString();
-  let runId: string;
+  // The run's id is chosen here: a start retried after a lost answer is told duplicate_period, and the run in the
+  // way is this tick's own exactly when its id is this one (it committed; the answer was lost).
+  const runId = crypto.randomUUID();
   try {
-    runId = await deps.runLog.insertRunLog(orgId, integrationType, 'scheduler', {
-      scheduledFor: due.latest,
-      idempotencyKey: periodKey(integrationType, due.latest),
-    });
+    await retrying(deps, () =>
+      deps.runLog
+        .insertRunLog(orgId, integrationType, 'scheduler', {
+          scheduledFor: due.latest,
+          idempotencyKey: periodKey(integrationType, due.latest),
+          runId,
+        })
+        .catch((error: unknown) => {
+          if (error instanceof SyncRunLogError && error.details?.existingRunId === runId) return runId;
+          throw error;
+        }),
+    );
   } catch (error) {
     const reason = skipReason(error);
     if (reason) {
