@@ -100,24 +100,30 @@ it('an alert whose first answer was lost after it committed is told all the same
   expect(flaky.calls.record_missed_periods).toBe(2);
 });
 
-it("a start whose answer was lost after it committed is the tick's own run: executed, not left to the reaper", async () => {
+/**
+ * A tick at `now` of an every-minute schedule of a new org, whose first insert_run_log goes through `firstInsert`
+ * (the later ones reach the database); its report, the runs it handed to the executor and the inserts tried.
+ */
+async function tickLosingFirstStart(
+  integrationType: string,
+  firstInsert: (org: string, period: Date, args: Record<string, unknown> | undefined) => Promise<never>,
+) {
   const now = await databaseNow(db.sql);
   const org = newOrg();
+  const period = floorTo(now, 1);
   await repos.scheduler.upsertSchedule({
     orgId: org,
-    integrationType: 'xledger',
+    integrationType,
     cronExpression: '* * * * *',
     timeZone: 'UTC',
-    activeFrom: plus(floorTo(now, 1), -30_000),
+    activeFrom: plus(period, -30_000),
   });
   let inserts = 0;
   const port: RpcPort = {
     async rpc(fn, args) {
       if (fn !== 'insert_run_log' || args?.p_org_id !== org) return repos.port.rpc(fn, args);
       inserts += 1;
-      const result = await repos.port.rpc(fn, args);
-      if (inserts === 1 && !result.error) throw new Error('CONNECTION_CLOSED'); // committed; the answer is lost
-      return result;
+      return inserts === 1 ? firstInsert(org, period, args) : repos.port.rpc(fn, args);
     },
   };
   const executed: string[] = [];
@@ -127,56 +133,40 @@ it("a start whose answer was lost after it committed is the tick's own run: exec
     retryDelaysMs: [1, 1],
     execute: (run) => void executed.push(run.runId),
   });
+  const mine = <T extends { orgId?: string }>(list: T[]) => list.filter((entry) => entry.orgId === org);
+  return { org, period, report, executed, inserts, mine };
+}
+
+it("a start whose answer was lost after it committed is the tick's own run: executed, not left to the reaper", async () => {
+  const { org, period, report, executed, inserts, mine } = await tickLosingFirstStart(
+    'xledger',
+    async (_, __, args) => {
+      const result = await repos.port.rpc('insert_run_log', args);
+      throw new Error(result.error ? `the insert itself failed: ${result.error.message}` : 'CONNECTION_CLOSED');
+    },
+  );
 
   const [row] = await db.sql<{ id: string; status: string }[]>`
     select id, status from public.sync_run_log where org_id = ${org}`;
   expect(inserts).toBe(2);
-  expect(report.errors.filter((e) => e.orgId === org)).toEqual([]);
-  expect(report.started.filter((s) => s.orgId === org)).toEqual([
-    expect.objectContaining({ runId: row?.id, period: floorTo(now, 1).toISOString() }),
-  ]);
+  expect(mine(report.errors)).toEqual([]);
+  expect(mine(report.started)).toEqual([expect.objectContaining({ runId: row?.id, period: period.toISOString() })]);
   expect(executed).toContain(row?.id);
   expect(row?.status).toBe('running');
 });
 
 it("a start retried after a lost answer that finds another ticker's run skips the period", async () => {
-  const now = await databaseNow(db.sql);
-  const org = newOrg();
-  await repos.scheduler.upsertSchedule({
-    orgId: org,
-    integrationType: 'bufdir',
-    cronExpression: '* * * * *',
-    timeZone: 'UTC',
-    activeFrom: plus(floorTo(now, 1), -30_000),
-  });
-  let inserts = 0;
-  const port: RpcPort = {
-    async rpc(fn, args) {
-      if (fn !== 'insert_run_log' || args?.p_org_id !== org) return repos.port.rpc(fn, args);
-      inserts += 1;
-      if (inserts === 1) {
-        // Another ticker starts the period meanwhile; this one's call never reached the database.
-        await repos.runLog.insertRunLog(org, 'bufdir', 'scheduler', {
-          scheduledFor: floorTo(now, 1),
-          idempotencyKey: `bufdir:${floorTo(now, 1).toISOString()}`,
-        });
-        throw new Error('CONNECTION_CLOSED');
-      }
-      return repos.port.rpc(fn, args);
-    },
-  };
-  const executed: string[] = [];
-  const report = await tick(now, {
-    ...repos,
-    runLog: new SyncRunLogRepository(port),
-    retryDelaysMs: [1, 1],
-    execute: (run) => void executed.push(run.runId),
+  const { org, report, executed, mine } = await tickLosingFirstStart('bufdir', async (org, period) => {
+    // Another ticker starts the period meanwhile; this one's call never reached the database.
+    await repos.runLog.insertRunLog(org, 'bufdir', 'scheduler', {
+      scheduledFor: period,
+      idempotencyKey: `bufdir:${period.toISOString()}`,
+    });
+    throw new Error('CONNECTION_CLOSED');
   });
 
-  expect(report.started.filter((s) => s.orgId === org)).toEqual([]);
-  expect(report.skipped.filter((s) => s.orgId === org)).toEqual([
-    expect.objectContaining({ reason: 'duplicate_period' }),
-  ]);
+  expect(mine(report.started)).toEqual([]);
+  expect(mine(report.skipped)).toEqual([expect.objectContaining({ reason: 'duplicate_period' })]);
   expect(executed).toEqual([]);
   expect(await db.sql`select 1 from public.sync_run_log where org_id = ${org}`).toHaveLength(1);
 });
