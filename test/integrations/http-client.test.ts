@@ -308,6 +308,9 @@ describe('health checks and the Dynamics token URL', () => {
     ['https://contoso.crm4.dynamics.com/api/data'],
     ['https://user:pw@contoso.crm4.dynamics.com'],
     ['https://contoso.crm4.dynamics.com:8443'],
+    ['https://contoso.crm4.dynamics.com/?'],
+    ['https://contoso.crm4.dynamics.com/#'],
+    ['https://contoso.crm4.dynamics.com?'],
   ])('refuses an environmentUrl %j that is no Dataverse host, before any request', async (environmentUrl) => {
     const rt = runtime([]);
     const adapter = createAdapters(dynamicsEnv, rt).dynamics;
@@ -317,6 +320,77 @@ describe('health checks and the Dynamics token URL', () => {
     expect(error.code).toBe('not_configured');
     expect(error.message).toMatch(/^dynamics: the connection's settings are not valid \(environmentUrl must be https:/);
     expect(rt.urls).toEqual([]);
+  });
+
+  it.each([
+    ['unauthorized_client', 'unauthorized'],
+    ['invalid_client', 'unauthorized'],
+    ['invalid_grant', 'unauthorized'],
+    ['invalid_scope', 'http_error'],
+  ])('reads a token endpoint 400 %s as %s, without its description', async (oauthError, code) => {
+    const refusal = json({
+      error: oauthError,
+      error_description: "AADSTS700016: Application with identifier 'id' was not found; secret client-secret",
+    });
+    const rt = runtime([() => new Response(refusal().body, { status: 400 })]);
+    const adapter = createAdapters(dynamicsEnv, rt).dynamics;
+    const error = (await adapter
+      ?.sync(context({ ...DYNAMICS, settings: { tenantId: TENANT } }))
+      .catch((e: unknown) => e)) as IntegrationError;
+    expect(error.code).toBe(code);
+    expect(error.message).toBe(
+      code === 'unauthorized'
+        ? `dynamics: POST /${TENANT}/oauth2/v2.0/token refused the credentials (HTTP 400 ${oauthError})`
+        : `dynamics: POST /${TENANT}/oauth2/v2.0/token failed with HTTP 400`,
+    );
+    expect(rt.urls).toHaveLength(1); // never retried, no data request
+  });
+
+  it('asks for a new token before a retry when the one in hand expired while a 429 was waited out', async () => {
+    let clock = Date.parse('2026-11-28T12:00:00Z');
+    const sent: Array<{ url: string; authorization: string | null }> = [];
+    let tokens = 0;
+    const answers = [
+      () =>
+        json({
+          value: [
+            {
+              msdyn_transactionid: 't1',
+              msdyn_amount: 10,
+              msdyn_currency: 'NOK',
+              msdyn_transactiondate: '2026-11-28',
+            },
+          ],
+          '@odata.nextLink': 'https://org.crm4.dynamics.com/api/data/v9.2/next',
+        })(),
+      () => json({}, 429, { 'retry-after': '120' })(),
+      emptyPage,
+    ];
+    const rt: HttpRuntime = {
+      fetch: async (input, init) => {
+        const url = String(input);
+        const authorization = new Headers(init?.headers).get('authorization');
+        sent.push({ url, authorization });
+        if (url.endsWith('/oauth2/token')) {
+          tokens += 1;
+          return json({ access_token: `token-${tokens}`, expires_in: 150 })();
+        }
+        clock += 80_000; // a slow page
+        return (answers.shift() as () => Response)();
+      },
+      sleep: async (ms) => {
+        clock += ms;
+      },
+      random: () => 0.5,
+      now: () => clock,
+    };
+    const adapter = createAdapters(dynamicsEnv, rt).dynamics;
+    expect(await adapter?.sync(context(DYNAMICS))).toMatchObject({ recordsProcessed: 1, recordsFailed: 0 });
+    const pages = sent.filter((s) => !s.url.endsWith('/oauth2/token'));
+    // Page 1 and the first try of page 2 carry token 1 (70 s left: more than the minute's margin); after the 120 s
+    // wait it has expired, and the retry carries token 2.
+    expect(pages.map((p) => p.authorization)).toEqual(['Bearer token-1', 'Bearer token-1', 'Bearer token-2']);
+    expect(tokens).toBe(2);
   });
 
   it('its health check is one HEAD without a token: a 401 with a Bearer challenge is up, a bare 401 is not', async () => {

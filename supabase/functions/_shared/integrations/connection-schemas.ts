@@ -44,6 +44,8 @@ export function isDynamicsEnvironmentUrl(value: string): boolean {
     (url.pathname === '/' || url.pathname === '') &&
     url.search === '' &&
     url.hash === '' &&
+    // An empty query or fragment ("/?", "/#") leaves search and hash empty, yet every path appended would follow it.
+    !/[?#]/.test(value) &&
     DYNAMICS_HOST_SUFFIXES.some((suffix) => url.hostname.endsWith(suffix) && url.hostname.length > suffix.length)
   );
 }

@@ -61,7 +61,7 @@ export class DynamicsAdapter implements IntegrationAdapter {
     const { credentials, settings } = parseConnection(this.type, CONNECTION_SCHEMAS.dynamics, context);
     // The org's environment, else the deployment's.
     const client = settings.environmentUrl
-      ? new HttpClient(this.type, new URL(settings.environmentUrl), policy, runtime)
+      ? new HttpClient(this.type, new URL(new URL(settings.environmentUrl).origin), policy, runtime)
       : this.setup.client;
     if (!client)
       throw notConfigured(this.type, `${problem ?? 'no base URL'}, and the connection names no environmentUrl`);
@@ -76,12 +76,9 @@ export class DynamicsAdapter implements IntegrationAdapter {
         first,
         fetchPage: async (link, signal): Promise<Page<string>> => {
           const response = await client.request(link, {
-            headers: {
-              authorization: `Bearer ${await token(signal)}`,
-              accept: 'application/json',
-              'odata-version': '4.0',
-              prefer: `odata.maxpagesize=${pageSize}`,
-            },
+            headers: { accept: 'application/json', 'odata-version': '4.0', prefer: `odata.maxpagesize=${pageSize}` },
+            // Before each attempt: a retry that waited out a 429 must not send a token that expired meanwhile.
+            authorize: async () => ({ authorization: `Bearer ${await token(signal)}` }),
             signal,
           });
           return readPage(response.body);
@@ -126,6 +123,7 @@ function runToken(
       body: form.toString(),
       signal,
       configuredUrl: true,
+      oauthToken: true,
     });
     const body = response.body;
     if (!isObject(body) || typeof body.access_token !== 'string' || body.access_token === '') {

@@ -47,11 +47,24 @@ export const defaultRuntime: HttpRuntime = {
 export interface RequestOptions {
   method?: string;
   headers?: Record<string, string>;
+  /**
+   * Headers asked for before each attempt (e.g. a bearer token, which may expire while a retry waits), added to
+   * `headers`. What it throws fails the request as it is.
+   */
+  authorize?: () => Promise<Record<string, string>>;
   body?: string;
   signal: AbortSignal;
   /** The URL comes from the server's configuration (a token endpoint): it may be on another host. */
   configuredUrl?: boolean;
+  /**
+   * An OAuth 2.0 token request: its 400 naming refused client credentials (RFC 6749 5.2: invalid_client,
+   * unauthorized_client, invalid_grant) is `unauthorized` like a 401, not an `http_error`.
+   */
+  oauthToken?: boolean;
 }
+
+/** The token endpoint's error codes that mean the credentials were refused (RFC 6749 5.2). */
+const OAUTH_REFUSALS = new Set(['invalid_client', 'unauthorized_client', 'invalid_grant']);
 
 export interface HttpResponse {
   status: number;
@@ -91,10 +104,13 @@ export class HttpClient {
       throwIfCancelled(options.signal, this.integration);
       let response: Response;
       let text: string | null;
+      const attempt = options.authorize
+        ? { ...options, headers: { ...options.headers, ...(await options.authorize()) } }
+        : options;
       try {
         // A 2xx body is read within the same timeout and abort as the headers: a connection lost or stalled
         // halfway through it is a network error or a timeout like any other, retried, and never left running.
-        ({ response, text } = await this.fetchOnce(url, method, options, timeoutMs, true));
+        ({ response, text } = await this.fetchOnce(url, method, attempt, timeoutMs, true));
       } catch (error) {
         throwIfCancelled(options.signal, this.integration);
         failures += 1;
@@ -149,6 +165,13 @@ export class HttpClient {
       if (response.status === 401 || response.status === 403) {
         throw new IntegrationError('unauthorized', `${label} refused the credentials (HTTP ${response.status})`, {
           status: response.status,
+        });
+      }
+      const oauthError = options.oauthToken && response.status === 400 ? oauthErrorCode(text) : null;
+      if (oauthError && OAUTH_REFUSALS.has(oauthError)) {
+        // Only the standard code is repeated: error_description may quote what was sent.
+        throw new IntegrationError('unauthorized', `${label} refused the credentials (HTTP 400 ${oauthError})`, {
+          status: 400,
         });
       }
       throw new IntegrationError('http_error', `${label} failed with HTTP ${response.status}`, {
@@ -241,7 +264,9 @@ export class HttpClient {
       const init: RequestInit = { method, headers: options.headers ?? {}, signal: controller.signal };
       if (options.body !== undefined) init.body = options.body;
       const response = await this.runtime.fetch(url, init);
-      if (readText && response.ok) return { response, text: await response.text() };
+      if (readText && (response.ok || (options.oauthToken && response.status === 400))) {
+        return { response, text: await response.text() };
+      }
       await response.body?.cancel().catch(() => {});
       return { response, text: null };
     } catch (error) {
@@ -251,6 +276,17 @@ export class HttpClient {
       clearTimeout(timer);
       options.signal.removeEventListener('abort', onAbort);
     }
+  }
+}
+
+/** The `error` of an OAuth error answer's JSON body, or null. */
+function oauthErrorCode(text: string | null): string | null {
+  try {
+    const body: unknown = JSON.parse(text ?? '');
+    const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
+    return typeof error === 'string' ? error : null;
+  } catch {
+    return null;
   }
 }
 
