@@ -30,7 +30,11 @@ export interface TickerOptions {
   settings: SchedulerSettings;
   /** The health monitor's settings; null or unset: no health checks. */
   health?: SchedulerRuntimeOptions['health'];
-  /** More work after every tick, with the tick's clock (e.g. the archival's archiveIfDue). Failures are logged. */
+  /**
+   * More work after every tick, with the tick's clock (e.g. the archival's archiveIfDue), beside the ticks: a long
+   * step (a first archival pass over years of runs) never holds up the next minute's tick, and a step still at work
+   * is not started again. Failures are logged.
+   */
   steps?: Array<{ name: string; run(now: Date): Promise<unknown> }>;
   /** Default one minute. */
   intervalMs?: number;
@@ -101,25 +105,38 @@ export function startTicker(options: TickerOptions): Ticker {
     }, claimIntervalMs);
   }
 
+  const stepsAtWork = new Map<string, Promise<void>>();
+
+  /** Starts each step that is not still at work from an earlier tick; does not wait for them. */
+  function startSteps(at: Date): void {
+    for (const step of options.steps ?? []) {
+      if (stepsAtWork.has(step.name)) continue;
+      const run = step
+        .run(at)
+        .then(
+          () => {},
+          (error: unknown) => {
+            const message = error instanceof Error ? error.message : String(error);
+            options.log.log('error', `${step.name} failed`, {
+              event: 'ticker_step_failed',
+              step: step.name,
+              error: message,
+            });
+          },
+        )
+        .finally(() => stepsAtWork.delete(step.name));
+      stepsAtWork.set(step.name, run);
+    }
+  }
+
   async function tickNow(): Promise<TickReport | null> {
     if (current) {
       options.log.log('warn', 'tick skipped: the previous tick is still running', { event: 'tick_overlap' });
       return null;
     }
     const at = now();
-    current = tick(at, deps).then(async (report) => {
-      for (const step of options.steps ?? []) {
-        try {
-          await step.run(at);
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          options.log.log('error', `${step.name} failed`, {
-            event: 'ticker_step_failed',
-            step: step.name,
-            error: message,
-          });
-        }
-      }
+    current = tick(at, deps).then((report) => {
+      startSteps(at);
       return report;
     });
     try {
@@ -155,6 +172,7 @@ export function startTicker(options: TickerOptions): Ticker {
       clearTimeout(claimTimer);
       await current?.catch(() => {});
       await claiming;
+      await Promise.all(stepsAtWork.values());
       const drainMs = options.drainMs ?? 10_000;
       let timeout: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([executor.idle(), new Promise((resolve) => (timeout = setTimeout(resolve, drainMs)))]);

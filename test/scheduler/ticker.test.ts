@@ -66,6 +66,47 @@ describe('local ticker', () => {
     expect(log.lines.some((l) => l.fields.event === 'tick_overlap')).toBe(true);
   });
 
+  it('runs its steps beside the ticks: a long step holds up no tick and is not started twice', async () => {
+    const repos = repositories(db.sql);
+    let release: () => void = () => {};
+    const started: Date[] = [];
+    let now = new Date('2026-12-02T03:30:01Z');
+    const ticker = startTicker({
+      rpc: repos.port,
+      adapters: {},
+      connections: emptyConnections,
+      log: recordingLogger(),
+      settings: schedulerSettingsFromEnv({}),
+      intervalMs: 24 * 60 * MINUTE,
+      claimIntervalMs: 0,
+      now: () => now,
+      steps: [
+        {
+          name: 'archival',
+          run: (at) => {
+            started.push(at);
+            return new Promise<void>((resolve) => {
+              release = resolve;
+            });
+          },
+        },
+      ],
+    });
+    await expect.poll(() => started.length).toBe(1); // the start-up tick's
+    now = plus(now, MINUTE);
+    expect(await ticker.tickNow()).not.toBeNull(); // ticked while the step is at work
+    expect(started).toHaveLength(1); // and not started again beside itself
+    release();
+    await expect
+      .poll(async () => {
+        await ticker.tickNow(); // the next tick after the step ended starts it again
+        return started.length;
+      })
+      .toBe(2);
+    release();
+    await ticker.stop();
+  });
+
   it('runs a queued "Sync now" within 5 s with its default claim loop, without waiting for a tick', async () => {
     const repos = repositories(db.sql);
     const org = newOrg();
