@@ -132,3 +132,18 @@ export async function startSystemPostgres(options: SystemPostgresOptions = {}): 
   });
   return { url, port, output: () => lines.join('\n'), stop };
 }
+
+/** pg_net's net.http_post (same signature and defaults), recording each request in net.requests instead of sending. */
+export const PG_NET_STAND_IN = `
+  create schema net;
+  create table net.requests (
+    id bigserial primary key, url text, headers jsonb, body jsonb, timeout_milliseconds integer
+  );
+  create function net.http_post(url text, body jsonb default '{}'::jsonb, params jsonb default '{}'::jsonb,
+                                headers jsonb default '{"Content-Type": "application/json"}'::jsonb,
+                                timeout_milliseconds integer default 5000)
+  returns bigint language sql as $$
+    insert into net.requests (url, headers, body, timeout_milliseconds)
+    values (url, headers, body, timeout_milliseconds) returning id
+  $$;
+`;

@@ -16,7 +16,12 @@ import postgres, { type Sql } from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { applyLocalCompat, MIGRATIONS_DIR, migrate, ROLLBACKS_DIR } from '../../src/local/migrate.ts';
 import { type Harness, serviceToken, startHarness } from '../functions/harness.ts';
-import { pgCronUnavailableReason, type SystemPostgres, startSystemPostgres } from '../helpers/system-postgres.ts';
+import {
+  PG_NET_STAND_IN,
+  pgCronUnavailableReason,
+  type SystemPostgres,
+  startSystemPostgres,
+} from '../helpers/system-postgres.ts';
 import { type SimulatedApis, startApis } from '../integrations/simulated.ts';
 import { MINUTE, repositories } from './helpers.ts';
 
@@ -33,21 +38,6 @@ const WATCHDOG_POST_MIGRATION = '20261201008000_post_scheduler_stalled_alerts.sq
 const WEBHOOK_URL = 'https://hooks.example.org/sync-alerts?token=local-test-token';
 const TICK_URL = 'https://project-ref.supabase.co/functions/v1/sync-scheduler/tick';
 const SECRET_KEY = `sb_secret_${randomBytes(24).toString('base64url')}`;
-
-// pg_net's net.http_post (same signature and defaults), recording instead of sending.
-const STAND_INS = `
-  create schema net;
-  create table net.requests (
-    id bigserial primary key, url text, headers jsonb, body jsonb, timeout_milliseconds integer
-  );
-  create function net.http_post(url text, body jsonb default '{}'::jsonb, params jsonb default '{}'::jsonb,
-                                headers jsonb default '{"Content-Type": "application/json"}'::jsonb,
-                                timeout_milliseconds integer default 5000)
-  returns bigint language sql as $$
-    insert into net.requests (url, headers, body, timeout_milliseconds)
-    values (url, headers, body, timeout_milliseconds) returning id
-  $$;
-`;
 
 interface RecordedRequest {
   url: string;
@@ -81,7 +71,7 @@ describe.skipIf(unavailable !== null)(`pg_cron tick through pg_net${unavailable 
     });
     sql = postgres(server.url, { max: 3, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
     await sql`create extension if not exists pg_cron`;
-    await sql.unsafe(STAND_INS);
+    await sql.unsafe(PG_NET_STAND_IN);
     await applyLocalCompat(sql); // Supabase's roles and auth schema, and the local Vault
     await migrate(sql);
 
