@@ -1,5 +1,6 @@
 // The archive is read under the same rules as the hot table (the org's coordinators and admins), and nobody but
 // the service role writes it or runs the archival.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   asAuthenticated,
@@ -52,6 +53,40 @@ describe('reading the archive', () => {
     expect(await count(userClaims(ORG_A, 'member'))).toBe(0);
     expect(await count(userClaims('not-a-uuid'))).toBe(0);
     expect(await count({ role: 'authenticated', user_role: 'admin' })).toBe(0);
+  });
+
+  it("get_run finds an archived run for its org's staff, by the id alerts and the ledger keep; not for another org", async () => {
+    const [archived] = await db.sql<{ id: string }[]>`
+      select id from public.sync_run_log_archive where org_id = ${ORG_A} limit 1`;
+    const getRun = (claims: Record<string, unknown>, id = archived?.id as string) =>
+      asAuthenticated(db.sql, claims, (tx) => tx`select id, org_id, status from public.get_run(${id})`);
+    expect(await getRun(userClaims(ORG_A))).toEqual([{ id: archived?.id, org_id: ORG_A, status: 'completed' }]);
+    expect(await getRun(userClaims(ORG_B))).toEqual([]);
+    const [hot] = await db.sql<{ id: string }[]>`select id from public.sync_run_log where org_id = ${ORG_A}`;
+    expect(await getRun(userClaims(ORG_A), hot?.id)).toEqual([{ id: hot?.id, org_id: ORG_A, status: 'completed' }]);
+  });
+
+  it('an idempotency key stays used once its run is archived (SR002 with the archived id)', async () => {
+    const [kept] = await db.sql<{ id: string }[]>`
+      update public.sync_run_log_archive set idempotency_key = 'client-key-1'
+      where id = (select id from public.sync_run_log_archive where org_id = ${ORG_B} limit 1)
+      returning id`;
+    const error = await asRole(
+      db.sql,
+      SERVICE,
+      (tx) => tx`select public.insert_run_log(${ORG_B}, 'bufdir', 'manual', null, 'client-key-1')`,
+    ).catch((e) => e);
+    expect(error.code).toBe('SR002');
+    expect(error.detail).toBe(kept?.id);
+    // Another org's key of the same text is its own.
+    const otherOrg = randomUUID();
+    const [other] = await asRole(
+      db.sql,
+      SERVICE,
+      (tx) => tx`select public.insert_run_log(${otherOrg}, 'bufdir', 'manual', null, 'client-key-1') as id`,
+    );
+    expect(other?.id).toEqual(expect.any(String));
+    await db.sql`delete from public.sync_run_log where org_id = ${otherOrg}`;
   });
 
   it('anon has no access at all', async () => {
