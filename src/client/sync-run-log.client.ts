@@ -202,10 +202,25 @@ function oneOf<T extends string>(name: string, value: T, allowed: readonly strin
   return value;
 }
 
+/** An ISO 8601 instant: a date, a time and `Z` or an offset (as the API's `from` and `to` are). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * A Date, or a string that is an instant: a time without an offset (or "Dec 1 2026") would be read in this machine's
+ * time zone, and the same call would ask for another range elsewhere.
+ */
 function instant(name: string, value: Date | string | undefined): string {
-  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+  const date =
+    value instanceof Date
+      ? value
+      : typeof value === 'string' && ISO_INSTANT.test(value)
+        ? new Date(value)
+        : new Date(Number.NaN);
   if (Number.isNaN(date.getTime())) {
-    throw new SyncRunLogError('invalid_argument', `${name} must be a Date or an ISO 8601 instant`);
+    throw new SyncRunLogError(
+      'invalid_argument',
+      `${name} must be a Date or an ISO 8601 instant with Z or an offset, e.g. 2026-12-01T00:00:00Z`,
+    );
   }
   return date.toISOString();
 }

@@ -324,6 +324,13 @@ describe('the routes of an org’s integrations and alerts', () => {
     ['putConnection no credentials', (c: Client) => c.putConnection('xledger', {} as never)],
     ['putSchedule no cron', (c: Client) => c.putSchedule('xledger', {} as never)],
     ['listPeriods bad date', (c: Client) => c.listPeriods('xledger', { from: 'soon', to: new Date() })],
+    // Read in this machine's zone, they would ask for another range elsewhere.
+    [
+      'listPeriods time without offset',
+      (c: Client) => c.listPeriods('xledger', { from: '2026-12-01T00:00:00', to: new Date() }),
+    ],
+    ['listPeriods date only', (c: Client) => c.listPeriods('xledger', { from: '2026-12-01', to: new Date() })],
+    ['listPeriods words', (c: Client) => c.listPeriods('xledger', { from: new Date(), to: 'Dec 1 2026' })],
     ['listAlerts limit 0', (c: Client) => c.listAlerts({ limit: 0 })],
     ['acknowledgeAlert bad id', (c: Client) => c.acknowledgeAlert('42')],
     ['deleteSchedule bad type', (c: Client) => c.deleteSchedule('')],
