@@ -7,9 +7,10 @@
 --    Racing inserts of one period are serialised as before: by the schedule row the trigger updates, and without a
 --    schedule by the one-active-run index (the second waits for the first and gets SR001).
 -- 2. A scheduled_for far in the future (a typo, 9999-12-31) moved last_scheduled_for there and every later period
---    was refused as older (SR007): the schedule was silent for good, with no alert. Now a scheduler run's period may
---    be at most 5 minutes ahead of the database's clock (a ticker's clock may run a little ahead) and must be
---    finite: SR005 otherwise. A schedule already stuck ahead gets back the newest period that really ran.
+--    was refused as older (SR007): the schedule was silent for good, with no alert. The service role's POST /runs
+--    now refuses a scheduledFor more than 5 minutes ahead of the function's clock (the bound is the API's: the
+--    tests tick on clocks ahead of the database's), and the trigger refuses a period that is not finite (SR005).
+--    A schedule already stuck ahead gets back the newest period that really ran.
 -- 3. A changed cron expression or time zone kept active_from, so the next tick took every period of the new
 --    expression between the last run and now as due: it started one at once and reported the rest as missed (a
 --    daily schedule changed to every 5 minutes: 11 "missed" periods from before the change). Now a change of either
@@ -63,7 +64,7 @@ $$;
 
 comment on function sync_private.track_scheduled_period() is
   'Trigger: keeps sync_schedules.last_scheduled_for at the newest started period; SR007 for an older period, SR002 '
-  'for a period that has a run (any key, hot or archived), SR005 for a period not due (over 5 minutes ahead).';
+  'for a period that has a run (any key, hot or archived), SR005 for a period that is not finite.';
 
 create or replace function public.upsert_sync_schedule(
   p_org_id uuid,
