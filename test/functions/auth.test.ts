@@ -18,7 +18,7 @@ import {
   createAuthenticator,
   JWKS_REFETCH_COOLDOWN_MS,
 } from '../../supabase/functions/_shared/auth.ts';
-import { authConfigFromEnv, parseJwks } from '../../supabase/functions/_shared/auth-config.ts';
+import { authConfigFromEnv, parseJwks, requireServiceCallers } from '../../supabase/functions/_shared/auth-config.ts';
 import { SyncRunLogError } from '../../supabase/functions/_shared/errors.ts';
 
 const URL_ = 'https://abcdefghijklmnop.supabase.co';
@@ -81,6 +81,16 @@ describe('the environment', () => {
       /^no way to verify callers: set SUPABASE_JWKS or SUPABASE_URL .*SUPABASE_JWT_SECRET \/ JWT_SECRET/,
     );
     expect(() => authConfigFromEnv({ SUPABASE_DB_URL: 'postgres://x/y' })).not.toThrow(/\n/);
+  });
+
+  it('a function only services call refuses to start when it could recognise none of them', () => {
+    const { SUPABASE_SECRET_KEYS: _secret, SUPABASE_SERVICE_ROLE_KEY: _legacy, ...users } = hosted();
+    expect(() => requireServiceCallers(authConfigFromEnv(users), 'sync-scheduler')).toThrow(
+      /^sync-scheduler cannot recognise its callers: set SUPABASE_SECRET_KEYS .*JWT_SECRET$/,
+    );
+    expect(requireServiceCallers(authConfigFromEnv(hosted()), 'sync-scheduler').serviceKeys).toEqual([SECRET_KEY]);
+    const legacy = { ...users, SUPABASE_JWT_SECRET: 'j'.repeat(40) }; // a service_role JWT can be checked
+    expect(() => requireServiceCallers(authConfigFromEnv(legacy), 'sync-scheduler')).not.toThrow();
   });
 
   it('exactly the hosted default secrets are enough: no JWT secret, nothing user-set', () => {

@@ -200,4 +200,14 @@ describe('a function that cannot verify anyone', () => {
     expect(error?.message).toMatch(/exited \(1\) before listening/);
     expect(error?.message).toMatch(/no way to verify callers: set SUPABASE_JWKS or SUPABASE_URL/);
   }, 120_000);
+
+  it('sync-scheduler without a secret key could tick for nobody: it says so at start and does not serve', async () => {
+    const { SUPABASE_SECRET_KEYS: _secret, SUPABASE_SERVICE_ROLE_KEY: _legacy, ...users } = hostedEnv(key, db.url);
+    const error = await serve('sync-scheduler', users).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(/exited \(1\) before listening/);
+    expect(error?.message).toMatch(/sync-scheduler cannot recognise its callers: set SUPABASE_SECRET_KEYS/);
+  }, 120_000);
 });

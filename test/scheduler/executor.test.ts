@@ -158,6 +158,38 @@ describe('RunExecutor', () => {
     expect((await runsOf(db.sql, run.orgId))[0]?.status).toBe('failed');
   });
 
+  it('stopAll (the worker about to be stopped) fails every run still syncing at once, saying why', async () => {
+    const [first, second, done] = [await started('xledger'), await started('bufdir'), await started('dynamics')];
+    const signals: AbortSignal[] = [];
+    const hanging = (type: string) =>
+      adapter(type, (context) => {
+        signals.push(context.signal);
+        return new Promise<never>(() => {}); // ignores its signal, as a stuck vendor call would
+      });
+    const executor = new RunExecutor({
+      connections: emptyConnections,
+      runLog: repos.runLog,
+      adapters: { xledger: hanging('xledger'), bufdir: hanging('bufdir'), dynamics: pagedAdapter('dynamics', 1) },
+      log: recordingLogger(),
+    });
+    const finished = await executor.start(done);
+    expect(finished.status).toBe('completed');
+    const outcomes = [executor.start(first), executor.start(second)];
+    await expect.poll(() => signals.length).toBe(2);
+    await executor.stopAll('WallClockTime');
+    for (const outcome of await Promise.all(outcomes)) {
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        errorCode: 'shutdown',
+        errorMessage: 'the function was shut down (WallClockTime) before the run ended',
+      });
+    }
+    expect(signals.every((signal) => signal.aborted)).toBe(true);
+    for (const run of [first, second]) expect((await runsOf(db.sql, run.orgId))[0]?.status).toBe('failed');
+    expect((await runsOf(db.sql, done.orgId))[0]?.status).toBe('completed'); // an ended run is left as it is
+    expect(executor.running).toBe(0);
+  });
+
   it("loads the org's connection once per run and hands its credentials and settings to the adapter", async () => {
     const run = await started('xledger');
     await connect(repos.port, run.orgId, 'xledger', { apiToken: 't-1' }, { settings: { companyId: 7 } });

@@ -140,6 +140,7 @@ describe.skipIf(unavailable !== null)(`pg_cron tick through pg_net${unavailable 
     return org;
   }
 
+  /** The tick's answer: the report up to the started runs (the warm-ups and health checks go on after it). */
   function expectTickReport(body: unknown, org: string): void {
     expect(body).toEqual({
       now: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
@@ -150,9 +151,8 @@ describe.skipIf(unavailable !== null)(`pg_cron tick through pg_net${unavailable 
       skipped: expect.any(Array),
       missed: expect.any(Array),
       reaped: expect.any(Array),
-      warmUps: expect.any(Array),
+      warmUps: [],
       alerts: expect.any(Array),
-      health: expect.anything(),
       errors: [],
     });
   }

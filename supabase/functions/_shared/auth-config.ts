@@ -92,3 +92,17 @@ export function authConfigFromEnv(env: Env): AuthConfig {
     publicKeys,
   };
 }
+
+/**
+ * For a function only services call (sync-scheduler: pg_cron's tick, the Sync-now hand-off): refuses to start when it
+ * could recognise none of them (no secret key, no service_role key, no JWT secret), instead of answering 401 to
+ * every tick while the watchdog's alerts are the only sign.
+ */
+export function requireServiceCallers(config: AuthConfig, functionName: string): AuthConfig {
+  if (config.serviceKeys.length === 0 && config.jwtSecret === null) {
+    throw new Error(
+      `${functionName} cannot recognise its callers: set SUPABASE_SECRET_KEYS (Supabase sets it), SUPABASE_SERVICE_ROLE_KEY, or SUPABASE_JWT_SECRET / JWT_SECRET`,
+    );
+  }
+  return config;
+}

@@ -1,8 +1,9 @@
 // The sync-scheduler Edge Function as a runtime-neutral `Request -> Response` handler (handler.ts wires it to the
 // environment, index.ts serves it):
-//   POST /tick  service role only (a secret key in the apikey header, or a verified service_role JWT): one tick of the scheduler with the real clock;
-//               answers with the tick's report. The runs it started go on in the background (EdgeRuntime.waitUntil
-//               on Supabase), recording heartbeats and their end in the run log.
+//   POST /tick  service role only (a secret key in the apikey header, or a verified service_role JWT): one tick of the
+//               scheduler with the real clock; answers once the due runs are started, with the report so far (reaped,
+//               claimed, started, skipped, missed, alerts). The warm-up pings, the health checks, the alert webhooks
+//               and the runs it started go on in the background (EdgeRuntime.waitUntil on Supabase).
 //   POST /runs/claim  service role only: claims the queued "Sync now" runs (up to 25, oldest first) and executes
 //               them in the background, as a tick does; answers at once with `{ claimed: [{ runId, orgId,
 //               integrationType, queuedAt }] }`. The sync-run-log function calls it right after queueing a run
@@ -17,6 +18,7 @@ import type { SchedulerSettings } from '../_shared/scheduler/config.ts';
 import { claimQueuedRuns } from '../_shared/scheduler/queued-runs.ts';
 import { createSchedulerRuntime, type SchedulerRuntimeOptions } from '../_shared/scheduler/runtime.ts';
 import { tick } from '../_shared/scheduler/tick.ts';
+import type { TickReport } from '../_shared/scheduler/tick.types.ts';
 
 export const FUNCTION_NAME = 'sync-scheduler';
 
@@ -32,6 +34,12 @@ export interface SyncSchedulerDeps {
   now?: () => Date;
   /** Keeps background work alive after the response (Supabase: EdgeRuntime.waitUntil). */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /**
+   * Given the function's `stop(reason)`, to call when the worker is about to be stopped (Supabase: the runtime's
+   * `beforeunload` event, at its wall clock, CPU or memory limit): the runs still syncing are failed at once, saying
+   * so, instead of staying `running` until the reaper gives up on them after their run timeout.
+   */
+  onShutdown?: (stop: (reason: string) => Promise<void>) => void;
 }
 
 export function createSyncSchedulerHandler(deps: SyncSchedulerDeps): (request: Request) => Promise<Response> {
@@ -44,6 +52,7 @@ export function createSyncSchedulerHandler(deps: SyncSchedulerDeps): (request: R
     health: deps.health,
     waitUntil: deps.waitUntil,
   });
+  deps.onShutdown?.((reason) => runtime.executor.stopAll(reason));
 
   /** Both work routes are the service role's: 401/403 for anyone else, and the log line says who called. */
   const asServiceRole = async (context: RouteContext) => {
@@ -60,7 +69,15 @@ export function createSyncSchedulerHandler(deps: SyncSchedulerDeps): (request: R
         path: '/tick',
         async handle(context) {
           await asServiceRole(context);
-          const report = await tick(now(), runtime.deps);
+          // Answered once the due runs are started: the warm-up pings, the health checks and the alert webhooks
+          // (each may wait on a slow server) go on after the answer, and the tick's log line has them.
+          let answer: (report: TickReport) => void = () => {};
+          const started = new Promise<TickReport>((resolve) => {
+            answer = resolve;
+          });
+          const done = tick(now(), { ...runtime.deps, onStarted: (report) => answer(report) });
+          deps.waitUntil?.(done.catch(() => {}));
+          const report = await Promise.race([started, done]);
           context.annotate({ started: report.started.length, errors: report.errors.length });
           return json(report.errors.some((e) => e.stage === 'schedules') ? 503 : 200, report);
         },

@@ -7,7 +7,7 @@
 //   connection, per run), the scheduler's (_shared/scheduler/config.ts) and the health monitor's (HEALTH_*,
 //   _shared/health/health-config.ts)
 import { createAuthenticator } from '../_shared/auth.ts';
-import { authConfigFromEnv } from '../_shared/auth-config.ts';
+import { authConfigFromEnv, requireServiceCallers } from '../_shared/auth-config.ts';
 import { connectDatabase } from '../_shared/database.ts';
 import { healthConfigFromEnv } from '../_shared/health/health-config.ts';
 import { createAdapters } from '../_shared/integrations/registry.ts';
@@ -26,14 +26,24 @@ function selfUrl(): string | null {
 type EdgeRuntimeGlobal = { EdgeRuntime?: { waitUntil(promise: Promise<unknown>): void } };
 const edgeRuntime = (globalThis as EdgeRuntimeGlobal).EdgeRuntime;
 
+/** Supabase's runtime dispatches `beforeunload` before it stops a worker (detail.reason: WallClockTime, CPUTime...). */
+function onBeforeUnload(stop: (reason: string) => Promise<void>): void {
+  if (!edgeRuntime) return;
+  globalThis.addEventListener('beforeunload', (event) => {
+    const reason = (event as Event & { detail?: { reason?: unknown } }).detail?.reason;
+    void stop(typeof reason === 'string' ? reason : 'shutdown');
+  });
+}
+
 export const handler: (request: Request) => Promise<Response> = createSyncSchedulerHandler({
-  auth: createAuthenticator(authConfigFromEnv(env)),
+  auth: createAuthenticator(requireServiceCallers(authConfigFromEnv(env), FUNCTION_NAME)),
   db: connectDatabase(env),
   log: jsonLogger(),
   adapters: createAdapters(env),
   settings: schedulerSettingsFromEnv(env, selfUrl()),
   health: { config: healthConfigFromEnv(env) },
   waitUntil: edgeRuntime ? (promise) => edgeRuntime.waitUntil(promise) : undefined,
+  onShutdown: onBeforeUnload,
 });
 
 export default handler;

@@ -78,8 +78,14 @@ class EndedElsewhere extends Error {
   override readonly name = 'EndedElsewhere';
 }
 
+/** The runtime is about to stop this worker (an Edge Function's wall clock, CPU or memory limit). */
+class RunShutdown extends Error {
+  override readonly name = 'RunShutdown';
+}
+
 export class RunExecutor {
   private readonly inFlight = new Set<Promise<RunOutcome>>();
+  private readonly controllers = new Set<AbortController>();
 
   constructor(private readonly options: RunExecutorOptions) {}
 
@@ -99,6 +105,20 @@ export class RunExecutor {
     return this.inFlight.size;
   }
 
+  /**
+   * The worker is about to be stopped (`reason`: the runtime's, e.g. WallClockTime): every run still syncing is
+   * aborted and failed at once, with a message that says so, instead of staying `running` until the reaper gives up
+   * on it after its run timeout. Resolves when their ends are recorded (or given up on).
+   */
+  async stopAll(reason: string): Promise<void> {
+    for (const controller of this.controllers) {
+      if (!controller.signal.aborted) {
+        controller.abort(new RunShutdown(`the function was shut down (${reason}) before the run ended`));
+      }
+    }
+    await this.idle();
+  }
+
   private adapterFor(type: string): IntegrationAdapter | undefined {
     const { adapters } = this.options;
     return typeof adapters === 'function' ? adapters(type) : Object.hasOwn(adapters, type) ? adapters[type] : undefined;
@@ -111,6 +131,7 @@ export class RunExecutor {
       return this.finish(run, 'failed', null, null, `no adapter is registered for integration ${run.integrationType}`);
     }
     const controller = new AbortController();
+    this.controllers.add(controller);
     let cancelTimer: () => void = () => {};
     const stopped = new Promise<never>((_, reject) => {
       cancelTimer = (this.options.timer ?? realTimer)(run.timeoutSeconds * 1000, () => {
@@ -166,6 +187,7 @@ export class RunExecutor {
       return this.finish(run, 'failed', null, null, failureMessage(error, run.integrationType), error);
     } finally {
       cancelTimer();
+      this.controllers.delete(controller);
       if (!controller.signal.aborted) controller.abort(new EndedElsewhere('done'));
     }
   }
@@ -290,6 +312,7 @@ function codeOf(error: unknown): string {
 /** The code of what failed a run: an IntegrationError's, `timeout` for the run's own timeout, else null. */
 function errorCodeOf(cause: unknown): string | null {
   if (cause instanceof RunTimeout) return 'timeout';
+  if (cause instanceof RunShutdown) return 'shutdown';
   if (cause instanceof Error && cause.name === 'IntegrationError') return (cause as IntegrationError).code;
   return null;
 }
@@ -301,7 +324,7 @@ function formatMinutes(seconds: number): string {
 
 /** The run's error message (the repository sanitises it: no secrets, no stack, at most 2,000 characters). */
 function failureMessage(error: unknown, integrationType: string): string {
-  if (error instanceof RunTimeout) return error.message;
+  if (error instanceof RunTimeout || error instanceof RunShutdown) return error.message;
   if (error instanceof Error && error.name === 'IntegrationError') return error.message;
   if (error instanceof Error) return `${integrationType} sync failed: ${error.name}: ${error.message}`;
   return `${integrationType} sync failed: ${String(error)}`;

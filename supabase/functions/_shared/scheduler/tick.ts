@@ -124,6 +124,8 @@ async function tickSteps(
     collectWarmUp(schedule, cron, now, deps, warmUps);
   });
 
+  deps.onStarted?.(structuredClone(report));
+
   // 5. Warm-up pings: one per URL, however many orgs' runs it serves.
   if (deps.warmUp) await warmUp(deps, now, warmUps, report, fail, alert, log);
 

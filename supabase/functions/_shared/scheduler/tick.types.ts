@@ -39,6 +39,11 @@ export interface TickDeps {
   concurrency?: number;
   /** The health monitor's step (runHealthChecks), given every enabled schedule's (org, integration); unset: none. */
   health?: (now: Date, targets: { orgId: string; integrationType: string }[]) => Promise<unknown>;
+  /**
+   * Told once the due runs are started (steps 1 to 4), with the report so far, before the warm-up pings, the health
+   * checks and the alert webhooks, which may wait on slow servers: the function answers pg_net then.
+   */
+  onStarted?: (report: TickReport) => void;
 }
 
 export type SkipReason = 'duplicate_period' | 'already_running' | 'superseded';
