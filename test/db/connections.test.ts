@@ -300,7 +300,7 @@ describe('who may do what', () => {
       'public.delete_sync_connection(uuid, text)',
       'public.get_connection_credentials(uuid, text)',
       'public.queue_manual_run(uuid, text)',
-      'public.claim_pending_runs(integer)',
+      'public.claim_pending_runs(integer, uuid)',
       'public.acknowledge_sync_alert(uuid, uuid, uuid)',
     ],
     read: [

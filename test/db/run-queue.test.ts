@@ -196,6 +196,23 @@ describe('claim_pending_runs', () => {
     expect(await asService((tx) => tx`select * from public.claim_pending_runs(10)`)).toEqual([]);
   });
 
+  it('a claim asked again with its id (its answer was lost) gets the runs it took, still running, and no more', async () => {
+    await db.sql`update public.sync_run_log set status = 'cancelled', ended_at = now() where status = 'pending'`;
+    const [orgA, orgB, orgC] = [randomUUID(), randomUUID(), randomUUID()];
+    for (const org of [orgA, orgB, orgC]) await connect(org);
+    const a = await queue(orgA);
+    const b = await queue(orgB);
+    const claimId = randomUUID();
+    const claim = (id: string | null) =>
+      asService((tx) => tx`select (c.run).id, (c.run).status from public.claim_pending_runs(10, ${id}) c`);
+    expect((await claim(claimId)).map((c) => c.id)).toEqual([a.id, b.id]);
+    const c = await queue(orgC); // queued after the claim: not this claim's
+    await asService((tx) => tx`select public.update_run_log_status(${b.id as string}, 'completed', 1, 0, null)`);
+    expect(await claim(claimId)).toEqual([{ id: a.id, status: 'running' }]); // b has ended since
+    expect((await claim(randomUUID())).map((r) => r.id)).toEqual([c.id]); // another claim takes c
+    expect(await claim(null)).toEqual([]);
+  });
+
   it('skips runs another executor is claiming: a held claim and a second one never share a run', async () => {
     const orgs = Array.from({ length: 6 }, () => randomUUID());
     for (const org of orgs) {

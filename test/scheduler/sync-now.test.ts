@@ -6,6 +6,7 @@
 // period starts and fails as not configured.
 import postgres, { type Sql } from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SyncRunLogError } from '../../supabase/functions/_shared/errors.ts';
 import type { AdapterRegistry, IntegrationAdapter } from '../../supabase/functions/_shared/integrations/integration.ts';
 import { createAdapters } from '../../supabase/functions/_shared/integrations/registry.ts';
 import { IntegrationsRepository } from '../../supabase/functions/_shared/integrations.repository.ts';
@@ -143,6 +144,26 @@ describe('a queued "Sync now" run', () => {
       expect(await row(runId)).toMatchObject({ status: 'completed', records_processed: 350 });
     }
     expect((await integrations().claimPendingRuns(10)).length).toBe(0);
+  });
+
+  it('whose claim committed but lost its answer: asked again under the same claim, and synced', async () => {
+    const { runId } = await queued('bufdir');
+    const runtime = scheduler();
+    const real = integrations();
+    let calls = 0;
+    const lostOnce = {
+      async claimPendingRuns(limit: number, claimId?: string) {
+        calls += 1;
+        const claimed = await real.claimPendingRuns(limit, claimId);
+        if (calls === 1) throw new SyncRunLogError('unavailable', 'the database could not be reached'); // committed
+        return claimed;
+      },
+    };
+    const claimed = await claimQueuedRuns({ ...runtime.deps, queue: lostOnce, claimRetryDelaysMs: [1, 1] });
+    expect(calls).toBe(2);
+    expect(claimed.map((entry) => entry.runId)).toContain(runId);
+    await runtime.executor.idle();
+    expect(await row(runId)).toMatchObject({ status: 'completed', records_processed: 350 });
   });
 
   it('cancelled while queued: never claimed, never run', async () => {

@@ -158,8 +158,9 @@ export class IntegrationsRepository {
   }
 
   /** Claims up to `limit` (1..1000) queued runs, oldest first, now running (service role: the executor). */
-  async claimPendingRuns(limit: number): Promise<ClaimedRun[]> {
-    return ((await this.call('claim_pending_runs', { p_limit: limit })) as ClaimedRunRow[]).map(toClaimedRun);
+  async claimPendingRuns(limit: number, claimId?: string): Promise<ClaimedRun[]> {
+    const args = claimId === undefined ? { p_limit: limit } : { p_limit: limit, p_claim_id: claimId };
+    return ((await this.call('claim_pending_runs', args)) as ClaimedRunRow[]).map(toClaimedRun);
   }
 
   // Reads for the status screen -------------------------------------------------------------------------------
