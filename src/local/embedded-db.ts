@@ -42,6 +42,8 @@ export interface EmbeddedOptions {
   binariesCacheDir?: string;
   /** As root, where a data directory the postgres user cannot reach is kept instead (default: DATA_ROOT). */
   dataRoot?: string;
+  /** The server in a process group of its own (`npm start`: Ctrl-C reaches the stack, which stops it last). */
+  ownProcessGroup?: boolean;
 }
 
 /** Where root keeps data directories the postgres user cannot reach where they were asked for: kept across reboots
@@ -98,6 +100,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<DatabaseS
     },
     binaries,
     user,
+    options.ownProcessGroup ?? false,
   );
 
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {

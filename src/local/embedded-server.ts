@@ -21,6 +21,11 @@ export class EmbeddedServer extends EmbeddedPostgres {
     private readonly binaries: PostgresBinaries,
     /** The postgres user when running as root; null: this process's own user. */
     private readonly user: SystemUser | null,
+    /**
+     * The server in a process group of its own: Ctrl-C in a terminal (SIGINT to the foreground group) then reaches
+     * only this process, which stops the server last, after the runs it still writes have ended.
+     */
+    private readonly ownProcessGroup = false,
   ) {
     super(options);
   }
@@ -73,6 +78,7 @@ export class EmbeddedServer extends EmbeddedPostgres {
     const child = spawn(this.binaries.postgres, ['-D', databaseDir, '-p', String(port), ...postgresFlags], {
       ...this.spawnOptions(),
       stdio: ['ignore', 'ignore', 'pipe'],
+      detached: this.ownProcessGroup,
     });
     // Where the library's stop() and exit hook look; forgotten once it has exited, so that they do not wait for it.
     const library = this as unknown as { process?: ChildProcess };

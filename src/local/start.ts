@@ -45,6 +45,12 @@ async function main(): Promise<void> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     process.once('SIGHUP', onSignal);
+    // A parent that goes away (npm killed, or told to stop and gone without passing it on) stops the stack too,
+    // rather than leave it serving and ticking with nobody to stop it.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) resolve();
+    }, 1_000).unref();
   });
 
   const config = loadConfig();
@@ -55,6 +61,8 @@ async function main(): Promise<void> {
       dataDir: path.join(config.dataDir, 'postgres'),
       port: config.dbPort,
       log: (line) => appendFileSync(serverLog, `${line}\n`),
+      // Ctrl-C must not stop the database under the runs that are still writing: the stack stops it last.
+      ownProcessGroup: true,
     },
     config.databaseUrl,
   );

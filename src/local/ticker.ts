@@ -42,7 +42,7 @@ export interface TickerOptions {
   offsetMs?: number;
   /** How often queued "Sync now" runs are claimed between ticks (default 1 s; 0: only by the ticks). */
   claimIntervalMs?: number;
-  /** How long stop() waits for running syncs before leaving them to the reaper (default 10 s). */
+  /** How long stop() waits for running syncs before failing them as stopped (default 10 s). */
   drainMs?: number;
   now?: () => Date;
 }
@@ -178,10 +178,13 @@ export function startTicker(options: TickerOptions): Ticker {
       await Promise.race([executor.idle(), new Promise((resolve) => (timeout = setTimeout(resolve, drainMs)))]);
       clearTimeout(timeout);
       if (executor.running > 0) {
-        options.log.log('warn', 'stopping with syncs still running: the reaper fails them after their timeout', {
+        // Failed now, while the database is still up (the stack stops it last), rather than left `running` for the
+        // reaper: their integrations would refuse "Sync now" and skip their periods until the run timeout.
+        options.log.log('warn', 'stopping with syncs still running: they are failed as stopped', {
           event: 'ticker_stopped_with_runs',
           running: executor.running,
         });
+        await executor.stopAll('the local stack stopped');
       }
     },
   };

@@ -204,7 +204,10 @@ describe('a function that cannot verify anyone', () => {
   it('sync-scheduler without a secret key could tick for nobody: it says so at start and does not serve', async () => {
     const { SUPABASE_SECRET_KEYS: _secret, SUPABASE_SERVICE_ROLE_KEY: _legacy, ...users } = hostedEnv(key, db.url);
     const error = await serve('sync-scheduler', users).then(
-      () => null,
+      async (served) => {
+        await served.stop(); // served after all: stopped, and the test fails below
+        return null;
+      },
       (e: unknown) => e as Error,
     );
     expect(error?.message).toMatch(/exited \(1\) before listening/);

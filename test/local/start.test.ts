@@ -3,6 +3,7 @@
 // a manual run started and read back over HTTP; Ctrl-C stops everything; a restart on the same data keeps the run.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -27,9 +28,12 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
+async function npmStart(env: NodeJS.ProcessEnv, throughNpm = false): Promise<Started> {
   // A process group of its own, as a terminal gives a foreground job: Ctrl-C there signals the whole group.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/start.ts'], {
+  const [command, args] = throughNpm
+    ? ['npm', ['start', '--silent']]
+    : [process.execPath, ['--import', 'tsx', 'src/local/start.ts']];
+  const child = spawn(command, args, {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -224,6 +228,81 @@ it('AUTH_SIGNING=es256: signs as a hosted project does, serves the JWKS, and kee
     const second = await npmStart(env);
     const still = await fetch(`${base}/runs/latest`, { headers: { authorization: `Bearer ${user}` } });
     expect(still.status).toBe(200); // the same key after a restart: tokens minted before stay valid
+    expect(await stop(second, 'SIGTERM')).toBe(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 240_000);
+
+/** True once nothing accepts connections on the port any more (bounded: 30 s). */
+async function portClosed(port: string): Promise<boolean> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: Number(port) });
+      socket.once('connect', () => resolve(socket.destroy() !== undefined));
+      socket.once('error', () => resolve(false));
+    });
+    if (!open) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
+
+it('npm start stopped through npm (SIGTERM to npm alone, as a process manager sends it) stops the whole stack', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sync-run-log-start-npm-'));
+  chmodSync(dir, 0o755);
+  try {
+    const env = await startEnv(dir);
+    const started = await npmStart(env, true);
+    process.kill(started.child.pid as number, 'SIGTERM'); // npm's pid, not its group
+    expect(await portClosed(env.DB_PORT as string)).toBe(true);
+    expect(await portClosed(env.FUNCTIONS_PORT as string)).toBe(true);
+    expect(await portClosed(env.SIMULATED_XLEDGER_PORT as string)).toBe(true);
+    expect(existsSync(path.join(dir, 'postgres', 'postmaster.pid'))).toBe(false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 180_000);
+
+it('Ctrl-C during a sync fails the run as stopped before the database goes, so the next start can sync again', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sync-run-log-start-ctrlc-'));
+  chmodSync(dir, 0o755);
+  try {
+    const env = await startEnv(dir);
+    const base = `http://127.0.0.1:${env.FUNCTIONS_PORT}/functions/v1/sync-run-log`;
+    const vendor = `http://127.0.0.1:${env.SIMULATED_XLEDGER_PORT}/__control`;
+    const first = await npmStart(env);
+    const coordinator = await token(env, '--org', ORG, '--role', 'coordinator');
+    const headers = { authorization: `Bearer ${coordinator}`, 'content-type': 'application/json' };
+    await connectXledger(base, await token(env, '--org', ORG, '--role', 'admin'));
+    // A sync of minutes: 100 pages a second apart.
+    await fetch(`${vendor}/data`, { method: 'POST', body: JSON.stringify({ totalRecords: 10_000, maxPageSize: 100 }) });
+    await fetch(`${vendor}/faults`, { method: 'POST', body: JSON.stringify({ latencyMs: 1_000 }) });
+    const click = async () =>
+      fetch(`${base}/runs`, { method: 'POST', headers, body: JSON.stringify({ integrationType: 'xledger' }) });
+    const { run } = (await (await click()).json()) as { run: { id: string } };
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { run: now } = (await (await fetch(`${base}/runs/${run.id}`, { headers })).json()) as {
+        run: { status: string; recordsProcessed: number };
+      };
+      if ((now.status === 'running' && now.recordsProcessed > 0) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    expect(await stop(first, 'SIGINT', true)).toBe(0); // Ctrl-C: the whole group, PostgreSQL included
+    expect(first.output()).toContain('stopped.');
+    const second = await npmStart(env);
+    const { run: ended } = (await (await fetch(`${base}/runs/${run.id}`, { headers })).json()) as {
+      run: { status: string; errorMessage: string };
+    };
+    expect(ended).toMatchObject({
+      status: 'failed',
+      errorMessage: 'the scheduler was stopped (the local stack stopped) before the run ended',
+    });
+    await fetch(`${vendor}/reset`, { method: 'POST' });
+    expect((await click()).status).toBe(201); // not 409 already_running
     expect(await stop(second, 'SIGTERM')).toBe(0);
   } finally {
     rmSync(dir, { recursive: true, force: true });

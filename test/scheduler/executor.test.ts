@@ -181,7 +181,7 @@ describe('RunExecutor', () => {
       expect(outcome).toMatchObject({
         status: 'failed',
         errorCode: 'shutdown',
-        errorMessage: 'the function was shut down (WallClockTime) before the run ended',
+        errorMessage: 'the scheduler was stopped (WallClockTime) before the run ended',
       });
     }
     expect(signals.every((signal) => signal.aborted)).toBe(true);

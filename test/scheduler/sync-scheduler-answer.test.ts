@@ -119,6 +119,6 @@ it("the worker about to be stopped (onShutdown's stop): the runs still syncing a
   const [run] = await runsOf(db.sql, org);
   expect(run).toMatchObject({
     status: 'failed',
-    error_message: 'the function was shut down (WallClockTime) before the run ended',
+    error_message: 'the scheduler was stopped (WallClockTime) before the run ended',
   });
 });

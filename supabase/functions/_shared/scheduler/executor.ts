@@ -106,14 +106,14 @@ export class RunExecutor {
   }
 
   /**
-   * The worker is about to be stopped (`reason`: the runtime's, e.g. WallClockTime): every run still syncing is
-   * aborted and failed at once, with a message that says so, instead of staying `running` until the reaper gives up
-   * on it after its run timeout. Resolves when their ends are recorded (or given up on).
+   * The worker is about to be stopped (`reason`: the runtime's, e.g. WallClockTime; locally, the stack stopping):
+   * every run still syncing is aborted and failed at once, with a message that says so, instead of staying `running`
+   * until the reaper gives up on it after its run timeout. Resolves when their ends are recorded (or given up on).
    */
   async stopAll(reason: string): Promise<void> {
     for (const controller of this.controllers) {
       if (!controller.signal.aborted) {
-        controller.abort(new RunShutdown(`the function was shut down (${reason}) before the run ended`));
+        controller.abort(new RunShutdown(`the scheduler was stopped (${reason}) before the run ended`));
       }
     }
     await this.idle();
