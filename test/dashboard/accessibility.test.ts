@@ -18,20 +18,24 @@ interface Violation {
   nodes: { target: string[]; failureSummary?: string }[];
 }
 
-/** axe-core's WCAG 2.2 AA violations of the page as it is now (evaluate is not bound by the page's CSP). */
-async function axeViolations(page: Page): Promise<Violation[]> {
+/**
+ * axe-core's WCAG 2.2 AA violations of the page as it is now (evaluate is not bound by the page's CSP), or those of
+ * the rules named.
+ */
+async function axeViolations(page: Page, rules?: string[]): Promise<Violation[]> {
   await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async (tags) => {
+  const runOnly = rules ? { type: 'rule', values: rules } : { type: 'tag', values: WCAG_22_AA };
+  return page.evaluate(async (only) => {
     const axe = (window as unknown as { axe: { run(c: unknown, o: unknown): Promise<{ violations: Violation[] }> } })
       .axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    const result = await axe.run(document, { runOnly: only, resultTypes: ['violations'] });
     return result.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
       help: v.help,
       nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
     }));
-  }, WCAG_22_AA);
+  }, runOnly);
 }
 
 /** What has the focus: its tag, role-ish text and href. */
@@ -109,6 +113,23 @@ describe.skipIf(browserUnavailable !== null)('dashboard accessibility in chromiu
       expect(found).toEqual(Object.fromEntries(Object.keys(found).map((name) => [name, []])));
     });
   }
+
+  it('landmarks have names of their own (axe best practice landmark-unique)', async () => {
+    const found: Record<string, Violation[]> = {};
+    for (const view of views) {
+      const { page, context } = await stack.open({ role: view.role, query: view.query });
+      await viewReady(page, view.ready);
+      found[view.name] = await axeViolations(page, ['landmark-unique']);
+      if (view.name === 'integration') {
+        const run = await page.locator('table.runs a').first().getAttribute('href');
+        await page.goto(`${stack.dashboard.url}${run}`);
+        await page.waitForSelector('#run-heading:has-text("Run of")');
+        found['run detail'] = await axeViolations(page, ['landmark-unique']);
+      }
+      await context.close();
+    }
+    expect(found).toEqual(Object.fromEntries(Object.keys(found).map((name) => [name, []])));
+  });
 
   it('every control of every view is in the tab order', async () => {
     for (const view of views.slice(0, 4)) {
@@ -218,6 +239,91 @@ describe.skipIf(browserUnavailable !== null)('dashboard accessibility in chromiu
     const [row] = await stack.harness.db.sql<{ cron_expression: string }[]>`
       select cron_expression from public.sync_schedules where org_id = ${stack.demoOrg} and integration_type = 'bufdir'`;
     expect(row?.cron_expression).toBe('0 3 * * *');
+    await admin.context.close();
+  });
+
+  // Soft: each control's own failure is reported.
+  it('the focus stays in place when filters, pages of history or a run detail replace the control pressed', async () => {
+    const { page, context } = await stack.open({ query: '?view=integration&type=xledger' });
+    await viewReady(page, 'integration');
+    const historyLoaded = () =>
+      page.waitForFunction(() => document.querySelector('table.runs') && !document.querySelector('.history .loading'));
+
+    await page.locator('.history select[name="status"]').selectOption('completed');
+    await page.getByRole('button', { name: 'Apply filters' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('table.runs caption:has-text("Completed")');
+    expect.soft(await focused(page)).toMatchObject({ tag: 'h2', id: 'history-heading' });
+
+    await page.getByRole('link', { name: 'Older runs' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/cursor=/);
+    await historyLoaded();
+    expect.soft(await focused(page)).toMatchObject({ tag: 'h2', id: 'history-heading' });
+    await page.getByRole('link', { name: 'Newest runs' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => !location.search.includes('cursor='));
+    await historyLoaded();
+    expect.soft(await focused(page)).toMatchObject({ tag: 'h2', id: 'history-heading' });
+
+    // Closing a run's detail puts the focus back on the link that opened it.
+    const details = page.locator('table.runs tbody a').nth(2);
+    const href = await details.getAttribute('href');
+    await details.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#run-heading:has-text("Run of")');
+    await page.getByRole('link', { name: 'Close the run’s details' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => !location.search.includes('run='));
+    expect.soft(await focused(page)).toMatchObject({ tag: 'a', href });
+    await context.close();
+  });
+
+  it('the focus stays in place after Cancel in a run detail, Acknowledge and Save connection', async () => {
+    const [running] = await stack.harness.db.sql<{ id: string }[]>`
+      insert into public.sync_run_log (org_id, integration_type, status, started_at, heartbeat_at, records_processed,
+        records_failed, triggered_by)
+      values (${stack.demoOrg}, 'dynamics', 'running', now(), now(), 0, 0, 'manual')
+      returning id`;
+    const { page, context } = await stack.open({ query: `?view=integration&type=dynamics&run=${running?.id}` });
+    try {
+      await page.waitForSelector('#run-heading:has-text("Run of")');
+      await page.getByRole('button', { name: 'Cancel run' }).focus();
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(
+        () => document.querySelector('.run-detail .message')?.textContent === 'Microsoft Dynamics: run cancelled.',
+      );
+      expect.soft(await focused(page)).toMatchObject({ tag: 'p', text: 'Microsoft Dynamics: run cancelled.' });
+    } finally {
+      await stack.harness.db.sql`update public.sync_run_log set status = 'cancelled', ended_at = now()
+        where id = ${running?.id ?? null} and status = 'running'`;
+    }
+
+    await page.goto(`${stack.dashboard.url}?view=alerts`);
+    await viewReady(page, 'alerts');
+    await page
+      .getByRole('button', { name: /^Acknowledge/ })
+      .first()
+      .focus();
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => document.querySelector('p.message')?.textContent === 'Alert acknowledged.');
+    expect.soft(await focused(page)).toMatchObject({ tag: 'span', text: expect.stringMatching(/^Acknowledged /) });
+    await context.close();
+
+    // The form stays (its status line too, so that screen readers announce what it says); the credentials are emptied.
+    const admin = await stack.open({ role: 'admin', query: '?view=settings' });
+    await viewReady(admin.page, 'settings');
+    const form = admin.page.locator('form:has(#bufdir-connection)');
+    await form.locator('.message').evaluate((status) => {
+      status.dataset.before = 'yes';
+    });
+    await form.getByLabel('API key').fill('local-bufdir-key');
+    await form.getByRole('button', { name: /^Save connection/ }).focus();
+    await admin.page.keyboard.press('Enter');
+    await expect.poll(() => form.locator('.message').textContent()).toBe('Bufdir export: connection saved.');
+    await expect.soft(form.locator('.message').getAttribute('data-before')).resolves.toBe('yes');
+    await expect(form.getByLabel('API key').inputValue()).resolves.toBe('');
+    expect.soft(await focused(admin.page)).toMatchObject({ tag: 'button', text: 'Save connection (Bufdir export)' });
     await admin.context.close();
   });
 });

@@ -178,6 +178,80 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
     await context.close();
   });
 
+  it('Sync now while a run is already going: the card shows that run with Cancel, and polls it', async () => {
+    const { page, context } = await stack.open();
+    await viewReady(page, 'overview');
+    const xledger = card(page, 'Xledger');
+    // A run that started after the page loaded (in another tab, say): the card still shows the one before it.
+    const [existing] = await stack.harness.db.sql<{ id: string }[]>`
+      insert into public.sync_run_log (org_id, integration_type, status, started_at, heartbeat_at, records_processed,
+        records_failed, triggered_by)
+      values (${stack.demoOrg}, 'xledger', 'running', now(), now(), 7, 0, 'manual')
+      returning id`;
+    const id = existing?.id as string;
+    try {
+      await expect(xledger.locator('dd').first().textContent()).resolves.not.toMatch(/^Running/);
+      await xledger.getByRole('button', { name: /^Sync now/ }).click();
+      await expect
+        .poll(() => xledger.locator('.message').textContent())
+        .toBe('A run of this integration is already queued or running. Wait for it to finish, or cancel it.');
+      await expect.poll(() => xledger.locator('dd').first().textContent()).toMatch(/^Running.*7 records so far/);
+      await page.waitForFunction(() => document.activeElement?.textContent === 'Cancel run (Xledger)');
+      // Polled like a run the card started itself.
+      await stack.harness.db.sql`select 1 from public.update_run_log_status(${id}, 'running', 4321, 0, null)`;
+      await expect.poll(() => xledger.locator('dd').first().textContent()).toContain('4,321 records so far');
+      await xledger.getByRole('button', { name: /^Cancel run/ }).click();
+      await expect.poll(() => xledger.locator('.message').textContent()).toBe('Xledger: run cancelled.');
+      const [run] = await stack.harness.db.sql<{ status: string }[]>`
+        select status from public.sync_run_log where id = ${id}`;
+      expect(run?.status).toBe('cancelled');
+    } finally {
+      await stack.harness.db.sql`update public.sync_run_log set status = 'cancelled', ended_at = now()
+        where id = ${id} and status = 'running'`;
+      await context.close();
+    }
+  });
+
+  it("the overview's times move on while it is open, and it asks again once the next period has passed", async () => {
+    const { page, context } = await stack.open({ prepare: (c) => c.clock.install() });
+    await viewReady(page, 'overview');
+    let asked = 0;
+    page.on('request', (request) => {
+      if (request.method() === 'GET' && new URL(request.url()).pathname.endsWith('/sync-run-log/integrations')) asked++;
+    });
+    await page.clock.pauseAt(Date.now() + 1000);
+    const relative = () => card(page, 'Xledger').locator('dl > div:nth-child(2) .muted').textContent();
+    const before = await relative();
+    await page.clock.runFor(60_000);
+    await expect.poll(relative).not.toBe(before);
+
+    // Past the earliest next period shown: GET /integrations again (not in a loop: at most every half minute).
+    const shown = await page
+      .locator('article.card dl > div:nth-child(2) time')
+      .evaluateAll((times) => times.map((time) => Date.parse(time.getAttribute('datetime') ?? '')));
+    const earliest = Math.min(...shown);
+    const pageNow = await page.evaluate(() => Date.now());
+    const askedBefore = asked;
+    await page.clock.runFor(Math.max(0, earliest - pageNow) + 60_000);
+    await expect.poll(() => asked).toBeGreaterThan(askedBefore);
+    const askedAfter = asked;
+    await page.clock.runFor(60_000);
+    await page.evaluate(() => 0);
+    expect(asked - askedAfter).toBeLessThanOrEqual(2);
+
+    // Gone with the view: the alerts view asks once (its zones), and nothing more follows. (The clock runs while the
+    // view changes: the page's effects wait for animation frames, which a paused clock holds back.)
+    await page.clock.resume();
+    await page.getByRole('link', { name: 'Alerts', exact: true }).click();
+    await viewReady(page, 'alerts');
+    const onAlerts = asked;
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1000);
+    await page.clock.runFor(120_000);
+    await page.evaluate(() => 0);
+    expect(asked).toBe(onAlerts);
+    await context.close();
+  });
+
   it('acknowledging an alert: it says so, and the overview counts one open alert fewer', async () => {
     const open = async () =>
       Number(

@@ -246,6 +246,55 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
     await coordinator.context.close();
   });
 
+  it('settings: a role other than coordinator or admin is told what the API tells it', async () => {
+    const volunteer = await stack.open({ role: 'volunteer', query: '?view=settings' });
+    await viewReady(volunteer.page, 'settings');
+    const said = await volunteer.page.locator('main').textContent();
+    expect(said).toContain(
+      'Your role (volunteer) may not do this. Coordinators and admins see everything, sync now and cancel runs; only admins change connections and schedules.',
+    );
+    expect(said).not.toContain('may see every integration');
+    await volunteer.context.close();
+  });
+
+  it('settings: "set on" is written in the schedule\'s time zone, as every other time', async () => {
+    // A viewer in New York sees the date the credentials were set in the org's time (Europe/Oslo), as every time.
+    const admin = await stack.open({
+      role: 'admin',
+      query: '?view=settings',
+      context: { timezoneId: 'America/New_York' },
+    });
+    await viewReady(admin.page, 'settings');
+    const [row] = await stack.harness.db.sql<{ credentials_set_at: Date }[]>`
+      select credentials_set_at from public.sync_connection_settings
+      where org_id = ${stack.demoOrg} and integration_type = 'xledger'`;
+    const xledger = admin.page.locator('section.settings', {
+      has: admin.page.getByRole('heading', { name: 'Xledger' }),
+    });
+    await expect(xledger.locator('#xledger-credentials-state').textContent()).resolves.toBe(
+      `Set on ${format(row?.credentials_set_at.toISOString() ?? '')}. The value is never shown: enter the credentials again to save.`,
+    );
+    await admin.context.close();
+  });
+
+  it('a disabled connection says so, and the card offers no Sync now', async () => {
+    await stack.harness.db.sql`select 1 from public.set_sync_connection_enabled(${stack.otherOrg}, 'xledger', false)`;
+    try {
+      const { page, context } = await stack.open({ orgId: stack.otherOrg });
+      await viewReady(page, 'overview');
+      const xledger = page.locator('article.card', {
+        has: page.getByRole('heading', { name: 'Xledger', exact: true }),
+      });
+      await expect(xledger.locator('.note').textContent()).resolves.toBe(
+        'Connection disabled. An admin can enable it under Settings.',
+      );
+      await expect(xledger.getByRole('button').count()).resolves.toBe(0);
+      await context.close();
+    } finally {
+      await stack.harness.db.sql`select 1 from public.set_sync_connection_enabled(${stack.otherOrg}, 'xledger', true)`;
+    }
+  });
+
   it("a coordinator of one org never sees the other org's runs, alerts or settings", async () => {
     const { page, context } = await stack.open({ query: '?view=integration&type=xledger' });
     await viewReady(page, 'integration');

@@ -1,13 +1,14 @@
 // Alerts: drift, stuck runs, failed runs, missed periods, cold starts and a stopped scheduler, newest first, in keyset
 // pages (cursor in the URL). Each says what happened in a sentence, links to its run or its period (the ledger's
 // day), and can be acknowledged.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Alert } from '../api.ts';
 import { asApiError, markViewReady, useApp, useLoad } from '../app-context.ts';
 import { Problem, useProblemText } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
 import { type IconName, StatusLabel, type Tone } from '../components/status.tsx';
 import { Time, VIEWER_ZONE } from '../components/time.tsx';
+import { focusLost } from '../focus.ts';
 import type { Formats } from '../format.ts';
 import { dayKeyOf } from '../format.ts';
 import type { Messages } from '../i18n.ts';
@@ -111,14 +112,26 @@ interface TableProps {
   zoneOf(type: string | null): string;
 }
 
+const stateId = (alertId: string) => `alert-state-${alertId}`;
+
 function AlertsTable({ alerts: loaded, nextCursor, state, zoneOf }: TableProps) {
   const { api, t, f, sessionEnded } = useApp();
   const problemText = useProblemText();
   const [alerts, setAlerts] = useState(loaded);
   const [message, setMessage] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
+  // The button pressed is disabled while its request is out, then replaced by "Acknowledged <time>": the focus goes
+  // to what stands in its cell (the button again when it failed).
+  const pressed = useRef<string | null>(null);
+  useLayoutEffect(() => {
+    const id = pressed.current;
+    if (busy !== null || id === null) return;
+    pressed.current = null;
+    if (focusLost()) document.getElementById(stateId(id))?.focus();
+  }, [busy]);
 
   const acknowledge = async (alert: Alert) => {
+    pressed.current = alert.id;
     setBusy(alert.id);
     setMessage('');
     try {
@@ -185,9 +198,16 @@ function AlertsTable({ alerts: loaded, nextCursor, state, zoneOf }: TableProps) 
                   </td>
                   <td>
                     {alert.acknowledgedAt ? (
-                      <span class="muted">{t.alerts.acknowledgedOn(f.dateTime(alert.acknowledgedAt, zone))}</span>
+                      <span class="muted" id={stateId(alert.id)} tabIndex={-1}>
+                        {t.alerts.acknowledgedOn(f.dateTime(alert.acknowledgedAt, zone))}
+                      </span>
                     ) : (
-                      <button type="button" disabled={busy === alert.id} onClick={() => acknowledge(alert)}>
+                      <button
+                        type="button"
+                        id={stateId(alert.id)}
+                        disabled={busy === alert.id}
+                        onClick={() => acknowledge(alert)}
+                      >
                         {t.alerts.acknowledge}
                         <span class="visually-hidden">
                           {' '}

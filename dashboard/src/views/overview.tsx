@@ -1,6 +1,7 @@
 // Overview: one card per integration with its last run (status as icon and word, when, duration, records), the next
 // period in the schedule's time zone, the vendor's health with its next check, open alerts, and "Sync now" (or
-// "Cancel" while a run is queued or running). One GET /integrations; then only running runs are polled.
+// "Cancel" while a run is queued or running). One GET /integrations; then only running runs are polled, the relative
+// times are written again every half minute, and GET /integrations is asked again once a next period shown has passed.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Integration, SyncRun } from '../api.ts';
 import { asApiError, markViewReady, useApp, useLoad } from '../app-context.ts';
@@ -17,16 +18,41 @@ export function isActive(run: SyncRun | null): boolean {
 
 const activeRun = (run: SyncRun | null): run is SyncRun => isActive(run);
 
+/** How often the overview writes its relative times again ("in 2 minutes") and looks whether a next period passed. */
+export const CLOCK_MS = 30_000;
+
+/** A next period shown (an enabled schedule's first) is now in the past: the overview is out of date. */
+export function nextPeriodPassed(integrations: Integration[], now: Date): boolean {
+  return integrations.some((entry) => {
+    const next = entry.schedule?.enabled ? entry.schedule.nextPeriods[0] : undefined;
+    return next !== undefined && Date.parse(next) <= now.getTime();
+  });
+}
+
 export function OverviewView() {
-  const { api, t } = useApp();
+  const { api, t, now, sessionEnded } = useApp();
   const load = useLoad('overview', () => api.integrations());
+  const [fresh, setFresh] = useState<Integration[] | null>(null);
+  const [, setClock] = useState(0);
+  const integrations = fresh ?? (load.state === 'loaded' ? load.data : null);
+  // Paused in a hidden tab, as the polling of runs; stops with the view.
+  usePolling(integrations !== null, CLOCK_MS, async () => {
+    setClock((n) => n + 1);
+    if (!integrations || !nextPeriodPassed(integrations, now())) return;
+    try {
+      setFresh(await api.integrations());
+    } catch (error) {
+      // The cards stay as they are; the next tick asks again.
+      if (asApiError(error).code === 'unauthorized') sessionEnded();
+    }
+  });
   return (
     <>
       <h1 tabIndex={-1}>{t.overview.heading}</h1>
       <p class="intro">{t.overview.intro}</p>
       {load.state === 'loading' ? <p class="loading">{t.app.loading}</p> : null}
       {load.state === 'failed' ? <Problem error={load.error} retry={load.reload} /> : null}
-      {load.state === 'loaded' ? <Cards integrations={load.data} /> : null}
+      {integrations ? <Cards integrations={integrations} /> : null}
     </>
   );
 }
@@ -37,6 +63,20 @@ function Cards({ integrations }: { integrations: Integration[] }) {
   const [runs, setRuns] = useState<Record<string, SyncRun | null>>(() =>
     Object.fromEntries(integrations.map((entry) => [entry.integrationType, entry.lastRun])),
   );
+  // Asked again: a newer last run (or a newer state of the one shown) replaces the one shown; a run shown that
+  // started after it (a Sync now that answered meanwhile) stays.
+  useEffect(() => {
+    setRuns((all) => {
+      let next = all;
+      for (const { integrationType: type, lastRun } of integrations) {
+        const shown = all[type] ?? null;
+        if (!lastRun || lastRun === shown) continue;
+        if (shown && shown.id !== lastRun.id && Date.parse(shown.startedAt) > Date.parse(lastRun.startedAt)) continue;
+        next = { ...next, [type]: lastRun };
+      }
+      return next;
+    });
+  }, [integrations]);
   const [messages, setMessages] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState<Record<string, boolean>>({});
   const say = (type: string, message: string) => setMessages((all) => ({ ...all, [type]: message }));
@@ -76,7 +116,23 @@ function Cards({ integrations }: { integrations: Integration[] }) {
     } catch (error) {
       const apiError = asApiError(error);
       if (apiError.code === 'unauthorized') return sessionEnded();
-      say(type, problemText(apiError));
+      const connection = integrations.find((entry) => entry.integrationType === type)?.connection;
+      // Shown as connected, but disabled since the page loaded.
+      say(
+        type,
+        apiError.code === 'not_configured' && connection ? t.overview.connectionDisabled : problemText(apiError),
+      );
+      // A run already queued or running (started elsewhere): the card shows it, polls it and offers Cancel, as if
+      // it had started it.
+      const existing = apiError.code === 'already_running' ? apiError.details.existingRunId : undefined;
+      if (typeof existing === 'string') {
+        try {
+          const run = await api.run(existing);
+          setRuns((all) => ({ ...all, [type]: run }));
+        } catch (runError) {
+          if (asApiError(runError).code === 'unauthorized') return sessionEnded();
+        }
+      }
     } finally {
       setBusy((all) => ({ ...all, [type]: false }));
     }
@@ -121,18 +177,21 @@ function Card({ entry, run, message, busy, onSyncNow, onCancel }: CardProps) {
   const zone = entry.schedule?.timeZone ?? VIEWER_ZONE;
   const next = entry.schedule?.enabled ? (entry.schedule.nextPeriods[0] ?? null) : null;
   const running = isActive(run);
+  // A disabled connection cannot sync (the API answers not_configured): no Sync now; Cancel still, while a run goes.
+  const disabled = entry.connection !== null && !entry.connection.enabled;
 
   // Keyboard users keep their place: the button that replaces the one they pressed gets the focus, in the same
   // frame as the change (a layout effect), so the focus is never left on the page in between.
   const syncButton = useRef<HTMLButtonElement>(null);
   const cancelButton = useRef<HTMLButtonElement>(null);
+  const status = useRef<HTMLParagraphElement>(null);
   const pressed = useRef(false);
   // While the request is under way the pressed button is disabled (and so loses the focus); once it has answered,
-  // the focus goes to whichever button is there now.
+  // the focus goes to whichever button is there now (or what the card says, when there is none).
   useLayoutEffect(() => {
     if (!pressed.current || busy) return;
     pressed.current = false;
-    (running ? cancelButton : syncButton).current?.focus();
+    (running ? cancelButton.current : (syncButton.current ?? status.current))?.focus();
   }, [running, busy]);
 
   const health = healthState(entry.health);
@@ -195,6 +254,7 @@ function Card({ entry, run, message, busy, onSyncNow, onCancel }: CardProps) {
         </div>
       </dl>
       {entry.connection ? null : <p class="note">{t.overview.notConnected}</p>}
+      {disabled ? <p class="note">{t.overview.connectionDisabled}</p> : null}
       <div class="actions">
         {running ? (
           <button
@@ -209,7 +269,7 @@ function Card({ entry, run, message, busy, onSyncNow, onCancel }: CardProps) {
             {t.overview.cancel}
             <span class="visually-hidden"> ({name})</span>
           </button>
-        ) : (
+        ) : disabled ? null : (
           <button
             type="button"
             class="primary"
@@ -228,7 +288,7 @@ function Card({ entry, run, message, busy, onSyncNow, onCancel }: CardProps) {
           {t.overview.openHistory(name)}
         </a>
       </div>
-      <p class="message" role="status" aria-live="polite">
+      <p class="message" role="status" aria-live="polite" tabIndex={-1} ref={status}>
         {message}
       </p>
     </article>

@@ -1,12 +1,14 @@
 // Settings, for admins only: per integration, the connection (its settings, enabled, and write-only credentials that
 // say "set on <date>" and never show a value) and the schedule, whose cron field says in words what it means and
-// shows its next 3 periods before it is saved. Coordinators get a sentence saying what their role may do.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+// shows its next 3 periods before it is saved. Coordinators get a sentence saying what their role may do; other roles
+// the API's 403 in words.
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Connection, Integration, Schedule } from '../api.ts';
 import { asApiError, markViewReady, useApp, useLoad } from '../app-context.ts';
 import { Problem, useProblemText } from '../components/problem.tsx';
-import { Time, VIEWER_ZONE } from '../components/time.tsx';
+import { Time } from '../components/time.tsx';
 import { describeCron, previewCron } from '../cron-text.ts';
+import { focusLost } from '../focus.ts';
 import { roleWord } from '../i18n.ts';
 
 interface FieldSpec {
@@ -28,6 +30,8 @@ const CONNECTION_FIELDS: Record<string, { settings: FieldSpec[]; credentials: st
 };
 
 export const DEFAULT_RUN_TIMEOUT_SECONDS = 1800;
+/** A new schedule's time zone, and the zone of an integration's times while it has no schedule. */
+export const DEFAULT_TIME_ZONE = 'Europe/Oslo';
 
 export function SettingsView() {
   const { api, t, session, language } = useApp();
@@ -37,10 +41,12 @@ export function SettingsView() {
     if (!isAdmin || load.state === 'loaded') markViewReady('settings');
   }, [isAdmin, load.state]);
   if (!isAdmin) {
+    const role = roleWord(session.role, language);
     return (
       <>
         <h1 tabIndex={-1}>{t.settings.heading}</h1>
-        <p class="notice">{t.settings.adminsOnly(roleWord(session.role, language))}</p>
+        {/* The API refuses other roles than coordinators and admins altogether (403). */}
+        <p class="notice">{session.role === 'coordinator' ? t.settings.adminsOnly(role) : t.errors.forbidden(role)}</p>
       </>
     );
   }
@@ -64,7 +70,7 @@ function IntegrationSettings({ entry }: { entry: Integration }) {
     <section class="settings" aria-labelledby={`settings-${type}`}>
       <h2 id={`settings-${type}`}>{t.integrationName(type)}</h2>
       <div class="settings-grid">
-        <ConnectionForm type={type} initial={entry.connection} />
+        <ConnectionForm type={type} initial={entry.connection} zone={entry.schedule?.timeZone ?? DEFAULT_TIME_ZONE} />
         <ScheduleForm type={type} initial={entry.schedule} />
       </div>
     </section>
@@ -92,17 +98,17 @@ function useSaving() {
   return { message, setMessage, busy, save };
 }
 
-function ConnectionForm({ type, initial }: { type: string; initial: Connection | null }) {
+function ConnectionForm({ type, initial, zone }: { type: string; initial: Connection | null; zone: string }) {
   const { api, t, f } = useApp();
   const fields = CONNECTION_FIELDS[type] ?? { settings: [], credentials: [] };
   const [connection, setConnection] = useState(initial);
-  const [generation, setGeneration] = useState(0);
   const { message, setMessage, busy, save } = useSaving();
   const id = (key: string) => `${type}-${key}`;
 
   const onSubmit = (event: Event) => {
     event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const element = event.currentTarget as HTMLFormElement;
+    const form = new FormData(element);
     const settings: Record<string, unknown> = {};
     for (const field of fields.settings) {
       const value = String(form.get(field.key) ?? '').trim();
@@ -121,13 +127,18 @@ function ConnectionForm({ type, initial }: { type: string; initial: Connection |
     void save(async () => {
       const saved = await api.saveConnection(type, { settings, credentials, enabled: form.get('enabled') === 'on' });
       setConnection(saved);
-      setGeneration((n) => n + 1); // empties the credential fields
+      // Write-only: the fields are emptied, in the form as it is (a new one would lose the focus and the status line
+      // that screen readers are listening to).
+      for (const key of fields.credentials) {
+        const input = element.elements.namedItem(key);
+        if (input instanceof HTMLInputElement) input.value = '';
+      }
       return t.settings.connectionSaved(t.integrationName(type));
     });
   };
 
   return (
-    <form class="panel" aria-labelledby={id('connection')} onSubmit={onSubmit} key={generation}>
+    <form class="panel" aria-label={t.settings.connectionOf(t.integrationName(type))} onSubmit={onSubmit}>
       <h3 id={id('connection')}>{t.settings.connection}</h3>
       <p class="check">
         <input type="checkbox" id={id('enabled')} name="enabled" defaultChecked={connection?.enabled ?? true} />
@@ -156,7 +167,7 @@ function ConnectionForm({ type, initial }: { type: string; initial: Connection |
           <legend>{t.settings.credentials}</legend>
           <p class="hint" id={id('credentials-state')}>
             {connection?.credentialsSetAt
-              ? t.settings.setOn(f.dateTime(connection.credentialsSetAt, VIEWER_ZONE))
+              ? t.settings.setOn(f.dateTime(connection.credentialsSetAt, zone))
               : t.settings.notSet}
           </p>
           {fields.credentials.map((key) => (
@@ -187,10 +198,26 @@ function SaveRow(props: {
   message: { text: string; failed: boolean } | null;
 }) {
   const { t } = useApp();
+  // The button is disabled while its request is out (and so loses the focus): it gets it back once that answered.
+  const button = useRef<HTMLButtonElement>(null);
+  const pressed = useRef(false);
+  useLayoutEffect(() => {
+    if (!pressed.current || props.busy) return;
+    pressed.current = false;
+    if (focusLost()) button.current?.focus();
+  }, [props.busy]);
   return (
     <>
       <p>
-        <button type="submit" class="primary" disabled={props.busy}>
+        <button
+          type="submit"
+          class="primary"
+          disabled={props.busy}
+          ref={button}
+          onClick={() => {
+            pressed.current = true;
+          }}
+        >
           {props.label}
           <span class="visually-hidden"> ({t.integrationName(props.type)})</span>
         </button>
@@ -205,7 +232,7 @@ function SaveRow(props: {
 function ScheduleForm({ type, initial }: { type: string; initial: Schedule | null }) {
   const { api, t, f, language, now } = useApp();
   const [cron, setCron] = useState(initial?.cronExpression ?? '0 14 * * *');
-  const [zone, setZone] = useState(initial?.timeZone ?? 'Europe/Oslo');
+  const [zone, setZone] = useState(initial?.timeZone ?? DEFAULT_TIME_ZONE);
   const [enabled, setEnabled] = useState(initial?.enabled ?? true);
   const [timeout, setTimeoutSeconds] = useState(String(initial?.runTimeoutSeconds ?? DEFAULT_RUN_TIMEOUT_SECONDS));
   const { message, busy, save } = useSaving();
@@ -234,7 +261,7 @@ function ScheduleForm({ type, initial }: { type: string; initial: Schedule | nul
   };
 
   return (
-    <form class="panel" aria-labelledby={id('heading')} onSubmit={onSubmit}>
+    <form class="panel" aria-label={t.settings.scheduleOf(t.integrationName(type))} onSubmit={onSubmit}>
       <h3 id={id('heading')}>{t.settings.schedule}</h3>
       <p class="field">
         <label for={id('cron')}>{t.settings.cron}</label>

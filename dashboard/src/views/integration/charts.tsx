@@ -104,7 +104,8 @@ function Chart({ id, title, summary, figures, series, zone, unit, format }: Char
       <p class="summary">{summary}</p>
       <div class="chart-row">
         <Plot xs={xs} series={series} zone={zone} unit={unit} />
-        <ScrollRegion labelledBy={`${id}-caption`} class="numbers">
+        {/* Named apart from the chart's section, whose name the caption repeats (axe's landmark-unique). */}
+        <ScrollRegion labelledBy={`${id}-caption`} label={t.integration.chartNumbers(title)} class="numbers">
           <table>
             <caption id={`${id}-caption`}>{title}</caption>
             <thead>

@@ -1,6 +1,8 @@
 // The run history: filters for status and trigger (a form whose values go to the URL), keyset pages (the API's
 // nextCursor, kept in the URL as `cursor`), and a link to each run's detail. Running runs on the page are polled.
-import { useState } from 'preact/hooks';
+// Applying filters or turning a page puts the focus on the history's heading: the form is made anew and the table
+// waits for its rows, so the button or link pressed is gone.
+import { useRef, useState } from 'preact/hooks';
 import type { Integration, RunStatus, SyncRun, TriggeredBy } from '../../api.ts';
 import { asApiError, useApp, useLoad } from '../../app-context.ts';
 import { Problem } from '../../components/problem.tsx';
@@ -23,6 +25,7 @@ export function History({ state, entry, zone }: { state: ViewState; entry: Integ
   const load = useLoad(`history:${type}:${status}:${trigger}:${state.cursor}`, () =>
     api.runs({ integrationType: type, status, triggeredBy: trigger, before: state.cursor, limit: PAGE_SIZE }),
   );
+  const heading = useRef<HTMLHeadingElement>(null);
   const [updates, setUpdates] = useState<Record<string, SyncRun>>({});
   const runs = load.state === 'loaded' ? load.data.items.map((run) => updates[run.id] ?? run) : [];
   const active = runs.filter(isActive);
@@ -42,17 +45,20 @@ export function History({ state, entry, zone }: { state: ViewState; entry: Integ
   const onSubmit = (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
-    navigate({
-      view: 'integration',
-      type,
+    const next = {
       status: String(form.get('status') ?? '') || undefined,
       trigger: String(form.get('trigger') ?? '') || undefined,
-    });
+    };
+    // The form is made anew for other filters (below): its button would leave the focus on <body>.
+    if (next.status !== status || next.trigger !== trigger || state.cursor) heading.current?.focus();
+    navigate({ view: 'integration', type, ...next });
   };
 
   return (
     <section class="history" aria-labelledby="history-heading">
-      <h2 id="history-heading">{t.integration.historyHeading}</h2>
+      <h2 id="history-heading" tabIndex={-1} ref={heading}>
+        {t.integration.historyHeading}
+      </h2>
       <form
         key={`${status}:${trigger}`}
         class="filters"
@@ -97,6 +103,10 @@ export function History({ state, entry, zone }: { state: ViewState; entry: Integ
           entry={entry}
           caption={t.integration.historyCaption(t.integrationName(type), filterText)}
           filtered={Boolean(status || trigger || state.cursor)}
+          onPage={(event) => {
+            // Another page: the table waits for its rows, and the link pressed goes (Newest at once).
+            if (!(event.ctrlKey || event.metaKey || event.shiftKey)) heading.current?.focus();
+          }}
         />
       ) : null}
     </section>
@@ -111,9 +121,11 @@ interface TableProps {
   entry: Integration;
   caption: string;
   filtered: boolean;
+  /** A link of the pager was clicked (before it leads to the page). */
+  onPage(event: MouseEvent): void;
 }
 
-function HistoryTable({ runs, nextCursor, state, zone, entry, caption, filtered }: TableProps) {
+function HistoryTable({ runs, nextCursor, state, zone, entry, caption, filtered, onPage }: TableProps) {
   const { t, f, now } = useApp();
   if (runs.length === 0) {
     const next = entry.schedule?.enabled ? entry.schedule.nextPeriods[0] : undefined;
@@ -165,10 +177,12 @@ function HistoryTable({ runs, nextCursor, state, zone, entry, caption, filtered 
       </ScrollRegion>
       <nav class="pager" aria-label={t.integration.historyHeading}>
         {state.cursor ? (
-          <a href={hrefOf({ ...state, cursor: undefined, run: undefined })}>{t.integration.newestRuns}</a>
+          <a href={hrefOf({ ...state, cursor: undefined, run: undefined })} onClick={onPage}>
+            {t.integration.newestRuns}
+          </a>
         ) : null}
         {nextCursor ? (
-          <a href={hrefOf({ ...state, cursor: nextCursor, run: undefined })} rel="next">
+          <a href={hrefOf({ ...state, cursor: nextCursor, run: undefined })} rel="next" onClick={onPage}>
             {t.integration.olderRuns}
           </a>
         ) : null}
