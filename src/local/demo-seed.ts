@@ -181,7 +181,15 @@ async function recordAlerts(tx: Sql, orgId: string, planned: DemoAlert[]): Promi
 }
 
 /** The start-up lines: what was seeded, and ready-to-paste commands for a coordinator and an admin. */
-export function demoLines(result: DemoSeedResult, functionsUrl: string): string[] {
+/** The settings `npm run token` must share with this `npm start` to mint tokens it accepts (signing, key, issuer). */
+const TOKEN_SETTINGS = ['AUTH_SIGNING', 'DATA_DIR', 'FUNCTIONS_PORT'] as const;
+
+export function demoLines(result: DemoSeedResult, functionsUrl: string, env: NodeJS.ProcessEnv = {}): string[] {
+  // Pasted into another shell, the token commands need this stack's settings, or their tokens are refused.
+  const settings = TOKEN_SETTINGS.filter((name) => env[name]).map(
+    (name) => `${name}=${shellWord(env[name] as string)} `,
+  );
+  const token = `${settings.join('')}npm run -s token --`;
   const schedules = DEMO_SCHEDULES.map((s) => `${s.integrationType} ${s.describe}`).join(', ');
   return [
     result.seeded
@@ -190,8 +198,8 @@ export function demoLines(result: DemoSeedResult, functionsUrl: string): string[
       : `demo: org ${result.orgId} has data already: left as it is`,
     'demo: as its coordinator or admin (DEMO=off leaves the demo org out):',
     `  ORG=${result.orgId}`,
-    '  COORDINATOR=$(npm run -s token -- --org $ORG --role coordinator)',
-    '  ADMIN=$(npm run -s token -- --org $ORG --role admin)',
+    `  COORDINATOR=$(${token} --org $ORG --role coordinator)`,
+    `  ADMIN=$(${token} --org $ORG --role admin)`,
     `  curl -s ${functionsUrl}/functions/v1/sync-run-log/integrations -H "authorization: Bearer $COORDINATOR"`,
   ];
 }
@@ -210,6 +218,11 @@ export async function seedDemoOnStart(
     return null;
   }
   const result = await seedDemoOrg(sql, { now: options.now });
-  for (const line of demoLines(result, options.functionsUrl)) options.log(line);
+  for (const line of demoLines(result, options.functionsUrl, options.env)) options.log(line);
   return result;
+}
+
+/** A value as one shell word: as it is when plain, else in single quotes. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_./:@%+=-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }

@@ -196,13 +196,18 @@ export function withDatabase(url: string, database: string): string {
 export async function stopOrphan(dataDir: string, log: (line: string) => void): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
-  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number.parseInt(lines[0] ?? '', 10);
   if (Number.isInteger(pid) && pid > 0 && isServerOf(pid, dataDir)) {
     const owner = liveOwner(pid);
     if (owner !== null) {
+      // postmaster.pid's fourth line is the port the server listens on.
+      const port = Number.parseInt(lines[3] ?? '', 10);
+      const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${Number.isInteger(port) ? port : '<its DB_PORT>'}/postgres`;
       throw new Error(
         `the database in ${dataDir} is in use by another running process (pid ${owner}, e.g. another npm start): ` +
-          'stop it first, or give this one its own DATA_DIR and DB_PORT',
+          'stop it first, or give this one its own DATA_DIR and DB_PORT (and SIMULATED_*_PORT, FUNCTIONS_PORT, ' +
+          `DASHBOARD_PORT), or reach that server with DATABASE_URL=${url}`,
       );
     }
     log(`stopping an orphaned PostgreSQL server (pid ${pid}) that still holds ${dataDir}`);

@@ -171,7 +171,11 @@ function waitForListening(
     createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', onLine);
     void exited.then((code) => {
       clearTimeout(timer);
-      if (!ready) reject(new Error(`Deno exited (code ${code}) before listening:\n${recent.join('\n')}`));
+      if (ready) return;
+      // Deno's own words for a port in use: say which setting to change, not its stack trace.
+      if (recent.some((line) => /AddrInUse|address already in use/i.test(line))) {
+        reject(new Error(`the functions' port is taken (another npm start?): set FUNCTIONS_PORT to a free port`));
+      } else reject(new Error(`Deno exited (code ${code}) before listening:\n${recent.join('\n')}`));
     });
   });
 }

@@ -9,6 +9,7 @@ import {
   DEMO_ORG_ID,
   type DemoSeedResult,
   demoEnabled,
+  demoLines,
   seedDemoOnStart,
   seedDemoOrg,
 } from '../../src/local/demo-seed.ts';
@@ -293,6 +294,17 @@ describe('npm start and the demo org', () => {
     expect(printed).toContain('$(npm run -s token -- --org $ORG --role coordinator)');
     expect(printed).toContain('$(npm run -s token -- --org $ORG --role admin)');
     expect(printed).toContain(`curl -s ${FUNCTIONS_URL}/functions/v1/sync-run-log/`);
+    // A stack with other signing, data or port settings prints them with the token commands: pasted elsewhere,
+    // `npm run token` must sign with this stack's key, for its issuer, or its tokens are refused.
+    const custom = demoLines(seeded as DemoSeedResult, FUNCTIONS_URL, {
+      AUTH_SIGNING: 'es256',
+      DATA_DIR: "/tmp/my stack's data",
+      FUNCTIONS_PORT: '25522',
+      DB_PORT: '25533',
+    }).join('\n');
+    expect(custom).toContain(
+      `$(AUTH_SIGNING=es256 DATA_DIR='/tmp/my stack'\\''s data' FUNCTIONS_PORT=25522 npm run -s token -- --org $ORG --role admin)`,
+    );
 
     const repos = repositories(db.sql);
     const scheduleRows = await repos.scheduler.getSchedules(DEMO_ORG_ID);

@@ -57,9 +57,12 @@ describe('embedded PostgreSQL', () => {
     const dataDir = path.join(root, 'alive');
     const { child, url } = await startOwner(dataDir, await freePort());
     try {
-      await expect(startEmbedded({ dataDir, port: await freePort(), log: () => {} })).rejects.toThrow(
-        /in use by another running process/,
-      );
+      const refused = await startEmbedded({ dataDir, port: await freePort(), log: () => {} }).catch((e: Error) => e);
+      expect(String(refused)).toMatch(/in use by another running process/);
+      // It says how to reach the running server instead (e.g. to migrate it), and that address works.
+      const named = /DATABASE_URL=(\S+)$/.exec(String(refused))?.[1];
+      expect(named).toMatch(/^postgres:\/\/postgres:postgres@127\.0\.0\.1:\d+\/postgres$/);
+      expect(await answers(named as string)).toBe(true);
       expect(await answers(url)).toBe(true);
     } finally {
       child.kill('SIGINT');

@@ -28,10 +28,18 @@ export async function startSimulatedApis(config: SimulatedApisConfig, env: NodeJ
   const latencyMs = config.latencyMs ?? [40, 250];
   const data = { totalRecords: 2500, invalidEvery: 400, maxPageSize: 200 };
   const servers: SimulatedServer[] = [];
+  const start = async (api: Parameters<typeof startSimulatedServer>[0], port: number | undefined, variable: string) => {
+    try {
+      servers.push(await startSimulatedServer(api, { port, latencyMs }));
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+      throw new Error(`port ${port} is taken (another npm start?): set ${variable} to a free port`);
+    }
+  };
   try {
-    servers.push(await startSimulatedServer(xledgerApi({ data }), { port: config.xledgerPort, latencyMs }));
-    servers.push(await startSimulatedServer(dynamicsApi({ data }), { port: config.dynamicsPort, latencyMs }));
-    servers.push(await startSimulatedServer(bufdirApi({ data }), { port: config.bufdirPort, latencyMs }));
+    await start(xledgerApi({ data }), config.xledgerPort, 'SIMULATED_XLEDGER_PORT');
+    await start(dynamicsApi({ data }), config.dynamicsPort, 'SIMULATED_DYNAMICS_PORT');
+    await start(bufdirApi({ data }), config.bufdirPort, 'SIMULATED_BUFDIR_PORT');
   } catch (error) {
     for (const server of servers) await server.stop();
     throw error;
