@@ -5,6 +5,7 @@
 // concurrency 16. Then the concurrency-16 figure again for several pool sizes (DB_POOL_MAX), and for the two
 // signing models (HS256 with the legacy secret, ES256 against a JWKS as a hosted project signs): once with one token
 // repeated, as an app sends its access token, and once with a fresh token per request (every signature checked).
+import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import postgres from 'postgres';
 import { type AuthSigning, generateSigningKey, LOCAL_JWT_SECRET, mintUserToken } from '../src/local/auth-keys.ts';
@@ -80,8 +81,13 @@ async function startFunction(
   const host = await startFunctionsHost({
     databaseUrl: ctx.seeded.url,
     port,
+    // As a hosted project's functions get them: the JWKS, and the secret keys its services call with.
     authEnv: key
-      ? { SUPABASE_URL: url, SUPABASE_JWKS: JSON.stringify({ keys: [key.publicJwk] }) }
+      ? {
+          SUPABASE_URL: url,
+          SUPABASE_JWKS: JSON.stringify({ keys: [key.publicJwk] }),
+          SUPABASE_SECRET_KEYS: JSON.stringify({ default: `sb_secret_${randomBytes(24).toString('base64url')}` }),
+        }
       : { SUPABASE_JWT_SECRET: LOCAL_JWT_SECRET },
     env: { DB_POOL_MAX: String(poolMax) },
     log: (line) => {
