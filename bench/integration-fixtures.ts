@@ -4,8 +4,10 @@
 // xledger every 15 minutes), health rows and open alerts, and 30 days of the xledger schedule's runs as the scheduler
 // writes them: one per period, scheduled_for on the period, idempotency key periodKey() (`xledger:<ISO with ms>`),
 // periods from schedulePeriods() in 10-day chunks (the ledger's limit is 1,000 periods per request). Outcomes vary:
-// some failed, some completed with failed records, some late, a few cancelled, a few missing. remove() takes it all
-// away again, so that later sections (archive) see the seeded database as it was.
+// some failed, some completed with failed records, some late, a few cancelled, a few missing. The seed's own hourly
+// xledger runs of those 30 days are put aside first (a period has one run, whatever its key: the period trigger
+// refuses a second). remove() takes it all away again and puts them back, so that later sections (archive) see the
+// seeded database as it was.
 import type { Sql } from 'postgres';
 import { DEMO_CONNECTIONS } from '../src/local/demo-seed.ts';
 import { SERVICE_CONTEXT } from '../supabase/functions/_shared/database.ts';
@@ -58,6 +60,9 @@ export async function seedOrgIntegrations(sql: Sql, orgId: string): Promise<Ledg
   const to = new Date(Math.floor(now / (15 * MINUTE)) * 15 * MINUTE);
   const from = new Date(to.getTime() - LEDGER_DAYS * DAY);
 
+  const columns = sql`org_id, integration_type, status, started_at, ended_at, heartbeat_at, records_processed,
+    records_failed, error_message, triggered_by, scheduled_for, idempotency_key`;
+  let displaced: Record<string, unknown>[] = [];
   const remove = async () => {
     await sql`delete from public.sync_run_log
       where org_id = ${orgId} and integration_type = ${LEDGER_SCHEDULE.integrationType}
@@ -68,9 +73,19 @@ export async function seedOrgIntegrations(sql: Sql, orgId: string): Promise<Ledg
       await schedules.deleteSchedule(orgId, type);
       await integrations.deleteConnection(orgId, type);
     }
+    if (displaced.length > 0) {
+      await sql`insert into public.sync_run_log (id, ${columns})
+        select id, ${columns} from jsonb_populate_recordset(null::public.sync_run_log, ${sql.json(displaced as never)}::jsonb)
+        order by scheduled_for`;
+      displaced = [];
+    }
   };
 
   try {
+    displaced = await sql`delete from public.sync_run_log
+      where org_id = ${orgId} and integration_type = ${LEDGER_SCHEDULE.integrationType}
+        and scheduled_for >= ${from} and scheduled_for < ${to}
+      returning id, ${columns}`;
     for (const [type, connection] of Object.entries(DEMO_CONNECTIONS)) {
       await integrations.upsertConnection({
         orgId,
