@@ -279,6 +279,31 @@ describe.skipIf(browserUnavailable !== null)('dashboard accessibility in chromiu
     await context.close();
   });
 
+  it("the focus goes to the alerts' heading when a page of alerts replaces the link pressed", async () => {
+    // More alerts than a page holds (the demo org has 9), taken away again at the end.
+    const marker = `pager-${Date.now()}`;
+    await stack.harness.db.sql`insert into public.sync_alerts (org_id, kind, integration_type, details, dedupe_key)
+      select ${stack.demoOrg}, 'schedule_drift', 'xledger', '{}'::jsonb, ${marker} || g
+      from generate_series(1, 60) g`; // a page holds 50 (alerts.tsx, ALERTS_PAGE_SIZE)
+    const { page, context } = await stack.open({ query: '?view=alerts' });
+    try {
+      await viewReady(page, 'alerts');
+      await page.getByRole('link', { name: 'Older alerts' }).focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/cursor=/);
+      await page.getByRole('link', { name: 'Newest alerts' }).waitFor();
+      expect.soft(await focused(page)).toMatchObject({ tag: 'h1' });
+      await page.getByRole('link', { name: 'Newest alerts' }).focus();
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => !location.search.includes('cursor='));
+      await page.getByRole('link', { name: 'Older alerts' }).waitFor();
+      expect.soft(await focused(page)).toMatchObject({ tag: 'h1' });
+    } finally {
+      await context.close();
+      await stack.harness.db.sql`delete from public.sync_alerts where dedupe_key like ${`${marker}%`}`;
+    }
+  });
+
   it('the focus stays in place after Cancel in a run detail, Acknowledge and Save connection', async () => {
     const [running] = await stack.harness.db.sql<{ id: string }[]>`
       insert into public.sync_run_log (org_id, integration_type, status, started_at, heartbeat_at, records_processed,

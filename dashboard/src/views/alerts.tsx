@@ -223,13 +223,26 @@ function AlertsTable({ alerts: loaded, nextCursor, state, zoneOf }: TableProps) 
         </table>
       </ScrollRegion>
       <nav class="pager" aria-label={t.alerts.heading}>
-        {state.cursor ? <a href={hrefOf({ view: 'alerts' })}>{t.alerts.newest}</a> : null}
+        {state.cursor ? (
+          <a href={hrefOf({ view: 'alerts' })} onClick={onPage}>
+            {t.alerts.newest}
+          </a>
+        ) : null}
         {nextCursor ? (
-          <a href={hrefOf({ view: 'alerts', cursor: nextCursor })} rel="next">
+          <a href={hrefOf({ view: 'alerts', cursor: nextCursor })} rel="next" onClick={onPage}>
             {t.alerts.older}
           </a>
         ) : null}
       </nav>
     </>
   );
+}
+
+/**
+ * Another page: the table waits for its alerts and the link pressed goes, so the focus goes to the page's heading
+ * (as the history's pager does), unless the link opens elsewhere (a new tab or window).
+ */
+function onPage(event: MouseEvent): void {
+  if (event.ctrlKey || event.metaKey || event.shiftKey) return;
+  document.querySelector<HTMLElement>('main h1')?.focus();
 }
