@@ -81,7 +81,7 @@ describe("a failed scheduled run's alert, recorded by its final write", () => {
   it('opens one alert for a failed scheduled run, with the period and the message', async () => {
     const org = newOrg();
     const runId = await failedScheduledRun(org, 'xledger', 'xledger: GET /api/transactions refused the credentials');
-    const alert = await repos.scheduler.runFailureAlert(org, runId);
+    const alert = await repos.scheduler.runAlert(org, runId, 'run_failed');
     expect(alert).toMatchObject({ orgId: org, kind: 'run_failed', integrationType: 'xledger', runId });
     expect(alert?.details).toMatchObject({
       failed_count: 1,
@@ -98,9 +98,9 @@ describe("a failed scheduled run's alert, recorded by its final write", () => {
   it('counts later failures into the open alert (nothing to notify), and a retried record counts nothing', async () => {
     const org = newOrg();
     const first = await failedScheduledRun(org, 'bufdir', 'first failure');
-    expect(await repos.scheduler.runFailureAlert(org, first)).not.toBeNull();
+    expect(await repos.scheduler.runAlert(org, first, 'run_failed')).not.toBeNull();
     const second = await failedScheduledRun(org, 'bufdir', 'second failure');
-    expect(await repos.scheduler.runFailureAlert(org, second)).toBeNull();
+    expect(await repos.scheduler.runAlert(org, second, 'run_failed')).toBeNull();
     expect(await recordRunFailure(second)).toEqual([]);
     expect(await recordRunFailure(first)).toEqual([]);
     const [open, ...others] = await openAlerts(org);
@@ -116,14 +116,22 @@ describe("a failed scheduled run's alert, recorded by its final write", () => {
 
   it('opens a new alert after the open one was acknowledged; each integration has its own', async () => {
     const org = newOrg();
-    const first = await repos.scheduler.runFailureAlert(org, await failedScheduledRun(org, 'dynamics', 'down'));
+    const first = await repos.scheduler.runAlert(org, await failedScheduledRun(org, 'dynamics', 'down'), 'run_failed');
     const integrations = new IntegrationsRepository(createSqlRpc(db.sql, SERVICE));
     await integrations.acknowledgeAlert(org, first?.id as string, null);
-    const next = await repos.scheduler.runFailureAlert(org, await failedScheduledRun(org, 'dynamics', 'down again'));
+    const next = await repos.scheduler.runAlert(
+      org,
+      await failedScheduledRun(org, 'dynamics', 'down again'),
+      'run_failed',
+    );
     expect(next).not.toBeNull();
     expect(next?.id).not.toBe(first?.id);
     expect(next?.details.failed_count).toBe(1);
-    const other = await repos.scheduler.runFailureAlert(org, await failedScheduledRun(org, 'xledger', 'refused'));
+    const other = await repos.scheduler.runAlert(
+      org,
+      await failedScheduledRun(org, 'xledger', 'refused'),
+      'run_failed',
+    );
     expect(other?.integrationType).toBe('xledger');
     expect((await openAlerts(org)).map((a) => a.integration_type).sort()).toEqual(['dynamics', 'xledger']);
   });
@@ -171,14 +179,14 @@ describe("a failed scheduled run's alert, recorded by its final write", () => {
     expect(await alertsOf(db.sql, org)).toEqual([]);
     // Its retry writes both.
     await repos.runLog.updateRunLogStatus(runId, 'failed', 0, 0, 'refused');
-    expect(await repos.scheduler.runFailureAlert(org, runId)).toMatchObject({ kind: 'run_failed', runId });
+    expect(await repos.scheduler.runAlert(org, runId, 'run_failed')).toMatchObject({ kind: 'run_failed', runId });
   });
 
   it('records nothing for a failed manual run, nor for a scheduled run completed or cancelled', async () => {
     const org = newOrg();
     const manual = await repos.runLog.insertRunLog(org, 'xledger', 'manual');
     await repos.runLog.updateRunLogStatus(manual, 'failed', 0, 0, 'refused');
-    expect(await repos.scheduler.runFailureAlert(org, manual)).toBeNull();
+    expect(await repos.scheduler.runAlert(org, manual, 'run_failed')).toBeNull();
     expect(await recordRunFailure(manual)).toEqual([]);
     await repos.runLog.updateRunLogStatus(await scheduledRun(org, 'dynamics'), 'completed', 5, 1, null);
     await repos.runLog.updateRunLogStatus(await scheduledRun(org, 'bufdir'), 'cancelled', null, null, null);
@@ -203,9 +211,11 @@ describe("a failed scheduled run's alert, recorded by its final write", () => {
       '42501',
     );
     expect(
-      await sqlstate(asAuthenticated(db.sql, admin, (tx) => tx`select public.run_failure_alert(${org}, ${runId})`)),
+      await sqlstate(
+        asAuthenticated(db.sql, admin, (tx) => tx`select public.run_alert(${org}, ${runId}, 'run_failed')`),
+      ),
     ).toBe('42501');
-    const alert = await repos.scheduler.runFailureAlert(org, runId);
+    const alert = await repos.scheduler.runAlert(org, runId, 'run_failed');
     expect(
       await sqlstate(
         asAuthenticated(
@@ -309,7 +319,7 @@ describe('a scheduled period the vendor refuses', () => {
 
   it('is a row all the same when the database cannot be reached after the final write (then it is not told)', async () => {
     const unreachable = (port: RpcPort): RpcPort => ({
-      rpc: (fn, args) => (fn === 'run_failure_alert' ? Promise.reject(new Error('ECONNREFUSED')) : port.rpc(fn, args)),
+      rpc: (fn, args) => (fn === 'run_alert' ? Promise.reject(new Error('ECONNREFUSED')) : port.rpc(fn, args)),
     });
     const { runs, log, alerts, posted: mine, told } = await refusedPeriods(1, unreachable);
     expect(runs.map((run) => run.status)).toEqual(['failed']);

@@ -9,7 +9,7 @@ import { createAuthenticator } from '../../supabase/functions/_shared/auth.ts';
 import { authConfigFromEnv } from '../../supabase/functions/_shared/auth-config.ts';
 import { sqlPorts } from '../../supabase/functions/_shared/database.ts';
 import { schedulerSettingsFromEnv } from '../../supabase/functions/_shared/scheduler/config.ts';
-import { createSyncSchedulerHandler } from '../../supabase/functions/sync-scheduler/app.ts';
+import { createSyncSchedulerHandler, type SyncSchedulerDeps } from '../../supabase/functions/sync-scheduler/app.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { connect, newOrg, recordingLogger, repositories, runsOf } from './helpers.ts';
 
@@ -29,6 +29,26 @@ afterAll(async () => {
   await db.drop();
 });
 
+/** The function as handler.ts wires it, on this file's database, with a secret key its callers send. */
+function schedulerHandler(deps: Omit<SyncSchedulerDeps, 'auth' | 'db'>) {
+  return createSyncSchedulerHandler({
+    auth: createAuthenticator(
+      authConfigFromEnv({ SUPABASE_JWT_SECRET: 'j'.repeat(40), SUPABASE_SECRET_KEYS: `{"default":"${SECRET_KEY}"}` }),
+    ),
+    db: sqlPorts(db.sql),
+    ...deps,
+  });
+}
+
+/** POST /tick as pg_cron's job sends it (the secret key in apikey). */
+const postTick = (handler: (request: Request) => Promise<Response>) =>
+  handler(
+    new Request('http://127.0.0.1/functions/v1/sync-scheduler/tick', {
+      method: 'POST',
+      headers: { apikey: SECRET_KEY },
+    }),
+  );
+
 it('answers once the due run is started, while the warm-up ping is still waiting; the rest ends after', async () => {
   const org = newOrg();
   await repositories(db.sql).scheduler.upsertSchedule({
@@ -40,11 +60,7 @@ it('answers once the due run is started, while the warm-up ping is still waiting
   const { port } = server.address() as AddressInfo;
   const background: Promise<unknown>[] = [];
   const log = recordingLogger();
-  const handler = createSyncSchedulerHandler({
-    auth: createAuthenticator(
-      authConfigFromEnv({ SUPABASE_JWT_SECRET: 'j'.repeat(40), SUPABASE_SECRET_KEYS: `{"default":"${SECRET_KEY}"}` }),
-    ),
-    db: sqlPorts(db.sql),
+  const handler = schedulerHandler({
     log,
     adapters: {},
     settings: schedulerSettingsFromEnv({
@@ -55,12 +71,7 @@ it('answers once the due run is started, while the warm-up ping is still waiting
     waitUntil: (promise) => void background.push(promise),
   });
 
-  const response = await handler(
-    new Request('http://127.0.0.1/functions/v1/sync-scheduler/tick', {
-      method: 'POST',
-      headers: { apikey: SECRET_KEY },
-    }),
-  );
+  const response = await postTick(handler);
   expect(response.status).toBe(200);
   const report = await response.json();
   expect(report.started.filter((s: { orgId: string }) => s.orgId === org)).toHaveLength(1);
@@ -86,11 +97,7 @@ it("the worker about to be stopped (onShutdown's stop): the runs still syncing a
   });
   let stop: (reason: string) => Promise<void> = async () => {};
   let syncing = false;
-  const handler = createSyncSchedulerHandler({
-    auth: createAuthenticator(
-      authConfigFromEnv({ SUPABASE_JWT_SECRET: 'j'.repeat(40), SUPABASE_SECRET_KEYS: `{"default":"${SECRET_KEY}"}` }),
-    ),
-    db: sqlPorts(db.sql),
+  const handler = schedulerHandler({
     log: recordingLogger(),
     adapters: {
       xledger: {
@@ -107,12 +114,7 @@ it("the worker about to be stopped (onShutdown's stop): the runs still syncing a
       stop = given;
     },
   });
-  const response = await handler(
-    new Request('http://127.0.0.1/functions/v1/sync-scheduler/tick', {
-      method: 'POST',
-      headers: { apikey: SECRET_KEY },
-    }),
-  );
+  const response = await postTick(handler);
   expect(response.status).toBe(200);
   await expect.poll(() => syncing).toBe(true);
   await stop('WallClockTime');

@@ -4,10 +4,10 @@
 // scheduled periods: the org's connection loaded per run, heartbeats with progress, cancel honoured at the next page,
 // the same retries and final write. Called by every tick, by the local ticker every second, and by the
 // sync-scheduler function's POST /runs/claim, which the sync-run-log function calls right after queueing.
-import { SyncRunLogError } from '../errors.ts';
 import type { ClaimedRun } from '../integrations.types.ts';
 import type { Logger } from '../log.ts';
 import type { StartedRun } from './executor.ts';
+import { retryWhileUnavailable } from './retry.ts';
 
 /** What claiming needs: the queue (IntegrationsRepository) and the executor. */
 export interface QueueDeps {
@@ -70,14 +70,7 @@ const CLAIM_RETRY_DELAYS_MS = [500, 2_000];
  */
 async function claimWithRetries(deps: QueueDeps): Promise<ClaimedRun[]> {
   const claimId = crypto.randomUUID();
+  const limit = deps.claimLimit ?? DEFAULT_CLAIM_LIMIT;
   const delays = deps.claimRetryDelaysMs ?? CLAIM_RETRY_DELAYS_MS;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await deps.queue.claimPendingRuns(deps.claimLimit ?? DEFAULT_CLAIM_LIMIT, claimId);
-    } catch (error) {
-      const delay = delays[attempt];
-      if (delay === undefined || !(error instanceof SyncRunLogError && error.code === 'unavailable')) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
+  return (await retryWhileUnavailable(delays, () => deps.queue.claimPendingRuns(limit, claimId))).value;
 }

@@ -52,7 +52,7 @@ export function createSchedulerRuntime(options: SchedulerRuntimeOptions): Schedu
    */
   const alertFailure = async (run: StartedRun, outcome: RunOutcome) => {
     if (outcome.status !== 'failed' || run.scheduledFor === null) return;
-    const alert = await scheduler.runFailureAlert(run.orgId, run.runId);
+    const alert = await scheduler.runAlert(run.orgId, run.runId, 'run_failed');
     if (!alert) return;
     notifier.notify({
       kind: alert.kind,

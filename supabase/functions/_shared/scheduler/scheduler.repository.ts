@@ -132,15 +132,10 @@ export class SchedulerRepository {
   }
 
   /**
-   * The `run_failed` alert that this failed scheduled run opened (its final write recorded it: update_run_log_status),
-   * to notify; null when the failure was counted into the integration's open alert, or the run is a manual one.
+   * The run's alert of `kind`, whenever it was recorded; null when it has none. `run_failed`: the alert a failed
+   * scheduled run's final write opened (null when the failure was counted into the integration's open alert, or the
+   * run is a manual one); `schedule_drift`, `missed_periods`: what a retried tick call recorded.
    */
-  async runFailureAlert(orgId: string, runId: string): Promise<Alert | null> {
-    const data = (await this.call('run_failure_alert', { p_org_id: orgId, p_run_id: runId })) as AlertRow[];
-    return data[0] ? toAlert(data[0]) : null;
-  }
-
-  /** The run's alert of `kind` (schedule_drift, missed_periods), whenever it was recorded; null when it has none. */
   async runAlert(orgId: string, runId: string, kind: string): Promise<Alert | null> {
     const data = (await this.call('run_alert', { p_org_id: orgId, p_run_id: runId, p_kind: kind })) as AlertRow[];
     return data[0] ? toAlert(data[0]) : null;

@@ -17,6 +17,7 @@ import { type Logger, silentLogger } from '../log.ts';
 import { duePeriods, parseScheduleCron, periodKey, type ScheduleCron } from './cron.ts';
 import { type AlertNotice, alertNotifier } from './notify.ts';
 import { claimQueuedRuns } from './queued-runs.ts';
+import { retryWhileUnavailable } from './retry.ts';
 import type { Schedule } from './schedule.types.ts';
 import type { SkipReason, TickDeps, TickError, TickReport } from './tick.types.ts';
 import { collectWarmUp, describe, type WarmUpTargets, warmUp } from './tick-warm-up.ts';
@@ -248,21 +249,9 @@ async function startDue(
   }
 }
 
-/**
- * `call`, retried after each of the retry delays while the database could not answer it; `retried` when an earlier
- * attempt got no answer (it may have committed).
- */
-async function retrying<T>(deps: TickDeps, call: () => Promise<T>): Promise<{ value: T; retried: boolean }> {
-  const delays = deps.retryDelaysMs ?? RETRY_DELAYS_MS;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return { value: await call(), retried: attempt > 0 };
-    } catch (error) {
-      const delay = delays[attempt];
-      if (delay === undefined || !(error instanceof SyncRunLogError && error.code === 'unavailable')) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
+/** `call`, asked again after the tick's retry delays while the database could not answer it (retry.ts). */
+function retrying<T>(deps: TickDeps, call: () => Promise<T>): Promise<{ value: T; retried: boolean }> {
+  return retryWhileUnavailable(deps.retryDelaysMs ?? RETRY_DELAYS_MS, call);
 }
 
 /** Parsed expressions, reused from tick to tick (a long-lived host ticks every minute over the same schedules). */
