@@ -215,6 +215,36 @@ describe('service callers', () => {
     expect((await auth().authenticate(headers)).kind).toBe('user');
   });
 
+  it("an HS256 user token is checked as Auth issues it: aud authenticated, and the project's issuer", async () => {
+    const secret = randomBytes(32).toString('base64url');
+    const legacy = createAuthenticator(authConfigFromEnv(hosted({ JWT_SECRET: secret })));
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT({ role: 'authenticated', org_id: ORG, user_role: 'admin', ...claims })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(secret));
+    const issuer = `${URL_}/auth/v1`;
+    expect(await legacy.authenticate(bearer(await sign({ aud: 'authenticated', iss: issuer })))).toMatchObject({
+      kind: 'user',
+      orgId: ORG,
+    });
+    // Signed with the project's secret, but for another audience or by another issuer: not a user's access token.
+    for (const [claims, claim] of [
+      [{ aud: 'some-other-service', iss: issuer }, 'aud'],
+      [{ iss: issuer }, 'aud'],
+      [{ aud: 'authenticated', iss: 'https://elsewhere.example' }, 'iss'],
+      [{ aud: 'authenticated' }, 'iss'],
+    ] as const) {
+      const refused = await failure(legacy.authenticate(bearer(await sign(claims))));
+      expect(refused, JSON.stringify(claims)).toMatchObject({
+        code: 'unauthorized',
+        message: expect.stringMatching(claim),
+      });
+    }
+    // The legacy service_role key carries neither (iss "supabase"): still the service role.
+    expect((await legacy.authenticate(bearer(await mintServiceToken({ secret })))).kind).toBe('service');
+  });
+
   it('a verified JWT with role service_role is the service role (legacy HS256 projects)', async () => {
     const legacy = createAuthenticator(authConfigFromEnv({ SUPABASE_JWT_SECRET: LOCAL_JWT_SECRET }));
     const token = await mintServiceToken({ secret: LOCAL_JWT_SECRET });

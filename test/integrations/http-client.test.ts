@@ -166,6 +166,17 @@ describe('HttpClient', () => {
     expect(rt.urls.some((url) => url.includes('evil'))).toBe(false);
   });
 
+  it("a next-page link that is no URL is a bad response that does not quote the vendor's text", async () => {
+    const rt = runtime([
+      json({ access_token: 't', expires_in: 3600 }),
+      json({ value: [{}], '@odata.nextLink': 'http://[internal host db01.corp, user kari' }),
+    ]);
+    const adapter = createAdapters({ DYNAMICS_BASE_URL: 'https://org.crm4.dynamics.com' }, rt).dynamics;
+    const error = (await adapter?.sync(context(DYNAMICS)).catch((e: unknown) => e)) as IntegrationError;
+    expect(error.code).toBe('bad_response');
+    expect(error.message).toBe('dynamics: a next-page link is not a URL');
+  });
+
   it('reports GraphQL errors (HTTP 200) with the vendor code only, and non-JSON bodies as bad responses', async () => {
     const env = { XLEDGER_BASE_URL: 'https://www.xledger.net' };
     const graphqlError = createAdapters(

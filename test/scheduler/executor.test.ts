@@ -84,22 +84,26 @@ describe('RunExecutor', () => {
     });
   });
 
-  it('a thrown error fails the run with a sanitised message', async () => {
+  it("an unexpected error fails the run with its name only; its sanitised message goes to the function's log", async () => {
     const run = await started('dynamics');
+    // An unexpected error's message may quote anything, a vendor's text included: not for the run, alerts or users.
     const failing = adapter('dynamics', async () => {
-      throw new Error('connect failed: postgres://sync:hunter2@db.internal:5432/x password=hunter2');
+      throw new TypeError('connect failed: postgres://sync:hunter2@db.internal:5432/x password=hunter2');
     });
+    const log = recordingLogger();
     const outcome = await new RunExecutor({
       connections: emptyConnections,
       runLog: repos.runLog,
       adapters: { dynamics: failing },
-      log: recordingLogger(),
+      log,
     }).start(run);
     expect(outcome.status).toBe('failed');
     const [row] = await runsOf(db.sql, run.orgId);
     expect(row?.status).toBe('failed');
-    expect(row?.error_message).toMatch(/^dynamics sync failed: Error: connect failed/);
-    expect(row?.error_message).not.toContain('hunter2');
+    expect(row?.error_message).toBe('dynamics sync failed: unexpected TypeError');
+    const failed = log.lines.find((line) => line.fields.event === 'run_failed');
+    expect(failed?.fields.errorDetail).toMatch(/^TypeError: connect failed/);
+    expect(JSON.stringify(log.lines)).not.toContain('hunter2');
   });
 
   it("an adapter's IntegrationError is stored as its message, and the end is told to the listener with its cause", async () => {

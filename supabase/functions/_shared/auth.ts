@@ -9,6 +9,7 @@
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  decodeJwt,
   decodeProtectedHeader,
   type JWTVerifyGetKey,
   errors as joseErrors,
@@ -118,7 +119,15 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
           "HS256 tokens are not accepted: this project's tokens are signed with its asymmetric keys",
         );
       }
-      return jwtVerify(token, await hmacKey, { algorithms: ['HS256'], requiredClaims: ['exp'], currentDate });
+      // A user's token is checked as Supabase Auth issues it (aud, and iss where the project's URL is known); the
+      // legacy service_role key has neither (iss "supabase"). The payload read here only chooses the checks.
+      const user = decodeJwt(token).role !== 'service_role';
+      return jwtVerify(token, await hmacKey, {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp'],
+        currentDate,
+        ...(user ? { audience: 'authenticated', issuer: config.issuer ?? undefined } : {}),
+      });
     }
     if (typeof alg === 'string' && ASYMMETRIC_ALGORITHMS.includes(alg)) {
       if (!keySet) {

@@ -84,7 +84,13 @@ export class HttpClient {
 
   /** A path under the base URL, or an absolute URL that must share its origin (a next-page link). */
   resolve(pathOrUrl: string, configuredUrl = false): URL {
-    const url = new URL(pathOrUrl.startsWith('http') ? pathOrUrl : this.baseUrl.href.replace(/\/$/, '') + pathOrUrl);
+    let url: URL;
+    try {
+      url = new URL(pathOrUrl.startsWith('http') ? pathOrUrl : this.baseUrl.href.replace(/\/$/, '') + pathOrUrl);
+    } catch {
+      // The error would quote the text, which came from the vendor: never into a run's message.
+      throw new IntegrationError('bad_response', `${this.integration}: a next-page link is not a URL`);
+    }
     if (url.origin !== this.baseUrl.origin && !configuredUrl) {
       // Never send credentials to another host, whatever a response says.
       throw new IntegrationError('bad_response', `${this.integration}: a next-page link points to another host`);
@@ -174,7 +180,8 @@ export class HttpClient {
           status: 400,
         });
       }
-      throw new IntegrationError('http_error', `${label} failed with HTTP ${response.status}`, {
+      const redirected = response.status >= 300 && response.status < 400 ? ' (a redirect, not followed)' : '';
+      throw new IntegrationError('http_error', `${label} failed with HTTP ${response.status}${redirected}`, {
         status: response.status,
       });
     }
@@ -261,7 +268,14 @@ export class HttpClient {
     options.signal.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => controller.abort(new TimeoutSignal()), timeoutMs);
     try {
-      const init: RequestInit = { method, headers: options.headers ?? {}, signal: controller.signal };
+      // Redirects are not followed: fetch would send the body (a client secret) and headers such as x-api-key to
+      // wherever the Location points. A 3xx is an answer like any other error (request: http_error).
+      const init: RequestInit = {
+        method,
+        headers: options.headers ?? {},
+        signal: controller.signal,
+        redirect: 'manual',
+      };
       if (options.body !== undefined) init.body = options.body;
       const response = await this.runtime.fetch(url, init);
       if (readText && (response.ok || (options.oauthToken && response.status === 400))) {

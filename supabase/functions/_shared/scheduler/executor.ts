@@ -10,6 +10,7 @@ import { SyncRunLogError } from '../errors.ts';
 import { type AdapterRegistry, type IntegrationAdapter, IntegrationError } from '../integrations/integration.ts';
 import type { Logger } from '../log.ts';
 import type { SyncRunLogRepository, UpdatableStatus } from '../run-log.repository.ts';
+import { sanitizeErrorMessage } from '../sanitize-error.ts';
 
 export interface StartedRun {
   runId: string;
@@ -244,6 +245,7 @@ export class RunExecutor {
           recordsProcessed: ended.recordsProcessed,
           recordsFailed: ended.recordsFailed,
           ...(status === 'failed' ? { errorCode: errorCodeOf(cause) } : {}),
+          ...(status === 'failed' && errorCodeOf(cause) === null ? { errorDetail: unexpectedDetail(cause) } : {}),
         });
         const outcome: RunOutcome = {
           runId: run.runId,
@@ -317,6 +319,11 @@ function errorCodeOf(cause: unknown): string | null {
   return null;
 }
 
+/** What an unexpected error said, sanitised, for the function's log only (never the run, an alert or a response). */
+function unexpectedDetail(cause: unknown): string {
+  return sanitizeErrorMessage(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause));
+}
+
 function formatMinutes(seconds: number): string {
   const minutes = Math.round((seconds / 60) * 10) / 10;
   return `${minutes} minute${minutes === 1 ? '' : 's'}`;
@@ -326,6 +333,8 @@ function formatMinutes(seconds: number): string {
 function failureMessage(error: unknown, integrationType: string): string {
   if (error instanceof RunTimeout || error instanceof RunShutdown) return error.message;
   if (error instanceof Error && error.name === 'IntegrationError') return error.message;
-  if (error instanceof Error) return `${integrationType} sync failed: ${error.name}: ${error.message}`;
-  return `${integrationType} sync failed: ${String(error)}`;
+  // Anything else is unexpected, and its message may quote what a vendor sent: the run gets its name only, the
+  // function's log the sanitised message (finish).
+  if (error instanceof Error) return `${integrationType} sync failed: unexpected ${error.name}`;
+  return `${integrationType} sync failed: unexpected error`;
 }
