@@ -178,6 +178,43 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
     await context.close();
   });
 
+  it('Cancel answered before a poll that saw the run end: the card still says "run cancelled"', async () => {
+    api('dynamics')?.control.set({ latencyMs: 1500 });
+    const { page, context } = await stack.open();
+    await viewReady(page, 'overview');
+    const dynamics = card(page, 'Microsoft Dynamics');
+    await dynamics.getByRole('button', { name: /^Sync now/ }).click();
+    await expect.poll(() => dynamics.locator('dd').first().textContent()).toMatch(/^Running/);
+    // The order a loaded machine gave: the cancel's answer first, then a poll that read the run after the cancel.
+    let cancelled!: () => void;
+    const cancelAnswered = new Promise<void>((resolve) => {
+      cancelled = resolve;
+    });
+    let polled!: () => void;
+    const pollAsked = new Promise<void>((resolve) => {
+      polled = resolve;
+    });
+    await page.route(/\/runs\/[0-9a-f-]{36}$/, async (route) => {
+      if (route.request().method() === 'PATCH') {
+        const answer = await route.fetch();
+        await pollAsked; // a poll is under way before the page hears of the cancel
+        await route.fulfill({ response: answer });
+        await new Promise((resolve) => setTimeout(resolve, 200)); // the page has read the cancel's answer
+        cancelled();
+        return;
+      }
+      polled();
+      await cancelAnswered;
+      await route.fulfill({ response: await route.fetch() }); // read after the cancel: cancelled
+    });
+    await dynamics.getByRole('button', { name: /^Cancel run/ }).click();
+    await expect.poll(() => dynamics.locator('dd').first().textContent()).toMatch(/^Cancelled/);
+    await page.waitForTimeout(POLL_MS * 2); // every poll under way has answered
+    await expect(dynamics.locator('.message').textContent()).resolves.toBe('Microsoft Dynamics: run cancelled.');
+    api('dynamics')?.control.set({ latencyMs: 0 });
+    await context.close();
+  });
+
   it('Sync now while a run is already going: the card shows that run with Cancel, and polls it', async () => {
     const { page, context } = await stack.open();
     await viewReady(page, 'overview');

@@ -99,7 +99,8 @@ function Cards({ integrations }: { integrations: Integration[] }) {
         const shown = next[run.integrationType];
         if (shown?.id !== run.id) continue;
         next[run.integrationType] = run;
-        if (!isActive(run))
+        // Told only when this poll saw the end: a Cancel that answered first has said so already.
+        if (!isActive(run) && isActive(shown))
           say(run.integrationType, t.overview.runEnded(t.integrationName(run.integrationType), runLook(run, t).word));
       }
       return next;
