@@ -89,6 +89,27 @@ describe('reading the archive', () => {
     await db.sql`delete from public.sync_run_log where org_id = ${otherOrg}`;
   });
 
+  it("a new run may not take an archived run's id, nor a hot run's (SR005): get_run would show it in its place", async () => {
+    const [archived] = await db.sql<{ id: string }[]>`
+      select id from public.sync_run_log_archive where org_id = ${ORG_A} limit 1`;
+    const [hot] = await db.sql<{ id: string }[]>`select id from public.sync_run_log where org_id = ${ORG_A}`;
+    for (const [id, says] of [
+      [archived?.id, /taken by an archived run/],
+      [hot?.id, /taken by another run/],
+    ] as const) {
+      const error = await asRole(
+        db.sql,
+        SERVICE,
+        (tx) => tx`select public.insert_run_log(${ORG_A}, 'dynamics', 'manual', null, null, ${id as string})`,
+      ).catch((e) => e);
+      expect(error.code).toBe('SR005');
+      expect(error.message).toMatch(says);
+    }
+    expect(
+      await db.sql`select 1 from public.sync_run_log where org_id = ${ORG_A} and integration_type = 'dynamics'`,
+    ).toEqual([]);
+  });
+
   it('anon has no access at all', async () => {
     expect(
       await sqlstate(

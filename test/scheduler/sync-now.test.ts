@@ -10,6 +10,7 @@ import { SyncRunLogError } from '../../supabase/functions/_shared/errors.ts';
 import type { AdapterRegistry, IntegrationAdapter } from '../../supabase/functions/_shared/integrations/integration.ts';
 import { createAdapters } from '../../supabase/functions/_shared/integrations/registry.ts';
 import { IntegrationsRepository } from '../../supabase/functions/_shared/integrations.repository.ts';
+import { SyncRunLogRepository } from '../../supabase/functions/_shared/run-log.repository.ts';
 import { schedulerSettingsFromEnv } from '../../supabase/functions/_shared/scheduler/config.ts';
 import { claimQueuedRuns } from '../../supabase/functions/_shared/scheduler/queued-runs.ts';
 import { createSchedulerRuntime } from '../../supabase/functions/_shared/scheduler/runtime.ts';
@@ -60,6 +61,7 @@ beforeEach(() => {
 
 const service = () => createSqlRpc(db.sql, SERVICE);
 const integrations = () => new IntegrationsRepository(service());
+const runLog = () => new SyncRunLogRepository(service());
 
 /** A scheduler as a host assembles it, over a pool of its own (a separate process would have one). */
 function scheduler(adapters: AdapterRegistry = realAdapters()) {
@@ -169,7 +171,7 @@ describe('a queued "Sync now" run', () => {
   it('cancelled while queued: never claimed, never run', async () => {
     const { orgId, runId } = await queued('bufdir');
     const runtime = scheduler();
-    await runtime.deps.runLog.updateRunLogStatus(runId, 'cancelled', null, null, null);
+    await runLog().updateRunLogStatus(runId, 'cancelled', null, null, null);
     const claimed = await claimQueuedRuns({ ...runtime.deps, queue: runtime.queue });
     expect(claimed.filter((entry) => entry.orgId === orgId)).toEqual([]);
     await runtime.executor.idle();
@@ -194,7 +196,7 @@ describe('a queued "Sync now" run', () => {
               await context.onProgress(progress);
               if (progress.recordsProcessed === 200 && !cancelled) {
                 cancelled = true;
-                await runtime.deps.runLog.updateRunLogStatus(runId, 'cancelled', null, null, null);
+                await runLog().updateRunLogStatus(runId, 'cancelled', null, null, null);
               }
             },
           }),

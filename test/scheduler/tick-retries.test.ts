@@ -2,7 +2,6 @@
 // idempotent): a moment's outage does not lose the alert. A refusal is not retried: it is reported.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RpcPort } from '../../supabase/functions/_shared/rpc-port.ts';
-import { SyncRunLogRepository } from '../../supabase/functions/_shared/run-log.repository.ts';
 import { SchedulerRepository } from '../../supabase/functions/_shared/scheduler/scheduler.repository.ts';
 import { tick } from '../../supabase/functions/_shared/scheduler/tick.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -22,11 +21,19 @@ afterAll(() => db.drop());
  * the connection lost before the call, or a refusal. `lost answer`: the first call of each that recorded an alert
  * commits, and its answer is lost.
  */
-function flakyScheduler(failing: string[], failure: 'lost connection' | 'lost answer' | 'refused') {
+function flakyScheduler(
+  failing: string[],
+  failure: 'lost connection' | 'lost answer' | 'refused',
+  options: { orgs?: string[]; times?: number } = {},
+) {
   const calls: Record<string, number> = {};
   const lost = new Set<string>();
   const port: RpcPort = {
     async rpc(fn, args) {
+      // Calls naming an org other than `orgs` (another test's schedules are due too) go through untouched.
+      if (options.orgs && typeof args?.p_org_id === 'string' && !options.orgs.includes(args.p_org_id)) {
+        return repos.port.rpc(fn, args);
+      }
       calls[fn] = (calls[fn] ?? 0) + 1;
       if (failure === 'lost answer' && failing.includes(fn) && !lost.has(fn)) {
         const result = await repos.port.rpc(fn, args);
@@ -35,7 +42,7 @@ function flakyScheduler(failing: string[], failure: 'lost connection' | 'lost an
         lost.add(fn);
         throw new Error('CONNECTION_CLOSED');
       }
-      if (failing.includes(fn) && calls[fn] === 1) {
+      if (failing.includes(fn) && (calls[fn] ?? 0) <= (options.times ?? 1)) {
         if (failure === 'lost connection') throw new Error('CONNECTION_CLOSED');
         return Promise.resolve({
           data: null,
@@ -70,23 +77,25 @@ async function lateAndMissed(now: Date): Promise<{ late: string; missing: string
   return { late, missing };
 }
 
-it('retries a drift check and a missed-period record the database could not answer, and keeps both alerts', async () => {
+it('retries a drift check and a start with missed periods the database could not answer, and keeps both alerts', async () => {
   const now = await databaseNow(db.sql);
   const { late, missing } = await lateAndMissed(now);
-  const flaky = flakyScheduler(['check_run_drift', 'record_missed_periods'], 'lost connection');
+  const flaky = flakyScheduler(['check_run_drift', 'start_scheduled_period'], 'lost connection', {
+    orgs: [late, missing],
+  });
   const report = await tick(now, { ...repos, scheduler: flaky.scheduler, retryDelaysMs: [1, 1] });
 
   expect(report.errors).toEqual([]);
   expect((await alertsOf(db.sql, late)).map((a) => a.kind)).toEqual(['schedule_drift']);
   expect((await alertsOf(db.sql, missing)).map((a) => a.kind)).toEqual(['missed_periods']);
   expect(report.alerts.map((a) => a.kind).sort()).toEqual(['missed_periods', 'schedule_drift']);
-  expect(flaky.calls.record_missed_periods).toBe(2);
+  expect(flaky.calls.start_scheduled_period).toBe(3); // two periods, the first of them asked twice
 });
 
 it('an alert whose first answer was lost after it committed is told all the same, once', async () => {
   const now = await databaseNow(db.sql);
   const { late, missing } = await lateAndMissed(now);
-  const flaky = flakyScheduler(['check_run_drift', 'record_missed_periods'], 'lost answer');
+  const flaky = flakyScheduler(['check_run_drift', 'start_scheduled_period'], 'lost answer', { orgs: [late, missing] });
   const report = await tick(now, { ...repos, scheduler: flaky.scheduler, retryDelaysMs: [1, 1] });
 
   expect(report.errors).toEqual([]);
@@ -96,12 +105,28 @@ it('an alert whose first answer was lost after it committed is told all the same
   expect(told(late)).toEqual([expect.objectContaining({ kind: 'schedule_drift', alertId: drift?.id })]);
   expect(told(missing)).toEqual([expect.objectContaining({ kind: 'missed_periods', alertId: missed?.id })]);
   expect(report.missed.filter((m) => m.orgId === missing)).toEqual([expect.objectContaining({ count: 9 })]);
-  expect(flaky.lost).toEqual(new Set(['check_run_drift', 'record_missed_periods']));
-  expect(flaky.calls.record_missed_periods).toBe(2);
+  expect(report.started.filter((s) => s.orgId === missing)).toHaveLength(1);
+  expect(flaky.lost).toEqual(new Set(['check_run_drift', 'start_scheduled_period']));
+});
+
+it('a start the database could not take at all leaves its missed periods to the next tick, which lists them', async () => {
+  const now = await databaseNow(db.sql);
+  const { missing } = await lateAndMissed(now);
+  // Down for longer than the tick's retries: nothing of the start is committed, the period with the rest.
+  const down = flakyScheduler(['start_scheduled_period'], 'lost connection', { orgs: [missing], times: 3 });
+  const first = await tick(now, { ...repos, scheduler: down.scheduler, retryDelaysMs: [1, 1] });
+  expect(first.errors).toEqual([expect.objectContaining({ stage: 'start', orgId: missing })]);
+  expect(await alertsOf(db.sql, missing)).toEqual([]);
+  expect(await db.sql`select 1 from public.sync_run_log where org_id = ${missing}`).toHaveLength(0);
+
+  // A minute later, reachable again: the period of now is one more missed period, not a lost one.
+  const next = await tick(plus(now, MINUTE), { ...repos, retryDelaysMs: [1, 1] });
+  expect(next.missed.filter((m) => m.orgId === missing)).toEqual([expect.objectContaining({ count: 10 })]);
+  expect((await alertsOf(db.sql, missing)).map((a) => a.kind)).toEqual(['missed_periods']);
 });
 
 /**
- * A tick at `now` of an every-minute schedule of a new org, whose first insert_run_log goes through `firstInsert`
+ * A tick at `now` of an every-minute schedule of a new org, whose first start_scheduled_period goes through `firstInsert`
  * (the later ones reach the database); its report, the runs it handed to the executor and the inserts tried.
  */
 async function tickLosingFirstStart(
@@ -121,7 +146,7 @@ async function tickLosingFirstStart(
   let inserts = 0;
   const port: RpcPort = {
     async rpc(fn, args) {
-      if (fn !== 'insert_run_log' || args?.p_org_id !== org) return repos.port.rpc(fn, args);
+      if (fn !== 'start_scheduled_period' || args?.p_org_id !== org) return repos.port.rpc(fn, args);
       inserts += 1;
       return inserts === 1 ? firstInsert(org, period, args) : repos.port.rpc(fn, args);
     },
@@ -129,7 +154,7 @@ async function tickLosingFirstStart(
   const executed: string[] = [];
   const report = await tick(now, {
     ...repos,
-    runLog: new SyncRunLogRepository(port),
+    scheduler: new SchedulerRepository(port),
     retryDelaysMs: [1, 1],
     execute: (run) => void executed.push(run.runId),
   });
@@ -141,7 +166,7 @@ it("a start whose answer was lost after it committed is the tick's own run: exec
   const { org, period, report, executed, inserts, mine } = await tickLosingFirstStart(
     'xledger',
     async (_, __, args) => {
-      const result = await repos.port.rpc('insert_run_log', args);
+      const result = await repos.port.rpc('start_scheduled_period', args);
       throw new Error(result.error ? `the insert itself failed: ${result.error.message}` : 'CONNECTION_CLOSED');
     },
   );

@@ -97,7 +97,6 @@ export function createSchedulerRuntime(options: SchedulerRuntimeOptions): Schedu
   });
   const deps: TickDeps = {
     ...tickOptions(options.settings),
-    runLog,
     scheduler,
     queue,
     log,

@@ -121,12 +121,29 @@ export class SchedulerRepository {
   }
 
   /** Records the periods skipped in favour of a started run; null when none remain or it was recorded already. */
-  async recordMissedPeriods(runId: string, missed: Date[], missedCount: number): Promise<Alert | null> {
-    const listed = missed.slice(0, MAX_LISTED_PERIODS).map((period) => period.toISOString());
-    const data = (await this.call('record_missed_periods', {
-      p_run_id: runId,
+  /**
+   * Starts a scheduled period under `runId` (the period's key) and records the periods it overtook, in one
+   * transaction: the missed_periods alert it recorded, or null (none missed, or none left without a run). Refusals
+   * are insert_run_log's: already_running, duplicate_period (details.existingRunId), superseded.
+   */
+  async startScheduledPeriod(start: {
+    orgId: string;
+    integrationType: string;
+    period: Date;
+    idempotencyKey: string;
+    runId: string;
+    missed: Date[];
+    missedCount: number;
+  }): Promise<Alert | null> {
+    const listed = start.missed.slice(0, MAX_LISTED_PERIODS).map((period) => period.toISOString());
+    const data = (await this.call('start_scheduled_period', {
+      p_org_id: start.orgId,
+      p_integration_type: start.integrationType,
+      p_scheduled_for: start.period.toISOString(),
+      p_idempotency_key: start.idempotencyKey,
+      p_run_id: start.runId,
       p_missed_periods: `{${listed.join(',')}}`,
-      p_total_missed: missedCount,
+      p_total_missed: start.missedCount,
     })) as AlertRow[];
     return data[0] ? toAlert(data[0]) : null;
   }

@@ -18,7 +18,7 @@ import { duePeriods, parseScheduleCron, periodKey, type ScheduleCron } from './c
 import { type AlertNotice, alertNotifier } from './notify.ts';
 import { claimQueuedRuns } from './queued-runs.ts';
 import { retryWhileUnavailable } from './retry.ts';
-import type { Schedule } from './schedule.types.ts';
+import type { Alert, Schedule } from './schedule.types.ts';
 import type { SkipReason, TickDeps, TickError, TickReport } from './tick.types.ts';
 import { collectWarmUp, describe, type WarmUpTargets, warmUp } from './tick-warm-up.ts';
 
@@ -161,21 +161,30 @@ async function startDue(
 
   const period = due.latest.toISOString();
   // The run's id is chosen here: a start retried after a lost answer is told duplicate_period, and the run in the
-  // way is this tick's own exactly when its id is this one (it committed; the answer was lost).
+  // way is this tick's own exactly when its id is this one (it committed, with its missed periods; the answer was
+  // lost). The periods it overtakes are recorded with the start, in its transaction: never a start without them.
   const runId = crypto.randomUUID();
+  let started: { alert: Alert | null; answered: boolean };
   try {
-    await retrying(deps, () =>
-      deps.runLog
-        .insertRunLog(orgId, integrationType, 'scheduler', {
-          scheduledFor: due.latest,
+    ({ value: started } = await retrying(deps, () =>
+      deps.scheduler
+        .startScheduledPeriod({
+          orgId,
+          integrationType,
+          period: due.latest,
           idempotencyKey: periodKey(integrationType, due.latest),
           runId,
+          missed: due.missed,
+          missedCount: due.missedCount,
         })
+        .then((alert) => ({ alert, answered: true }))
         .catch((error: unknown) => {
-          if (error instanceof SyncRunLogError && error.details?.existingRunId === runId) return runId;
+          if (error instanceof SyncRunLogError && error.details?.existingRunId === runId) {
+            return { alert: null, answered: false };
+          }
           throw error;
         }),
-    );
+    ));
   } catch (error) {
     const reason = skipReason(error);
     if (reason) {
@@ -224,28 +233,29 @@ async function startDue(
     fail({ stage: 'drift', orgId, integrationType, ...describe(error) });
   }
 
-  if (due.missedCount === 0) return;
-  try {
-    const recorded = await retrying(deps, () => deps.scheduler.recordMissedPeriods(runId, due.missed, due.missedCount));
-    const missed =
-      recorded.value ?? (recorded.retried ? await deps.scheduler.runAlert(orgId, runId, 'missed_periods') : null);
-    if (missed) {
-      const periods = ((missed.details.missed_periods as string[] | undefined) ?? []).map((p) =>
-        new Date(p).toISOString(),
-      );
-      const count = Number(missed.details.missed_count ?? periods.length);
-      report.missed.push({ orgId, integrationType, runId, count, periods });
-      await alert({
-        kind: 'missed_periods',
-        orgId,
-        integrationType,
-        runId,
-        alertId: missed.id,
-        details: { count, ranInstead: period, first: periods[0], last: periods.at(-1) },
-      });
+  // The alert the start recorded; after a lost answer, read back.
+  let missed = started.alert;
+  if (!started.answered && due.missedCount > 0) {
+    try {
+      missed = (await retrying(deps, () => deps.scheduler.runAlert(orgId, runId, 'missed_periods'))).value;
+    } catch (error) {
+      fail({ stage: 'missed', orgId, integrationType, ...describe(error) });
     }
-  } catch (error) {
-    fail({ stage: 'missed', orgId, integrationType, ...describe(error) });
+  }
+  if (missed) {
+    const periods = ((missed.details.missed_periods as string[] | undefined) ?? []).map((p) =>
+      new Date(p).toISOString(),
+    );
+    const count = Number(missed.details.missed_count ?? periods.length);
+    report.missed.push({ orgId, integrationType, runId, count, periods });
+    await alert({
+      kind: 'missed_periods',
+      orgId,
+      integrationType,
+      runId,
+      alertId: missed.id,
+      details: { count, ranInstead: period, first: periods[0], last: periods.at(-1) },
+    });
   }
 }
 

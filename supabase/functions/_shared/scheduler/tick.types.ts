@@ -1,6 +1,5 @@
 // What the tick needs (its dependencies, all injected: the clock is the `now` argument) and what it reports.
 import type { Logger } from '../log.ts';
-import type { SyncRunLogRepository } from '../run-log.repository.ts';
 import type { StartedRun } from './executor.ts';
 import type { ClaimedEntry, QueueDeps } from './queued-runs.ts';
 import type { ReapedRun } from './schedule.types.ts';
@@ -8,8 +7,7 @@ import type { SchedulerRepository } from './scheduler.repository.ts';
 import type { WarmUpOptions } from './warm-up.ts';
 
 export interface TickDeps {
-  /** Starts runs (insertRunLog with the period and its key): the database decides who gets a period. */
-  runLog: SyncRunLogRepository;
+  /** Starts periods (startScheduledPeriod, with the period's key) and more: the database decides who gets a period. */
   scheduler: SchedulerRepository;
   /** Receives every run this tick started or claimed (RunExecutor.start); unset: runs are started, not executed. */
   execute?: (run: StartedRun) => unknown;
