@@ -12,6 +12,7 @@ import {
   nextPeriods,
   outcomeOf,
   schedulePeriods,
+  spanPeriods,
 } from '../../supabase/functions/_shared/schedule-periods.ts';
 
 const ORG = '11111111-1111-4111-8111-111111111111';
@@ -86,10 +87,11 @@ describe('ledgerOf', () => {
     recordsFailed: [0],
     archivedIds: [],
   };
-  const schedule = (enabled: boolean, activeFrom: string) => ({ integrationType: 'xledger', enabled, activeFrom });
+  const schedule = { integrationType: 'xledger' };
 
-  it('leaves out periods without a run before activeFrom, and keeps runs before it', () => {
-    const ledger = ledgerOf(schedule(true, '2026-12-01T09:45:00Z'), periods, runs, NOW);
+  it('lists the periods that were due and every period with a run, oldest first', () => {
+    // Due: 10:00 and 12:30 (the schedule's history had them); 09:30 only has a run (it was disabled then).
+    const ledger = ledgerOf(schedule, [periods[2] as Date, periods[3] as Date], runs, NOW);
     expect(ledger.map((p) => [p.scheduledFor, p.outcome])).toEqual([
       ['2026-12-01T09:30:00.000Z', 'completed'],
       ['2026-12-01T10:00:00.000Z', 'missed'],
@@ -97,9 +99,48 @@ describe('ledgerOf', () => {
     ]);
   });
 
-  it('a disabled schedule lists only the periods that ran', () => {
-    const ledger = ledgerOf(schedule(false, '2026-01-01T00:00:00Z'), periods, runs, NOW);
+  it('nothing due (a schedule disabled all along): only the periods that ran', () => {
+    const ledger = ledgerOf(schedule, [], runs, NOW);
     expect(ledger.map((p) => p.outcome)).toEqual(['completed']);
+  });
+});
+
+describe('spanPeriods', () => {
+  const span = (cronExpression: string, activeFrom: string, activeUntil: string | null) => ({
+    cronExpression,
+    timeZone: 'UTC',
+    activeFrom,
+    activeUntil,
+  });
+  const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
+
+  it("each span's periods within its own stretch and the range: a change keeps what was due before it", () => {
+    const periods = spanPeriods(
+      [
+        span('0 * * * *', '2026-12-01T00:00:00Z', '2026-12-01T02:20:00Z'), // hourly until 02:20
+        span('*/30 * * * *', '2026-12-01T02:20:00Z', '2026-12-01T03:00:00Z'), // half-hourly, then disabled
+        span('0 * * * *', '2026-12-01T04:10:00Z', null), // hourly again from 04:10
+      ],
+      new Date('2026-12-01T01:00:00Z'),
+      new Date('2026-12-01T06:00:00Z'),
+    );
+    expect(iso(periods)).toEqual([
+      '2026-12-01T01:00:00.000Z',
+      '2026-12-01T02:00:00.000Z',
+      '2026-12-01T02:30:00.000Z', // the period at a span's end (03:00) is not that span's; 04:00 was disabled
+      '2026-12-01T05:00:00.000Z',
+    ]);
+  });
+
+  it('refuses an empty range and more than the bound', () => {
+    expect(() => spanPeriods([], new Date(0), new Date(0))).toThrow(/from must be before to/);
+    expect(() =>
+      spanPeriods(
+        [span('* * * * *', '2026-01-01T00:00:00Z', null)],
+        new Date('2026-12-01T00:00:00Z'),
+        new Date('2026-12-02T00:00:00Z'),
+      ),
+    ).toThrow(/more than 1000 periods/);
   });
 });
 
@@ -343,6 +384,12 @@ describe('IntegrationsRepository through a mocked port', () => {
     created_at: '2026-01-01T00:00:00+00:00',
     updated_at: '2026-01-01T00:00:00+00:00',
   };
+  const SPAN = {
+    cronExpression: '*/15 * * * *',
+    timeZone: 'UTC',
+    activeFrom: '2026-12-01T00:00:00Z',
+    activeUntil: null,
+  };
   const NO_RUNS = {
     key: [],
     scheduledFor: [],
@@ -362,7 +409,8 @@ describe('IntegrationsRepository through a mocked port', () => {
     expect((error as SyncRunLogError).code).toBe('invalid_argument');
     expect(empty.rpc).not.toHaveBeenCalled();
 
-    const wide = mock({ data: { schedule: SCHEDULE_ROW, runs: NO_RUNS }, error: null });
+    // The bound is the schedule's periods in the range, whatever part of it the schedule was in force.
+    const wide = mock({ data: { schedule: SCHEDULE_ROW, spans: [SPAN], runs: NO_RUNS }, error: null });
     const from = new Date('2026-01-01T00:00:00Z');
     const tooMany = await wide.repo
       .getPeriodLedger(ORG, 'xledger', from, new Date(from.getTime() + 1001 * 15 * 60_000), { now: NOW })
@@ -375,6 +423,7 @@ describe('IntegrationsRepository through a mocked port', () => {
     const { rpc, repo } = mock({
       data: {
         schedule: SCHEDULE_ROW,
+        spans: [SPAN],
         runs: {
           ...NO_RUNS,
           key: ['xledger:2026-12-01T09:15:00.000Z'],

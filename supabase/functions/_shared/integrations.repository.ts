@@ -38,6 +38,7 @@ import {
   type OutcomeOptions,
   type PeriodOutcomeEntry,
   schedulePeriods,
+  spanPeriods,
 } from './schedule-periods.ts';
 import { type Schedule, toSchedule } from './scheduler/schedule.types.ts';
 
@@ -205,8 +206,14 @@ export class IntegrationsRepository {
     })) as PeriodRunsRow | null;
     if (data === null) return null;
     const schedule = toSchedule(data.schedule);
-    const periods = schedulePeriods(schedule, from, to);
-    return { schedule, periods: ledgerOf(schedule, periods, data.runs, options.now, options) };
+    // At most 1,000 periods of the schedule in the range, whatever part of it the schedule was in force (a range's
+    // bound does not move with the history); counted again only when the open span does not cover the range.
+    const open = data.spans.at(-1);
+    if (!open || open.activeUntil !== null || Date.parse(open.activeFrom) > from.getTime()) {
+      schedulePeriods(schedule, from, to);
+    }
+    const due = spanPeriods(data.spans, from, to);
+    return { schedule, periods: ledgerOf(schedule, due, data.runs, options.now, options) };
   }
 
   // Alerts ----------------------------------------------------------------------------------------------------

@@ -142,8 +142,19 @@ export interface PeriodRunColumns {
 }
 
 /** get_period_runs's answer (null: no schedule the caller can see). */
+/** A stretch of a schedule's history (sync_schedule_spans): enabled with this expression and zone. */
+export interface ScheduleSpan {
+  cronExpression: string;
+  timeZone: string;
+  activeFrom: string;
+  /** Null while the span is open (the schedule as it is). */
+  activeUntil: string | null;
+}
+
 export interface PeriodRunsRow {
   schedule: ScheduleRow;
+  /** The stretches of the schedule's history that overlap the range, oldest first. */
+  spans: ScheduleSpan[];
   runs: PeriodRunColumns;
 }
 

@@ -12,10 +12,12 @@
 //   upcoming                 no run, and the period is in the future or due less than the grace (300 s) ago: the
 //                            scheduler ticks every minute, so it may still start
 //   missed                   no run, and the period is due longer than the grace ago
-// Periods without a run before the schedule's active_from (it did not exist or was off then) are left out of the
-// ledger, and so are all periods without a run while the schedule is disabled: nothing was due, nothing was missed.
+// The ledger's periods are those the schedule had due, by its history (sync_schedule_spans: each stretch in which it
+// was enabled, with the expression and zone of that stretch), and every period that has a scheduler run. A period
+// without a run while the schedule did not exist or was disabled is left out: nothing was due, nothing was missed.
+// A change of expression, zone or state keeps what was missed before it.
 import { SyncRunLogError } from './errors.ts';
-import type { PeriodRun, PeriodRunColumns } from './integrations.types.ts';
+import type { PeriodRun, PeriodRunColumns, ScheduleSpan } from './integrations.types.ts';
 import { epochMicros, toIsoInstant } from './iso-instant.ts';
 import type { RunStatus } from './run-log.types.ts';
 import { CRON_OPTIONS, parseScheduleCron } from './scheduler/cron.ts';
@@ -76,15 +78,14 @@ export function outcomeOf(period: PeriodRun, now: Date, options: OutcomeOptions 
 }
 
 /**
- * The ledger of a schedule: each of `periods` (oldest first, each once) with its scheduler run's facts from `runs`
- * and its outcome. A period's run is the run whose idempotency key is the period's key (`<integration>:<period, ISO
- * with milliseconds>`, scheduler/cron.ts periodKey) and whose scheduled_for is the period; a hot run wins over an
- * archived one with the same key. Periods without a run from before the schedule's activeFrom, or of a disabled
- * schedule, are left out (nothing was due then).
+ * The ledger of a schedule: each period it had due (`due`, oldest first, each once: spanPeriods) and each period
+ * that has a run in `runs`, oldest first, with its scheduler run's facts and its outcome. A period's run is the run
+ * whose idempotency key is the period's key (`<integration>:<period, ISO with milliseconds>`, scheduler/cron.ts
+ * periodKey) and whose scheduled_for is the period; a hot run wins over an archived one with the same key.
  */
 export function ledgerOf(
-  schedule: Pick<Schedule, 'integrationType' | 'enabled' | 'activeFrom'>,
-  periods: readonly Date[],
+  schedule: Pick<Schedule, 'integrationType'>,
+  due: readonly Date[],
   runs: PeriodRunColumns,
   now: Date,
   options: OutcomeOptions = {},
@@ -116,13 +117,24 @@ export function ledgerOf(
     const candidates = [first, ...others].filter((j) => isRunOf(j, periodIso));
     return candidates.find((j) => !isArchived(j)) ?? candidates[0];
   };
-  const activeFrom = Date.parse(schedule.activeFrom);
-  const entries: PeriodOutcomeEntry[] = [];
-  for (const period of periods) {
+  // The due periods and the instants of the runs, merged in order: both sorted, each instant once.
+  const runInstants = [...firstAt.keys()].sort((a, b) => a - b);
+  const instants: Array<{ at: number; due: boolean }> = [];
+  let r = 0;
+  for (const period of due) {
     const at = period.getTime();
-    const scheduledFor = toIsoInstant(period);
+    while (r < runInstants.length && (runInstants[r] as number) < at)
+      instants.push({ at: runInstants[r++] as number, due: false });
+    if (r < runInstants.length && runInstants[r] === at) r++;
+    instants.push({ at, due: true });
+  }
+  while (r < runInstants.length) instants.push({ at: runInstants[r++] as number, due: false });
+
+  const entries: PeriodOutcomeEntry[] = [];
+  for (const { at, due: wasDue } of instants) {
+    const scheduledFor = toIsoInstant(new Date(at));
     const i = runOf(at, scheduledFor);
-    if (i === undefined && !(schedule.enabled && at >= activeFrom)) continue;
+    if (i === undefined && !wasDue) continue; // a run at an instant whose key is another period's
     // Built with one shape whether the period has a run or not (a thousand entries a request); the outcome comes
     // from the entry's own facts, just below.
     const entry: PeriodOutcomeEntry =
@@ -182,6 +194,37 @@ function acceptedCron(cronExpression: string, timeZone: string): { expression: s
     accepted.set(key, found);
   }
   return found;
+}
+
+/**
+ * The periods the spans had due in [from, to), oldest first, each once: each span's periods within its own
+ * [activeFrom, activeUntil). Spans do not overlap and come oldest first. `invalid_argument` beyond `max` periods.
+ */
+export function spanPeriods(spans: readonly ScheduleSpan[], from: Date, to: Date, max = MAX_PERIODS): Date[] {
+  if (!(from.getTime() < to.getTime())) {
+    throw new SyncRunLogError('invalid_argument', 'the period range is empty: from must be before to');
+  }
+  const periods: Date[] = [];
+  for (const span of spans) {
+    const start = Math.max(from.getTime(), Date.parse(span.activeFrom));
+    const end = Math.min(
+      to.getTime(),
+      span.activeUntil === null ? Number.POSITIVE_INFINITY : Date.parse(span.activeUntil),
+    );
+    if (!(start < end)) continue;
+    for (const period of schedulePeriods(span, new Date(start), new Date(end), max)) {
+      if (periods.length > 0 && (periods.at(-1) as Date).getTime() >= period.getTime()) continue;
+      periods.push(period);
+    }
+    if (periods.length > max) break;
+  }
+  if (periods.length > max) {
+    throw new SyncRunLogError(
+      'invalid_argument',
+      `the range holds more than ${max} periods of this schedule: narrow from and to`,
+    );
+  }
+  return periods;
 }
 
 /**

@@ -219,7 +219,7 @@ export const OPERATIONS: OperationSpec[] = [
     operationId: 'listPeriods',
     tag: 'integrations',
     summary: "The schedule's periods in [from, to) and the outcome of each",
-    description: `${STAFF} At most 1000 periods (a wider range is 400, and so is a range holding more than 10000 scheduler runs). 404 when the org has no schedule for the integration.`,
+    description: `${STAFF} The periods the schedule had due, each by the expression and time zone in force then (a period missed before a change stays missed), and every period with a scheduler run. At most 1000 periods of the schedule in the range (a wider range is 400, and so is a range holding more than 10000 scheduler runs). 404 when the org has no schedule for the integration.`,
     pathParams: [typeParam],
     query: inputs.periodsQuery,
     ok: { status: 200, description: 'The periods, oldest first.', schema: 'PeriodList' },
