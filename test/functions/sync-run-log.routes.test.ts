@@ -97,6 +97,39 @@ describe('POST /runs by the service role: the period', () => {
     expect((await h.db.sql`select 1 from public.sync_run_log where org_id = ${org}`).length).toBe(0);
     expect((await post(new Date(Date.now() + 60_000).toISOString())).status).toBe(201);
   });
+
+  it('where the integration has a schedule: one of its periods, and the due periods it overtakes are missed', async () => {
+    const org = newOrg();
+    const [{ now } = { now: new Date() }] = await h.db.sql<{ now: Date }[]>`select now() as now`;
+    const minute = Math.floor(now.getTime() / 60_000) * 60_000;
+    await h.db.sql`select public.upsert_sync_schedule(${org}, 'xledger', '* * * * *', 'UTC', true, 1800,
+      ${new Date(minute - 3 * 60_000)})`;
+    const post = (scheduledFor: Date) =>
+      call(runs('/runs'), {
+        method: 'POST',
+        token: service,
+        body: {
+          orgId: org,
+          integrationType: 'xledger',
+          triggeredBy: 'scheduler',
+          scheduledFor: scheduledFor.toISOString(),
+        },
+      });
+    const between = await post(new Date(minute + 30_000));
+    expectError(between, 400, 'invalid_argument');
+    expect(between.body.error.message).toMatch(/is not a period of the xledger schedule \(\* \* \* \* \* in UTC\)/);
+
+    // Two minutes ahead: the four periods due since the schedule began and the one after now will never run now.
+    const ahead = await post(new Date(minute + 2 * 60_000));
+    expect(ahead.status).toBe(201);
+    const [alert] = await h.db.sql<{ run_id: string; details: { missed_count: number; missed_periods: string[] } }[]>`
+      select run_id, details from public.sync_alerts where org_id = ${org} and kind = 'missed_periods'`;
+    expect(alert?.run_id).toBe(ahead.body.run.id);
+    expect(alert?.details.missed_count).toBe(5);
+    expect(alert?.details.missed_periods.map((p) => Date.parse(p))).toEqual(
+      [-3, -2, -1, 0, 1].map((m) => minute + m * 60_000),
+    );
+  });
 });
 
 describe('PATCH /runs/{id}', () => {

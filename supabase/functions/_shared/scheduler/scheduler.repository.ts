@@ -130,7 +130,8 @@ export class SchedulerRepository {
     orgId: string;
     integrationType: string;
     period: Date;
-    idempotencyKey: string;
+    /** The period's key (the tick's); a service caller's own, or none. */
+    idempotencyKey: string | null;
     runId: string;
     missed: Date[];
     missedCount: number;

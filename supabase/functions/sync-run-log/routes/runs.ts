@@ -14,6 +14,8 @@ import { INTEGRATION_TYPES } from '../../_shared/integrations/integration-types.
 import { IntegrationsRepository } from '../../_shared/integrations.repository.ts';
 import { SyncRunLogRepository } from '../../_shared/run-log.repository.ts';
 import type { SyncRun } from '../../_shared/run-log.types.ts';
+import { duePeriods, latestPeriod, parseScheduleCron } from '../../_shared/scheduler/cron.ts';
+import { SchedulerRepository } from '../../_shared/scheduler/scheduler.repository.ts';
 import { parseInput, queryObject } from '../../_shared/validation.ts';
 import { type Access, isKnownIntegration, orgOf, uuidParam } from '../access.ts';
 import type { SyncRunLogDeps } from '../deps.ts';
@@ -54,6 +56,55 @@ export function runRoutes(deps: SyncRunLogDeps, access: Access, functionName: st
     }
   }
 
+  /**
+   * A service caller's scheduler run of a period. Where the integration has a schedule, the period must be one of
+   * its periods, and the due periods it overtakes are recorded as missed with the start, as the tick does: the start
+   * moves the schedule past them, and nothing would run or report them afterwards.
+   */
+  async function startPeriod(
+    orgId: string,
+    integrationType: string,
+    period: Date,
+    idempotencyKey: string | undefined,
+  ): Promise<string> {
+    const scheduler = new SchedulerRepository(deps.db.asService());
+    const schedule = (await scheduler.getSchedules(orgId)).find((s) => s.integrationType === integrationType);
+    if (!schedule) {
+      return writer().insertRunLog(orgId, integrationType, 'scheduler', { scheduledFor: period, idempotencyKey });
+    }
+    const cron = parseScheduleCron(schedule.cronExpression, schedule.timeZone);
+    if (latestPeriod(cron, period)?.getTime() !== period.getTime()) {
+      throw new SyncRunLogError(
+        'invalid_argument',
+        `body.scheduledFor: ${period.toISOString()} is not a period of the ${integrationType} schedule ` +
+          `(${schedule.cronExpression} in ${schedule.timeZone})`,
+      );
+    }
+    const last = schedule.lastScheduledFor ? Date.parse(schedule.lastScheduledFor) : Number.NEGATIVE_INFINITY;
+    const due = duePeriods(cron, new Date(Math.max(Date.parse(schedule.activeFrom) - 1, last)), period);
+    const runId = crypto.randomUUID();
+    const missed = await scheduler.startScheduledPeriod({
+      orgId,
+      integrationType,
+      period,
+      idempotencyKey: idempotencyKey ?? null,
+      runId,
+      missed: due?.missed ?? [],
+      missedCount: due?.missedCount ?? 0,
+    });
+    if (missed) {
+      deps.log.log('warn', 'periods missed', {
+        event: 'periods_missed',
+        orgId,
+        integrationType,
+        runId,
+        alertId: missed.id,
+        count: missed.details.missed_count,
+      });
+    }
+    return runId;
+  }
+
   return [
     {
       method: 'POST',
@@ -73,12 +124,12 @@ export function runRoutes(deps: SyncRunLogDeps, access: Access, functionName: st
               'body.scheduledFor: more than 5 minutes ahead; a scheduler run stands for a period that is due',
             );
           }
-          const runId = await writer().insertRunLog(
-            input.orgId.toLowerCase(),
-            input.integrationType,
-            input.triggeredBy,
-            { scheduledFor: input.scheduledFor, idempotencyKey: input.idempotencyKey },
-          );
+          const orgId = input.orgId.toLowerCase();
+          const runId = input.scheduledFor
+            ? await startPeriod(orgId, input.integrationType, new Date(input.scheduledFor), input.idempotencyKey)
+            : await writer().insertRunLog(orgId, input.integrationType, input.triggeredBy, {
+                idempotencyKey: input.idempotencyKey,
+              });
           run = await writer().getRun(runId);
           if (!run) throw new SyncRunLogError('internal', 'the new run could not be read back');
         } else {
