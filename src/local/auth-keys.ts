@@ -118,6 +118,15 @@ export interface MintOptions {
   now?: () => Date;
 }
 
+/**
+ * The local stack's user of a role (its `sub`): the coordinator and the admin of the printed links and of `npm run
+ * token` are two users, so an acknowledgement says which of them it was.
+ */
+export function localUserSub(userRole: string): string {
+  const n = { coordinator: 1, admin: 2 }[userRole] ?? 3;
+  return `00000000-0000-4000-8000-00000000000${n}`;
+}
+
 /** A user's access token as Supabase Auth issues it, with the custom claims org_id and user_role. */
 export function mintUserToken(
   claims: { orgId: string; userRole: string; sub?: string; extra?: Record<string, unknown> },

@@ -9,7 +9,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, u
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
-import { type LocalAuth, mintUserToken } from './auth-keys.ts';
+import { type LocalAuth, localUserSub, mintUserToken } from './auth-keys.ts';
 import { ROOT } from './config.ts';
 import { DEMO_ORG_ID } from './demo-seed.ts';
 
@@ -312,6 +312,8 @@ export async function startLocalDashboard(options: {
   auth: LocalAuth;
   log: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Whether the demo org was seeded (DEMO): the sign-in links say what they lead to. Default true. */
+  demo?: boolean;
 }): Promise<DashboardServer | null> {
   const port = dashboardPortFromEnv(options.env);
   await ensureDashboardBuilt({ log: options.log });
@@ -320,10 +322,12 @@ export async function startLocalDashboard(options: {
     ? { key: options.auth.key, expiresIn: LOCAL_SIGN_IN_SECONDS }
     : { secret: options.auth.jwtSecret ?? undefined, expiresIn: LOCAL_SIGN_IN_SECONDS };
   const link = async (userRole: string) =>
-    `${base}#access_token=${await mintUserToken({ orgId: DEMO_ORG_ID, userRole }, signer)}`;
+    `${base}#access_token=${await mintUserToken({ orgId: DEMO_ORG_ID, userRole, sub: localUserSub(userRole) }, signer)}`;
+  // With DEMO=off the org has no data of its own: the links say so rather than promise a demo.
+  const org = options.demo === false ? `org ${DEMO_ORG_ID} (DEMO=off: empty unless you add to it)` : 'the demo org';
   const signInLinks = async () => [
-    { label: "the demo org's coordinator", url: await link('coordinator') },
-    { label: "the demo org's admin", url: await link('admin') },
+    { label: `${org}'s coordinator`, url: await link('coordinator') },
+    { label: `${org}'s admin`, url: await link('admin') },
   ];
   let server: DashboardServer;
   try {

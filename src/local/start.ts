@@ -83,7 +83,11 @@ async function main(): Promise<void> {
   const applied = await migrate(sql, { log: (line) => console.log(`migrations: ${line}`) });
   console.log(`migrations: ${applied.length} applied, schema up to date`);
   // The demo org (DEMO=off: not), before the ticker starts: it starts the demo's next periods, never old ones.
-  await seedDemoOnStart(sql, { env: process.env, functionsUrl: config.supabaseUrl, log: (line) => console.log(line) });
+  const demo = await seedDemoOnStart(sql, {
+    env: process.env,
+    functionsUrl: config.supabaseUrl,
+    log: (line) => console.log(line),
+  });
 
   if (simulatedApisEnabled()) {
     // First, so that the functions and the ticker inherit XLEDGER_BASE_URL etc. pointing at them.
@@ -143,7 +147,12 @@ async function main(): Promise<void> {
   }
 
   // The dashboard (dashboard/): built first when missing or stale, with sign-in links for the demo org.
-  const dashboard = await startLocalDashboard({ supabaseUrl: config.supabaseUrl, auth, log: (l) => console.log(l) });
+  const dashboard = await startLocalDashboard({
+    supabaseUrl: config.supabaseUrl,
+    auth,
+    log: (l) => console.log(l),
+    demo: demo !== null,
+  });
   if (dashboard) stops.push(() => dashboard.stop());
 
   console.log('ready. Ctrl-C stops.');

@@ -44,14 +44,31 @@ describe('npm run token', () => {
 
   it.each([
     [['--role', 'coordinator'], /--org <uuid> is required/],
-    [['--org', 'nope', '--role', 'admin'], /--org <uuid> is required/],
+    [['--org', 'nope', '--role', 'admin'], /--org must be a uuid, got "nope"/],
     [['--org', ORG, '--role', 'Admin!'], /--role must be/],
     [['--role', 'service_role', '--org', ORG], /has no org/],
     [['--org', ORG, '--expires-in', '0'], /--expires-in/],
     [['--org', ORG, '--sub', 'x'], /--sub must be a uuid/],
-    [['--bogus'], /Unknown option/],
+    [['--bogus'], /Unknown option '--bogus'[\s\S]*usage: npm run token/],
   ])('refuses %j', async (args, message) => {
     await expect(tokenFromArgs(args, await hs256())).rejects.toThrow(message);
+  });
+
+  it('--help (or -h) is the usage with every option, not a token', async () => {
+    for (const flag of ['--help', '-h']) {
+      const text = await tokenFromArgs([flag], await hs256());
+      expect(text).toMatch(/^usage: npm run token/);
+      for (const option of ['--role', '--org', '--sub', '--expires-in']) expect(text).toContain(option);
+    }
+  });
+
+  it('a coordinator and an admin are two users (their own sub), unless --sub says otherwise', async () => {
+    const auth = await hs256();
+    const sub = async (args: string[]) => (await verifierOf(auth).verifyJwt(await tokenFromArgs(args, auth))).sub;
+    const coordinator = await sub(['--org', ORG, '--role', 'coordinator']);
+    const admin = await sub(['--org', ORG, '--role', 'admin']);
+    expect(coordinator).not.toBe(admin);
+    expect(await sub(['--org', ORG, '--role', 'admin', '--sub', coordinator as string])).toBe(coordinator);
   });
 });
 
