@@ -155,3 +155,36 @@ export function previewCron(expression: string, timeZone: string, now: Date, cou
     return { ok: false, message: error instanceof Error ? error.message.replace(/^CronPattern:\s*/, '') : 'invalid' };
   }
 }
+
+/**
+ * The time zones an admin may pick: the browser's list (Intl.supportedValuesOf), which leaves out UTC and names some
+ * zones by their old spelling (Europe/Kiev, Asia/Calcutta), plus UTC and the current names the browser knows, plus
+ * the schedule's own zone, sorted.
+ */
+export function zoneChoices(
+  current: string,
+  supported: readonly string[] = Intl.supportedValuesOf('timeZone'),
+): string[] {
+  const known = (zone: string) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const extra = CURRENT_ZONE_NAMES.filter(known);
+  return [...new Set([...supported, ...extra, current])].sort((a, b) => a.localeCompare(b));
+}
+
+const CURRENT_ZONE_NAMES = [
+  'UTC',
+  'Europe/Kyiv',
+  'Asia/Kolkata',
+  'Asia/Kathmandu',
+  'Asia/Ho_Chi_Minh',
+  'Asia/Yangon',
+  'America/Nuuk',
+  'Atlantic/Faroe',
+  'Pacific/Kanton',
+];

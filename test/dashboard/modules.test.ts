@@ -2,7 +2,7 @@
 // across daylight saving, date and duration formats, the language choice, the session's claims, config.json.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../dashboard/src/config.ts';
-import { describeCron, previewCron } from '../../dashboard/src/cron-text.ts';
+import { describeCron, previewCron, zoneChoices } from '../../dashboard/src/cron-text.ts';
 import { addDays, createFormats, dayKeyOf, offsetMinutes, startOfDay } from '../../dashboard/src/format.ts';
 import { chooseLanguage, messagesFor } from '../../dashboard/src/i18n.ts';
 import { claimsOf, isExpired, sessionOf } from '../../dashboard/src/session.ts';
@@ -336,5 +336,17 @@ describe('config.json', () => {
     expect(() => parseConfig({ supabaseUrl: 'https://a.co', publishableKey: '' })).toThrow(/publishableKey/);
     expect(() => parseConfig({ supabaseUrl: 'https://a.co', publishableKey: 'k', auth: 'magic' })).toThrow(/auth/);
     expect(() => parseConfig({ supabaseUrl: 'https://a.co', publishableKey: 'k', pollMs: 5 })).toThrow(/pollMs/);
+  });
+});
+
+describe('zoneChoices', () => {
+  it("offers UTC and today's names beside the browser's list, and the schedule's own zone, sorted", () => {
+    const choices = zoneChoices('Europe/Oslo', ['Europe/Kiev', 'Europe/Oslo', 'Asia/Calcutta']);
+    expect(choices).toEqual(
+      expect.arrayContaining(['UTC', 'Europe/Kyiv', 'Asia/Kolkata', 'Europe/Kiev', 'Europe/Oslo']),
+    );
+    expect(choices).toEqual([...choices].sort((a, b) => a.localeCompare(b)));
+    expect(new Set(choices).size).toBe(choices.length);
+    expect(zoneChoices('America/Argentina/La_Rioja', [])).toContain('America/Argentina/La_Rioja');
   });
 });

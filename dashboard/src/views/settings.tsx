@@ -7,7 +7,7 @@ import type { Connection, Integration, Schedule } from '../api.ts';
 import { asApiError, markViewReady, useApp, useLoad } from '../app-context.ts';
 import { Problem, useProblemText } from '../components/problem.tsx';
 import { Time } from '../components/time.tsx';
-import { describeCron, previewCron } from '../cron-text.ts';
+import { describeCron, previewCron, zoneChoices } from '../cron-text.ts';
 import { focusLost } from '../focus.ts';
 import { roleWord } from '../i18n.ts';
 
@@ -236,10 +236,7 @@ function ScheduleForm({ type, initial }: { type: string; initial: Schedule | nul
   const [enabled, setEnabled] = useState(initial?.enabled ?? true);
   const [timeout, setTimeoutSeconds] = useState(String(initial?.runTimeoutSeconds ?? DEFAULT_RUN_TIMEOUT_SECONDS));
   const { message, busy, save } = useSaving();
-  const zones = useMemo(() => {
-    const all = Intl.supportedValuesOf('timeZone');
-    return all.includes(zone) ? all : [zone, ...all];
-  }, [zone]);
+  const zones = useMemo(() => zoneChoices(zone), [zone]);
   const preview = previewCron(cron, zone, now());
   const words = describeCron(cron, zone, language);
   const id = (key: string) => `${type}-schedule-${key}`;
