@@ -290,7 +290,7 @@ describe('PUT and DELETE /integrations/{type}/schedule', () => {
     [
       'an unknown time zone',
       { cronExpression: '0 * * * *', timeZone: 'Mars/Olympus' },
-      /unknown time zone "Mars\/Olympus"/,
+      /unknown time zone 'Mars\/Olympus'/,
     ],
     ['a timeout under a minute', { cronExpression: '0 * * * *', runTimeoutSeconds: 30 }, /runTimeoutSeconds/],
     ['no cron expression', { timeZone: 'UTC' }, /cronExpression/],

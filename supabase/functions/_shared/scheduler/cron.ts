@@ -32,10 +32,19 @@ export function parseScheduleCron(expression: string, timeZone: string = DEFAULT
   if (typeof timeZone !== 'string' || !isTimeZone(timeZone)) {
     throw new SyncRunLogError(
       'invalid_argument',
-      `unknown time zone ${JSON.stringify(String(timeZone).slice(0, 64))}: use an IANA name such as Europe/Oslo`,
+      `unknown time zone ${quoted(String(timeZone).slice(0, 64))}: use an IANA name such as Europe/Oslo`,
     );
   }
   const text = expression.trim();
+  // Said as the database says it (sync_private.cron_expression_error), not as croner, which also takes 6 and 7.
+  const fields = text.split(/\s+/).length;
+  if (!text.startsWith('@') && fields !== 5) {
+    throw new SyncRunLogError(
+      'invalid_argument',
+      `cron expression ${quoted(text.slice(0, 200))} has ${fields} fields; it needs 5: minute hour day-of-month month ` +
+        'day-of-week (or @hourly, @daily, ...)',
+    );
+  }
   let cron: Cron;
   try {
     cron = new Cron(text, { ...CRON_OPTIONS, timezone: timeZone, paused: true });
@@ -51,6 +60,11 @@ export function parseScheduleCron(expression: string, timeZone: string = DEFAULT
     throw new SyncRunLogError('invalid_argument', `cron expression ${JSON.stringify(text)} never fires`);
   }
   return { expression: text, timeZone, cron };
+}
+
+/** A value in single quotes, as PostgreSQL's quote_literal writes it (the database's messages use it). */
+function quoted(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }
 
 /** True when the runtime's time zone database knows the IANA name (PostgreSQL checks it again on write). */
