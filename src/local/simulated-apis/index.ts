@@ -26,7 +26,9 @@ export interface SimulatedApisConfig {
 
 export async function startSimulatedApis(config: SimulatedApisConfig, env: NodeJS.ProcessEnv = process.env) {
   const latencyMs = config.latencyMs ?? [40, 250];
-  const data = { totalRecords: 2500, invalidEvery: 400, maxPageSize: 200 };
+  // Every record valid: a live run completes (the demo's history shows partly failed runs; /__control/data sets
+  // invalidEvery to watch one happen).
+  const data = { totalRecords: 2500, invalidEvery: 0, maxPageSize: 200 };
   const servers: SimulatedServer[] = [];
   const start = async (api: Parameters<typeof startSimulatedServer>[0], port: number | undefined, variable: string) => {
     try {
