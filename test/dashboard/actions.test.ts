@@ -52,6 +52,8 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
       { timeout: 60_000 },
     );
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    // A queued run waits to start: no "running for", no records yet.
+    for (const text of seen.filter((shown) => shown.startsWith('Queued'))) expect(text).toMatch(/waiting to start for/);
     const words = seen.map((text) => text.match(/^(Queued|Running|Completed|Partly failed|Failed)/)?.[1]);
     expect(words[0]).toBe('Completed'); // the demo's last run
     expect(words).toContain('Running');

@@ -178,7 +178,8 @@ function Card({ entry, run, message, busy, onSyncNow, onCancel }: CardProps) {
   const zone = entry.schedule?.timeZone ?? VIEWER_ZONE;
   const next = entry.schedule?.enabled ? (entry.schedule.nextPeriods[0] ?? null) : null;
   const running = isActive(run);
-  // A disabled connection cannot sync (the API answers not_configured): no Sync now; Cancel still, while a run goes.
+  // Without a connection, or with a disabled one, it cannot sync (the API answers not_configured): no Sync now, the
+  // note says who can connect it; Cancel still, while a run goes.
   const disabled = entry.connection !== null && !entry.connection.enabled;
 
   // Keyboard users keep their place: the button that replaces the one they pressed gets the focus, in the same
@@ -209,6 +210,8 @@ function Card({ entry, run, message, busy, onSyncNow, onCancel }: CardProps) {
           <dd>
             {run ? (
               <LastRun run={run} zone={zone} />
+            ) : !entry.connection ? (
+              t.overview.noRuns
             ) : next ? (
               t.overview.noRunsWait(f.time(next, zone))
             ) : (
@@ -270,7 +273,7 @@ function Card({ entry, run, message, busy, onSyncNow, onCancel }: CardProps) {
             {t.overview.cancel}
             <span class="visually-hidden"> ({name})</span>
           </button>
-        ) : disabled ? null : (
+        ) : disabled || !entry.connection ? null : (
           <button
             type="button"
             class="primary"
@@ -307,7 +310,9 @@ function LastRun({ run, zone }: { run: SyncRun; zone: string }) {
       <StatusLabel look={look} /> · <Time iso={run.startedAt} zone={zone} />{' '}
       <span class="muted">({f.relative(run.startedAt, now())})</span>
       <br />
-      {running ? (
+      {run.status === 'pending' ? (
+        <span class="progress">{t.overview.queuedFor(f.duration(seconds))}</span>
+      ) : running ? (
         <span class="progress">
           {t.overview.runningFor(f.duration(seconds))} ·{' '}
           {t.overview.progress(f.number(run.recordsProcessed), f.number(run.recordsFailed))}
