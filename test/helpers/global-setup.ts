@@ -33,6 +33,9 @@ export default async function setup(project: TestProject) {
   });
 
   const admin = postgres(server.url, { max: 1, onnotice: () => {} });
+  // A server given by DATABASE_URL keeps the last run's template, marked as one: PostgreSQL refuses to drop that.
+  const [kept] = await admin`select 1 from pg_database where datname = ${TEMPLATE}`;
+  if (kept) await admin.unsafe(`alter database ${TEMPLATE} is_template false`);
   await admin.unsafe(`drop database if exists ${TEMPLATE} with (force)`);
   await admin.unsafe(`create database ${TEMPLATE}`);
   const template = postgres(withDatabase(server.url, TEMPLATE), { max: 1, onnotice: () => {} });
