@@ -174,8 +174,11 @@ describe('user tokens on a hosted project (asymmetric keys)', () => {
       .setExpirationTime('10m')
       .sign(publicKeyBytes);
     expect((await failure(both.authenticate(bearer(confused)))).message).toMatch(/signature/);
-    // and the legacy HS256 token of that project is still a user
-    const legacy = await mintUserToken({ orgId: ORG, userRole: 'admin' }, { secret: LOCAL_JWT_SECRET });
+    // and the legacy HS256 token of that project (its issuer, as Auth sets it) is still a user
+    const legacy = await mintUserToken(
+      { orgId: ORG, userRole: 'admin', extra: { iss: `${URL_}/auth/v1` } },
+      { secret: LOCAL_JWT_SECRET },
+    );
     expect((await both.authenticate(bearer(legacy))).kind).toBe('user');
   });
 

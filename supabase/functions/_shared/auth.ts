@@ -120,8 +120,9 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
         );
       }
       // A user's token is checked as Supabase Auth issues it (aud, and iss where the project's URL is known); the
-      // legacy service_role key has neither (iss "supabase"). The payload read here only chooses the checks.
-      const user = decodeJwt(token).role !== 'service_role';
+      // legacy anon and service_role keys have neither (iss "supabase"), and are answered by their role. The payload
+      // read here only chooses the checks.
+      const user = decodeJwt(token).role === 'authenticated';
       return jwtVerify(token, await hmacKey, {
         algorithms: ['HS256'],
         requiredClaims: ['exp'],
