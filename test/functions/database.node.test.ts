@@ -13,6 +13,7 @@ import {
   poolOptions,
 } from '../../supabase/functions/_shared/database.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { startTlsPostgres } from '../helpers/tls-postgres.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -92,6 +93,32 @@ describe('the pool settings', () => {
     }
   });
 
+  it("TLS as libpq's default (prefer) unless the URL's own sslmode says otherwise, which postgres.js then reads", () => {
+    expect(poolOptions({ DATABASE_URL: 'postgres://u:p@db.ref.supabase.co:5432/postgres' }).ssl).toBe('prefer');
+    for (const url of [
+      'postgres://u:p@h:5432/db?sslmode=disable',
+      'postgres://u:p@h:5432/db?application_name=x&sslmode=verify-full',
+      'postgres://u:p@h:6543?ssl=require',
+    ]) {
+      expect(poolOptions({ DATABASE_URL: url })).not.toHaveProperty('ssl');
+    }
+  });
+
+  it('over TLS where the server offers it, in plain text where it does not', async () => {
+    await db.sql.unsafe(`create or replace function public.answer() returns int language sql as $$ select 42 $$;
+      grant execute on function public.answer() to service_role`);
+    const tls = await startTlsPostgres(db.url);
+    const viaTls = connectDatabase({ DATABASE_URL: tls.url });
+    const plain = connectDatabase({ DATABASE_URL: db.url });
+    try {
+      for (const pool of [viaTls, plain]) expect((await pool.asService().rpc('answer', {})).data).toBe(42);
+      expect(tls.counts).toEqual({ tls: 1, plain: 0 });
+    } finally {
+      await Promise.all([viaTls.end(), plain.end()]);
+      await tls.close();
+    }
+  });
+
   it('DB_POOL_MAX stays 1-100', () => {
     expect(poolOptions({ DATABASE_URL: 'postgres://h/db', DB_POOL_MAX: '100' }).max).toBe(100);
     expect(poolOptions({ DATABASE_URL: 'postgres://h/db', DB_POOL_MAX: '1' }).max).toBe(1);
@@ -161,6 +188,8 @@ async function wireCount(target: URL): Promise<WireCount> {
   const url = new URL(target);
   url.hostname = '127.0.0.1';
   url.port = String(typeof address === 'object' && address ? address.port : 0);
+  // Frames are read in plain text: no SSLRequest (the pool's default asks for TLS; its reply 'N' has no frame).
+  url.searchParams.set('sslmode', 'disable');
   return {
     url: url.toString(),
     maxInFlight: () => maxInFlight,

@@ -17,6 +17,7 @@ import { ROOT } from '../../src/local/config.ts';
 import { DENO_BIN, FUNCTIONS_DIR } from '../../src/local/functions-host.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { startTlsPostgres, type TlsPostgres } from '../helpers/tls-postgres.ts';
 import { call, expectError } from './harness.ts';
 
 // The project's URL: on this machine, the standalone sync-scheduler's own address (its port is chosen first), so the
@@ -46,6 +47,17 @@ function hostedEnv(key: LocalSigningKey, databaseUrl: string): Record<string, st
   };
 }
 
+/** The environment Deno reads for itself, passed on when set. */
+const DENO_OWN = [
+  'DENO_DIR',
+  'DENO_CERT',
+  'DENO_TLS_CA_STORE',
+  'NODE_EXTRA_CA_CERTS',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+];
+
 /** `deno run --config supabase/functions/<name>/deno.json supabase/functions/<name>/index.ts`, alone. */
 async function serve(name: string, secrets: Record<string, string>, port?: number): Promise<Served> {
   port ??= await freePort();
@@ -63,11 +75,12 @@ async function serve(name: string, secrets: Record<string, string>, port?: numbe
     ].concat(path.join(dir, 'index.ts')),
     {
       cwd: ROOT,
-      // Only what Deno itself needs to run (its cache), then the hosted secrets.
+      // Only what Deno itself needs to run (its cache, and the certificates and proxy by which it fetches the npm
+      // packages on a machine whose cache is empty), then the hosted secrets.
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
-        ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
+        ...Object.fromEntries(DENO_OWN.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : []))),
         NO_COLOR: '1',
         DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}`,
         ...secrets,
@@ -107,23 +120,27 @@ async function serve(name: string, secrets: Record<string, string>, port?: numbe
 }
 
 let db: TestDatabase;
+/** The database as a hosted project serves it: over TLS, which the URL Supabase gives does not ask for. */
+let tlsDb: TlsPostgres;
 let key: LocalSigningKey;
 let runLog: Served;
 let scheduler: Served;
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  tlsDb = await startTlsPostgres(db.url);
   const schedulerPort = await freePort();
   PROJECT_URL = `http://127.0.0.1:${schedulerPort}`;
   key = await generateSigningKey(PROJECT_URL);
   [runLog, scheduler] = await Promise.all([
-    serve('sync-run-log', hostedEnv(key, db.url)),
-    serve('sync-scheduler', hostedEnv(key, db.url), schedulerPort),
+    serve('sync-run-log', hostedEnv(key, tlsDb.url)),
+    serve('sync-scheduler', hostedEnv(key, tlsDb.url), schedulerPort),
   ]);
 }, 240_000);
 
 afterAll(async () => {
   await Promise.all([runLog?.stop(), scheduler?.stop()]);
+  await tlsDb?.close();
   await db?.drop();
 });
 
@@ -174,6 +191,13 @@ describe('sync-run-log as deployed', () => {
     const foreign = await mintUserToken({ orgId: ORG, userRole: 'admin' }, { key: { ...other, kid: key.kid } });
     expectError(await call(`${runLog.url}/runs/latest`, { token: foreign }), 401, 'unauthorized');
     expectError(await call(`${runLog.url}/runs/latest`, {}), 401, 'unauthorized');
+  });
+});
+
+describe('the connection to the database', () => {
+  it('is encrypted: every connection the functions opened asked for TLS and got it, none went in plain text', () => {
+    expect(tlsDb.counts.tls).toBeGreaterThan(0);
+    expect(tlsDb.counts.plain).toBe(0);
   });
 });
 

@@ -63,6 +63,12 @@ export function isTransactionPooler(env: DatabaseEnv, url = databaseUrl(env)): b
   return urlPorts(url).includes(TRANSACTION_POOLER_PORT);
 }
 
+/** Whether the URL says how to use TLS itself (`sslmode=...`, or postgres.js's `ssl=...`). */
+function urlSetsTls(url: string): boolean {
+  const query = /\?([^#]*)/.exec(url)?.[1] ?? '';
+  return query.split('&').some((pair) => /^(sslmode|ssl)=/i.test(pair));
+}
+
 /** postgres.js's options, with `max_pipeline` (queries written ahead per connection), which its types leave out. */
 export type PoolOptions = Options<Record<string, PostgresType>> & { url: string; max_pipeline?: number };
 
@@ -91,6 +97,10 @@ export function poolOptions(env: DatabaseEnv): PoolOptions {
     // at most 150 s (Free) or 400 s (paid), so it only recycles the local stack's long-lived connections.
     idle_timeout: IDLE_TIMEOUT_SECONDS,
     connect_timeout: 10,
+    // TLS as libpq does by default (sslmode=prefer): encrypted whenever the server offers it, as a hosted project's
+    // does, plain only where the server has none (the local stack). postgres.js alone would not ask at all. The
+    // URL's own sslmode (e.g. `require`, or `verify-full` with a CA) wins.
+    ...(urlSetsTls(url) ? {} : { ssl: 'prefer' as const }),
     onnotice: () => {},
     // A hung query must not hang the request: PostgREST's roles carry a statement_timeout, a direct connection not.
     // A pooler cannot keep a setting per client: PgBouncer refuses the startup parameter, Supavisor drops it.
