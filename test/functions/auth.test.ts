@@ -21,7 +21,9 @@ import {
 import { authConfigFromEnv, parseJwks, requireServiceCallers } from '../../supabase/functions/_shared/auth-config.ts';
 import { SyncRunLogError } from '../../supabase/functions/_shared/errors.ts';
 
-const URL_ = 'https://abcdefghijklmnop.supabase.co';
+// A project URL shaped like a hosted one, under a name that never resolves (.invalid): the inline-JWKS tests' unknown
+// kids make the authenticator ask this project's Auth, and no such request may leave the machine.
+const URL_ = 'https://abcdefghijklmnop.supabase.invalid';
 const ORG = randomUUID();
 const SECRET_KEY = `sb_secret_${randomBytes(20).toString('base64url')}`;
 const PUBLISHABLE_KEY = `sb_publishable_${randomBytes(20).toString('base64url')}`;
@@ -95,7 +97,11 @@ describe('the environment', () => {
 
   it('exactly the hosted default secrets are enough: no JWT secret, nothing user-set', () => {
     const config = authConfigFromEnv(hosted());
-    expect(config).toMatchObject({ jwtSecret: null, issuer: `${URL_}/auth/v1`, jwksUrl: null });
+    expect(config).toMatchObject({
+      jwtSecret: null,
+      issuer: [`${URL_}/auth/v1`],
+      jwksUrl: `${URL_}/auth/v1/.well-known/jwks.json`,
+    });
     expect(config.serviceKeys).toEqual([SECRET_KEY]);
   });
 
@@ -118,6 +124,20 @@ describe('the environment', () => {
 
   it('without SUPABASE_JWKS, the key set is fetched from <SUPABASE_URL>/auth/v1/.well-known/jwks.json', () => {
     expect(authConfigFromEnv({ SUPABASE_URL: `${URL_}/` }).jwksUrl).toBe(`${URL_}/auth/v1/.well-known/jwks.json`);
+  });
+
+  it('SYNC_JWT_ISSUER replaces the issuer with one or more, and refuses what is not a list of URLs', () => {
+    expect(authConfigFromEnv(hosted({ SYNC_JWT_ISSUER: ' https://auth.example.org/auth/v1 ' })).issuer).toEqual([
+      'https://auth.example.org/auth/v1',
+    ]);
+    expect(
+      authConfigFromEnv(hosted({ SYNC_JWT_ISSUER: `https://auth.example.org/auth/v1,${URL_}/auth/v1` })).issuer,
+    ).toEqual(['https://auth.example.org/auth/v1', `${URL_}/auth/v1`]);
+    for (const bad of ['auth.example.org', 'https://a.example/auth/v1,', 'https://a.example/x y']) {
+      expect(() => authConfigFromEnv(hosted({ SYNC_JWT_ISSUER: bad }))).toThrow(
+        `SYNC_JWT_ISSUER must be http(s) URLs separated by commas, got "${bad}"`,
+      );
+    }
   });
 });
 
@@ -164,6 +184,16 @@ describe('user tokens on a hosted project (asymmetric keys)', () => {
 
     const expired = await mintUserToken({ orgId: ORG, userRole: 'admin' }, { key: es, expiresIn: -10 });
     expect((await failure(auth.authenticate(bearer(expired)))).message).toMatch(/expired/);
+  });
+
+  it("with SYNC_JWT_ISSUER, tokens carry one of its issuers: the project's own is refused unless listed", async () => {
+    const custom = createAuthenticator(
+      authConfigFromEnv(hosted({ SYNC_JWT_ISSUER: 'https://auth.example.org/auth/v1' })),
+    );
+    const fromCustom = await signWith({ ...es, issuer: 'https://auth.example.org/auth/v1' }, 'ES256', {});
+    expect((await custom.authenticate(bearer(fromCustom))).kind).toBe('user');
+    const fromProject = await signWith(es, 'ES256', {});
+    expect((await failure(custom.authenticate(bearer(fromProject)))).message).toMatch(/iss/);
   });
 
   it('no algorithm confusion: an HS256 token keyed with the public key is refused, even where HS256 is allowed', async () => {
@@ -255,7 +285,7 @@ describe('service callers', () => {
   });
 });
 
-describe('the remote JWKS (no SUPABASE_JWKS, only SUPABASE_URL)', () => {
+describe("the remote JWKS (Auth's own: without SUPABASE_JWKS, or for a kid it lacks)", () => {
   let server: Server;
   let served: JWK[] = [];
   let fetches = 0;
@@ -310,6 +340,65 @@ describe('the remote JWKS (no SUPABASE_JWKS, only SUPABASE_URL)', () => {
       await failure(auth.authenticate(bearer(random)));
     }
     expect(fetches).toBe(2);
+  });
+
+  it("SUPABASE_JWKS lacks a key Auth rotated in since the function started: the token's kid is asked of Auth", async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-30T12:00:00Z') });
+    const current = await generateSigningKey(url);
+    const rotatedIn = await generateSigningKey(url);
+    served = [current.publicJwk, rotatedIn.publicJwk];
+    fetches = 0;
+    const auth = createAuthenticator(
+      authConfigFromEnv({ SUPABASE_URL: url, SUPABASE_JWKS: JSON.stringify([current.publicJwk]) }),
+    );
+    // The inline key set answers for its own keys: Auth is not asked.
+    const usual = await mintUserToken({ orgId: ORG, userRole: 'admin' }, { key: current });
+    expect((await auth.authenticate(bearer(usual))).kind).toBe('user');
+    expect(fetches).toBe(0);
+    const rotated = await mintUserToken({ orgId: ORG, userRole: 'coordinator' }, { key: rotatedIn });
+    expect(await auth.authenticate(bearer(rotated))).toMatchObject({ kind: 'user', userRole: 'coordinator' });
+    expect(fetches).toBe(1);
+    // A kid neither knows is the token's fault (401), and a flood of them costs Auth nothing within the cooldown.
+    for (let i = 0; i < 20; i++) {
+      const stranger = await mintUserToken(
+        { orgId: ORG, userRole: 'admin' },
+        { key: { ...rotatedIn, kid: randomUUID() } },
+      );
+      expect(await failure(auth.authenticate(bearer(stranger)))).toMatchObject({ code: 'unauthorized' });
+    }
+    expect(fetches).toBe(1);
+  });
+
+  it('SUPABASE_JWKS and Auth unreachable: an unknown kid is 401 (the inline set decides), asked at most once per cooldown', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-30T12:00:00Z') });
+    const current = await generateSigningKey(url);
+    broken = true;
+    fetches = 0;
+    try {
+      const auth = createAuthenticator(
+        authConfigFromEnv({ SUPABASE_URL: url, SUPABASE_JWKS: JSON.stringify([current.publicJwk]) }),
+      );
+      for (let i = 0; i < 10; i++) {
+        const stranger = await mintUserToken(
+          { orgId: ORG, userRole: 'admin' },
+          { key: { ...current, kid: randomUUID() } },
+        );
+        expect(await failure(auth.authenticate(bearer(stranger)))).toMatchObject({
+          code: 'unauthorized',
+          message: expect.stringMatching(/kid/),
+        });
+      }
+      expect(fetches).toBe(1);
+      vi.setSystemTime(Date.now() + JWKS_REFETCH_COOLDOWN_MS + 1_000);
+      const later = await mintUserToken({ orgId: ORG, userRole: 'admin' }, { key: { ...current, kid: randomUUID() } });
+      await failure(auth.authenticate(bearer(later)));
+      expect(fetches).toBe(2);
+      // The keys it holds still work, Auth or not.
+      const usual = await mintUserToken({ orgId: ORG, userRole: 'admin' }, { key: current });
+      expect((await auth.authenticate(bearer(usual))).kind).toBe('user');
+    } finally {
+      broken = false;
+    }
   });
 
   it('Auth answering garbage is 503 unavailable, not a 401 blaming the token', async () => {

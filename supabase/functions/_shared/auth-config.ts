@@ -1,8 +1,11 @@
 // How a function verifies its callers, read from the environment a hosted Supabase project gives it (2026):
 //   SUPABASE_JWKS              the project's JSON Web Key Set ({"keys":[...]} or a bare array): user tokens signed
 //                              with ES256 or RS256 (Supabase Auth's asymmetric signing keys)
-//   SUPABASE_URL               the tokens' issuer is <SUPABASE_URL>/auth/v1; without SUPABASE_JWKS the key set is
-//                              fetched from <SUPABASE_URL>/auth/v1/.well-known/jwks.json
+//   SUPABASE_URL               the tokens' issuer is <SUPABASE_URL>/auth/v1; the key set is fetched from
+//                              <SUPABASE_URL>/auth/v1/.well-known/jwks.json without SUPABASE_JWKS, or for a kid
+//                              SUPABASE_JWKS does not hold yet (a key Auth rotated in after the function started)
+//   SYNC_JWT_ISSUER            the issuers user tokens may carry, comma-separated, instead of <SUPABASE_URL>/auth/v1
+//                              (a project whose tokens name another host, e.g. behind a custom domain)
 //   SUPABASE_JWT_SECRET, JWT_SECRET   the legacy HS256 secret (local stacks, projects still on it)
 //   SUPABASE_SECRET_KEYS       {"name":"sb_secret_..."}: service callers (apikey header or bearer)
 //   SUPABASE_SERVICE_ROLE_KEY  the legacy service_role key: a service caller too
@@ -16,10 +19,10 @@ export type PublicJwk = Record<string, unknown> & { kty: string; kid?: string; a
 export interface AuthConfig {
   /** Inline key set (SUPABASE_JWKS), or null. */
   jwks: PublicJwk[] | null;
-  /** Where to fetch the key set when there is no inline one (null: nowhere). */
+  /** Where to fetch the key set: without an inline one, or for a kid it lacks (null: nowhere). */
   jwksUrl: string | null;
-  /** The `iss` asymmetric tokens must carry: <SUPABASE_URL>/auth/v1 (null when SUPABASE_URL is unset). */
-  issuer: string | null;
+  /** The `iss` user tokens may carry: <SUPABASE_URL>/auth/v1 or SYNC_JWT_ISSUER's (null: SUPABASE_URL unset). */
+  issuer: string[] | null;
   /** The legacy HS256 secret, or null: HS256 tokens are then refused. */
   jwtSecret: string | null;
   /** Keys that make their bearer the service role: secret keys and the legacy service_role key. */
@@ -65,6 +68,19 @@ function keyValues(env: Env, name: string): string[] {
   return keys as string[];
 }
 
+/** SYNC_JWT_ISSUER: one issuer or several, comma-separated, each an http(s) URL; null when unset. */
+function issuersFromEnv(env: Env): string[] | null {
+  const raw = env.SYNC_JWT_ISSUER?.trim();
+  if (!raw) return null;
+  const issuers = raw.split(',').map((issuer) => issuer.trim());
+  for (const issuer of issuers) {
+    if (!/^https?:\/\/[^\s/]+\S*$/.test(issuer)) {
+      throw new Error(`SYNC_JWT_ISSUER must be http(s) URLs separated by commas, got "${raw}"`);
+    }
+  }
+  return issuers;
+}
+
 export function authConfigFromEnv(env: Env): AuthConfig {
   const url = env.SUPABASE_URL?.trim() ? env.SUPABASE_URL.trim().replace(/\/+$/, '') : null;
   if (url !== null && !/^https?:\/\/[^\s/]+/.test(url)) throw new Error(`SUPABASE_URL must be an http(s) URL`);
@@ -85,8 +101,8 @@ export function authConfigFromEnv(env: Env): AuthConfig {
   }
   return {
     jwks,
-    jwksUrl: jwks === null && url !== null ? `${url}/auth/v1/.well-known/jwks.json` : null,
-    issuer: url === null ? null : `${url}/auth/v1`,
+    jwksUrl: url === null ? null : `${url}/auth/v1/.well-known/jwks.json`,
+    issuer: issuersFromEnv(env) ?? (url === null ? null : [`${url}/auth/v1`]),
     jwtSecret,
     serviceKeys,
     publicKeys,

@@ -86,22 +86,43 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
         ['verify'],
       )
     : null;
+  const remote = config.jwksUrl
+    ? createRemoteJWKSet(new URL(config.jwksUrl), {
+        cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
+        cacheMaxAge: 10 * 60_000,
+        timeoutDuration: 5_000,
+      })
+    : null;
+  const isKeyError = (error: unknown) =>
+    error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys;
   let keySet: JWTVerifyGetKey | null = null;
-  if (config.jwks) keySet = createLocalJWKSet({ keys: config.jwks as never });
-  else if (config.jwksUrl) {
-    const remote = createRemoteJWKSet(new URL(config.jwksUrl), {
-      cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
-      cacheMaxAge: 10 * 60_000,
-      timeoutDuration: 5_000,
-    });
+  if (config.jwks) {
+    const inline = createLocalJWKSet({ keys: config.jwks as never });
+    // A kid the inline set lacks may be a key Auth rotated in after this function started: asked of Auth's JWKS,
+    // at most once per cooldown when Auth cannot be reached (jose's own cooldown bounds refetches after a success).
+    // Whatever Auth answers, the inline set's verdict stands when Auth has no such key either: 401, not 503.
+    let unreachableAt = Number.NEGATIVE_INFINITY;
+    keySet = async (header, token) => {
+      try {
+        return await inline(header, token);
+      } catch (error) {
+        if (!(error instanceof joseErrors.JWKSNoMatchingKey) || !remote) throw error;
+        if (Date.now() - unreachableAt < JWKS_REFETCH_COOLDOWN_MS) throw error;
+        try {
+          return await remote(header, token);
+        } catch (fetched) {
+          if (!isKeyError(fetched)) unreachableAt = Date.now();
+          throw error;
+        }
+      }
+    };
+  } else if (remote) {
     // Auth unreachable, slow or answering garbage is the service's trouble (503), not the caller's token (401).
     keySet = async (header, token) => {
       try {
         return await remote(header, token);
       } catch (error) {
-        if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) {
-          throw error;
-        }
+        if (isKeyError(error)) throw error;
         throw new SyncRunLogError('unavailable', "the project's signing keys could not be fetched");
       }
     };
