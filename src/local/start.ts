@@ -19,6 +19,7 @@ import { seedDemoOnStart } from './demo-seed.ts';
 import { startDatabase } from './embedded-db.ts';
 import { startFunctionsHost } from './functions-host.ts';
 import { applyLocalCompat, migrate } from './migrate.ts';
+import { checkPortsFree } from './ports.ts';
 import { simulatedApisConfigFromEnv, simulatedApisEnabled, startSimulatedApis } from './simulated-apis/index.ts';
 import { startTicker, tickerEnabled } from './ticker.ts';
 
@@ -54,6 +55,18 @@ async function main(): Promise<void> {
   });
 
   const config = loadConfig();
+  const simulated = simulatedApisEnabled() ? simulatedApisConfigFromEnv() : null;
+  await checkPortsFree([
+    ...(config.databaseUrl ? [] : [{ port: config.dbPort, variable: 'DB_PORT' }]),
+    { port: config.functionsPort, variable: 'FUNCTIONS_PORT' },
+    ...(simulated
+      ? [
+          { port: simulated.xledgerPort, variable: 'SIMULATED_XLEDGER_PORT' },
+          { port: simulated.dynamicsPort, variable: 'SIMULATED_DYNAMICS_PORT' },
+          { port: simulated.bufdirPort, variable: 'SIMULATED_BUFDIR_PORT' },
+        ]
+      : []),
+  ]);
   mkdirSync(config.dataDir, { recursive: true });
   const serverLog = path.join(config.dataDir, 'postgres.log');
   const db = await startDatabase(
@@ -89,9 +102,9 @@ async function main(): Promise<void> {
     log: (line) => console.log(line),
   });
 
-  if (simulatedApisEnabled()) {
+  if (simulated) {
     // First, so that the functions and the ticker inherit XLEDGER_BASE_URL etc. pointing at them.
-    const apis = await startSimulatedApis(simulatedApisConfigFromEnv());
+    const apis = await startSimulatedApis(simulated);
     stops.push(() => apis.stop());
     for (const api of apis.servers) console.log(`simulated ${api.name} API: ${api.url} (faults: ${api.url}/__control)`);
   }
