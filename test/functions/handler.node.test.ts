@@ -298,8 +298,38 @@ describe('_shared building blocks', () => {
     expect(problem({ name: 'x', count: 1.5 })).toBe('body.count: must be a whole number');
     expect(problem([])).toBe('body: must be a JSON object');
     expect(problem({ name: null })).toBe('body.name: must be a string');
-    // Other problems keep the schema's own message.
-    expect(problem({ name: 'x', extra: 1 })).toMatch(/^body: Unrecognized key/);
+    // Unknown fields, values outside a list and bounds, in our words too.
+    expect(problem({ name: 'x', extra: 1 })).toBe('body: has a field it does not know: "extra"');
+    expect(problem({ name: 'x', extra: 1, more: 2 })).toBe('body: has fields it does not know: "extra", "more"');
+    const bounded = z.strictObject({
+      status: z.enum(['running', 'completed']).optional(),
+      by: z.literal('manual').optional(),
+      count: z.number().int().min(0).max(10).optional(),
+      share: z.number().gt(0).optional(),
+      text: z.string().max(3).optional(),
+      list: z.array(z.string()).min(1).optional(),
+      code: z
+        .string()
+        .regex(/^[a-z]+$/, 'must be lowercase letters')
+        .optional(),
+    });
+    const bound = (value: unknown) => {
+      try {
+        parseInput(bounded, value, 'body');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('parsed');
+    };
+    expect(bound({ status: 'done' })).toBe('body.status: must be one of "running", "completed"');
+    expect(bound({ by: 'cron' })).toBe('body.by: must be "manual"');
+    expect(bound({ count: -1 })).toBe('body.count: must be at least 0');
+    expect(bound({ count: 11 })).toBe('body.count: must be at most 10');
+    expect(bound({ share: 0 })).toBe('body.share: must be more than 0');
+    expect(bound({ text: 'abcd' })).toBe('body.text: must be at most 3 characters long');
+    expect(bound({ list: [] })).toBe('body.list: must have at least 1 item');
+    // A schema's own message is kept as it is.
+    expect(bound({ code: 'ABC' })).toBe('body.code: must be lowercase letters');
   });
 
   it('databaseUrl prefers SUPABASE_DB_URL; connectDatabase opens lazily and ends', async () => {

@@ -15,7 +15,40 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
 /** One problem of `input`, as "<where>.<path>: <what is wrong>". */
 export function problemOf(issue: z.core.$ZodIssue, input: unknown, where: string): string {
   const path = issue.path.map(String).join('.');
-  return `${path ? `${where}.${path}` : where}: ${typeProblem(issue, input) ?? issue.message}`;
+  return `${path ? `${where}.${path}` : where}: ${typeProblem(issue, input) ?? boundProblem(issue) ?? issue.message}`;
+}
+
+/** zod's default messages start so; a schema's own message (a regex's, a refinement's) is kept as it is. */
+const ZOD_DEFAULT = /^(Invalid option|Invalid input|Unrecognized key|Too small|Too big)/;
+
+/**
+ * An unknown field, a value outside a list, or a number or length out of range, in words of our own ("must be one
+ * of ...", "is not a field it knows", "must be at least 0"), or null for any other problem: zod's own words for
+ * these read as its internals ("Invalid option: expected one of ...", "Too small: expected number to be >=0").
+ */
+function boundProblem(issue: z.core.$ZodIssue): string | null {
+  if (!ZOD_DEFAULT.test(issue.message)) return null;
+  const quoted = (values: readonly unknown[]) => values.map((value) => JSON.stringify(value)).join(', ');
+  switch (issue.code) {
+    case 'invalid_value':
+      return issue.values.length === 1 ? `must be ${quoted(issue.values)}` : `must be one of ${quoted(issue.values)}`;
+    case 'unrecognized_keys':
+      return issue.keys.length === 1
+        ? `has a field it does not know: ${quoted(issue.keys)}`
+        : `has fields it does not know: ${quoted(issue.keys)}`;
+    case 'too_small':
+    case 'too_big': {
+      const small = issue.code === 'too_small';
+      const bound = Number(small ? issue.minimum : issue.maximum);
+      const limit = issue.inclusive === false ? (small ? 'more than' : 'less than') : small ? 'at least' : 'at most';
+      if (issue.origin === 'string') return `must be ${limit} ${bound} character${bound === 1 ? '' : 's'} long`;
+      if (issue.origin === 'array') return `must have ${limit} ${bound} item${bound === 1 ? '' : 's'}`;
+      if (issue.origin === 'number' || issue.origin === 'int') return `must be ${limit} ${bound}`;
+      return null;
+    }
+    default:
+      return null;
+  }
 }
 
 /**
