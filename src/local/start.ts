@@ -21,6 +21,7 @@ import { startFunctionsHost } from './functions-host.ts';
 import { applyLocalCompat, migrate } from './migrate.ts';
 import { checkPortsFree } from './ports.ts';
 import { simulatedApisConfigFromEnv, simulatedApisEnabled, startSimulatedApis } from './simulated-apis/index.ts';
+import { stackLog } from './stack-log.ts';
 import { startTicker, tickerEnabled } from './ticker.ts';
 
 /** What has been started, stopped in reverse order on Ctrl-C and when a later part fails to start. */
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
       : []),
   ]);
   mkdirSync(config.dataDir, { recursive: true });
+  const log = stackLog(path.join(config.dataDir, 'stack.log'));
   const serverLog = path.join(config.dataDir, 'postgres.log');
   const db = await startDatabase(
     {
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
     databaseUrl: db.url,
     port: config.functionsPort,
     authEnv: auth.functionsEnv,
-    log: (line) => console.log(`functions: ${line}`),
+    log: (line) => log.line('functions', line),
   });
   stops.push(() => functions.stop());
   console.log(`functions: ${functions.functions.join(', ')} served by Deno at ${functions.url}/<name>`);
@@ -133,13 +135,13 @@ async function main(): Promise<void> {
     // The scheduler's every-minute tick (pg_cron's job on Supabase), running the syncs in this process.
     // Also the health monitor's checks, and the daily archival where pg_cron does not run it.
     const rpc = createSqlRpc(sql, SERVICE_CONTEXT);
-    const log = jsonLogger((line) => console.log(`scheduler: ${line}`));
+    const schedulerLog = jsonLogger((line) => log.line('scheduler', line));
     const archiveOptions = archiveOptionsFromEnv(process.env);
     const claimIntervalMs = integerFromEnv(process.env, 'SCHEDULER_CLAIM_INTERVAL_MS', 1_000, 0, 60_000);
     const ticker = startTicker({
       rpc,
       adapters: createAdapters(process.env),
-      log,
+      log: schedulerLog,
       settings: schedulerSettingsFromEnv(process.env, `${functions.url}/sync-scheduler/warm`),
       health: { config: healthConfigFromEnv(process.env) },
       claimIntervalMs,
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
           name: 'archival',
           run: async (now) => {
             const outcome = await archiveIfDue(rpc, now, archiveOptions);
-            if (outcome.ran) log.log('info', 'archival pass', { event: 'archival', ...outcome.result });
+            if (outcome.ran) schedulerLog.log('info', 'archival pass', { event: 'archival', ...outcome.result });
           },
         },
       ],
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
   });
   if (dashboard) stops.push(() => dashboard.stop());
 
+  console.log(`logs: every line in ${log.file}; answered requests, ticks and health checks only there (STACK_LOG=all)`);
   console.log('ready. Ctrl-C stops.');
   await stopped;
   console.log('stopping...');

@@ -2,7 +2,7 @@
 // (embedded PostgreSQL, migrations, Deno functions, simulated APIs, ticker), a token from `npm run token`'s script,
 // a manual run started and read back over HTTP; Ctrl-C stops everything; a restart on the same data keeps the run.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -159,6 +159,14 @@ it('starts the local stack, serves the README session, stops on signals and Ctrl
   expect(((await latest.json()) as { runs: { id: string }[] }).runs.map((r) => r.id)).toEqual([run.id]);
   const history = await fetch(`${base}/runs?integrationType=xledger&limit=10`, { headers });
   expect(((await history.json()) as { runs: { id: string }[] }).runs.map((r) => r.id)).toEqual([run.id]);
+
+  // The terminal shows the run, not every answered request; the stack's log file holds both.
+  const requestLine = new RegExp(`"msg":"request".*"path":"/functions/v1/sync-run-log/runs/${run.id}".*"status":200`);
+  const stackLog = readFileSync(path.join(dataDir, 'stack.log'), 'utf8');
+  expect(stackLog).toMatch(requestLine);
+  expect(stackLog).toMatch(new RegExp(`"msg":"run completed".*"runId":"${run.id}"`));
+  expect(first.output()).not.toMatch(requestLine);
+  expect(first.output()).toMatch(new RegExp(`scheduler: .*"msg":"run completed".*"runId":"${run.id}"`));
 
   expect(await stop(first, 'SIGINT')).toBe(0);
   expect(first.output()).toContain('stopped.');
