@@ -1,8 +1,9 @@
 // Where `npm start`'s lines go. Every line goes to <DATA_DIR>/stack.log; the terminal shows what a person watching
 // wants to see (the stack starting, runs starting and ending, alerts, warnings, errors, refused requests) and leaves
 // out the routine that would bury it: each answered request, the minute's tick report and the health checks
-// (STACK_LOG=all shows those too).
-import { appendFileSync } from 'node:fs';
+// (STACK_LOG=all shows those too). Each start begins the file afresh; the last start's is kept beside it, as
+// stack.previous.log, so the file does not grow without end.
+import { appendFileSync, existsSync, renameSync } from 'node:fs';
 
 /** Info lines that say nothing went wrong and nothing happened that a person would act on. */
 const ROUTINE = new Set(['request', 'tick', 'health check']);
@@ -29,6 +30,7 @@ export interface StackLog {
 export function stackLog(file: string, env: NodeJS.ProcessEnv = process.env, print = console.log): StackLog {
   const mode = (env.STACK_LOG ?? '').trim().toLowerCase() || 'quiet';
   if (mode !== 'quiet' && mode !== 'all') throw new Error(`STACK_LOG must be "quiet" or "all", got "${env.STACK_LOG}"`);
+  if (existsSync(file)) renameSync(file, file.replace(/(\.log)?$/, '.previous.log'));
   return {
     file,
     line(part, line) {

@@ -42,3 +42,11 @@ it('writes every line to the file, prints the rest; STACK_LOG=all prints all; a 
   expect(all).toEqual([`functions: ${request}`]);
   expect(() => stackLog(file, { STACK_LOG: 'loud' })).toThrow('STACK_LOG must be "quiet" or "all", got "loud"');
 });
+
+it("each start begins the file afresh and keeps the last start's lines as stack.previous.log", () => {
+  const file = path.join(dir, 'stack.log');
+  stackLog(file, {}, () => {}).line('functions', 'first start');
+  stackLog(file, {}, () => {}).line('functions', 'second start');
+  expect(readFileSync(file, 'utf8')).toBe('functions: second start\n');
+  expect(readFileSync(path.join(dir, 'stack.previous.log'), 'utf8')).toBe('functions: first start\n');
+});
