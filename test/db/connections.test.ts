@@ -301,7 +301,7 @@ describe('who may do what', () => {
       'public.get_connection_credentials(uuid, text)',
       'public.queue_manual_run(uuid, text)',
       'public.claim_pending_runs(integer, uuid)',
-      'public.acknowledge_sync_alert(uuid, uuid, uuid)',
+      'public.acknowledge_sync_alert(uuid, uuid, uuid, integer)',
     ],
     read: [
       'public.get_sync_connections(uuid)',

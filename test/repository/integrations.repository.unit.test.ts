@@ -371,6 +371,29 @@ describe('IntegrationsRepository through a mocked port', () => {
     expect([running.code, running.details]).toEqual(['already_running', { existingRunId: RUN }]);
   });
 
+  it('acknowledgeAlert names the failures seen only when given; SR009 is alert_changed with the count now', async () => {
+    const { rpc, repo } = mock({ data: null, error: { code: 'SR009', message: 'changed', details: '4', hint: null } });
+    const error = (await repo.acknowledgeAlert(ORG, RUN, null, 3).catch((e) => e)) as SyncRunLogError;
+    expect([error.code, error.status, error.details]).toEqual(['alert_changed', 409, { failedCount: 4 }]);
+    expect(rpc).toHaveBeenLastCalledWith('acknowledge_sync_alert', {
+      p_org_id: ORG,
+      p_alert_id: RUN,
+      p_acknowledged_by: null,
+      p_seen_failed_count: 3,
+    });
+    // Without a count, the call a database before 20261202013000 answers too: no fourth argument at all.
+    await repo.acknowledgeAlert(ORG, RUN, null).catch(() => null);
+    expect(rpc).toHaveBeenLastCalledWith('acknowledge_sync_alert', {
+      p_org_id: ORG,
+      p_alert_id: RUN,
+      p_acknowledged_by: null,
+    });
+    // A DETAIL that is not a count gives no details rather than a wrong one.
+    const odd = mock({ data: null, error: { code: 'SR009', message: 'changed', details: null, hint: null } });
+    const bare = (await odd.repo.acknowledgeAlert(ORG, RUN, null, 3).catch((e) => e)) as SyncRunLogError;
+    expect([bare.code, bare.details]).toEqual(['alert_changed', {}]);
+  });
+
   const SCHEDULE_ROW = {
     id: '22222222-2222-4222-8222-222222222222',
     org_id: ORG,

@@ -4,6 +4,9 @@
 // was acknowledged; manual runs and retried calls add nothing. Against the real database, then end to end: the tick
 // starts a period, the executor syncs it against the simulated vendor with credentials it refuses, and the alert is
 // a row, a log line and one webhook POST; a row all the same when the database is lost after the final write.
+// Acknowledging one with the failures seen (acknowledge_sync_alert's p_seen_failed_count) refuses it (SR009) while
+// it counts more, also when the failure is counted in at the same moment.
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import postgres, { type Sql } from 'postgres';
@@ -18,6 +21,7 @@ import { tick } from '../../supabase/functions/_shared/scheduler/tick.ts';
 import { createSqlRpc } from '../../supabase/functions/_shared/sql-rpc.ts';
 import {
   asAuthenticated,
+  asRole,
   createTestDatabase,
   SERVICE,
   sqlstate,
@@ -225,6 +229,141 @@ describe("a failed scheduled run's alert, recorded by its final write", () => {
         ),
       ),
     ).toBe('42501');
+  });
+});
+
+describe('acknowledging a run_failed alert with the failures seen', () => {
+  const integrations = () => new IntegrationsRepository(createSqlRpc(db.sql, SERVICE));
+
+  async function openAlertOf(org: string, failures: number): Promise<{ id: string; count: number }> {
+    for (let i = 0; i < failures; i++) await failedScheduledRun(org, 'xledger', `failure ${i + 1}`);
+    const [alert, ...others] = await openAlerts(org);
+    expect(others).toEqual([]);
+    return { id: alert?.id as string, count: alert?.details.failed_count as number };
+  }
+
+  it('acknowledges with the count it holds (or more); refuses fewer with alert_changed, the count now, changing nothing', async () => {
+    const org = newOrg();
+    const alert = await openAlertOf(org, 3);
+    expect(alert.count).toBe(3);
+    const refused = await integrations()
+      .acknowledgeAlert(org, alert.id, null, 2)
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      code: 'alert_changed',
+      status: 409,
+      message: 'the alert has changed: 3 failures now, 2 seen',
+      details: { failedCount: 3 },
+    });
+    expect(await openAlerts(org)).toHaveLength(1);
+    const done = await integrations().acknowledgeAlert(org, alert.id, null, 3);
+    expect(done.acknowledgedAt).not.toBeNull();
+    expect(await openAlerts(org)).toEqual([]);
+    // The first acknowledgement is kept, whatever count comes with another.
+    expect(await integrations().acknowledgeAlert(org, alert.id, randomUUID(), 1)).toEqual(done);
+    // A count above what it holds acknowledges too: nothing unseen is closed.
+    const next = await openAlertOf(org, 1);
+    expect((await integrations().acknowledgeAlert(org, next.id, null, 5)).acknowledgedAt).not.toBeNull();
+  });
+
+  it('SR009 carries the count now in DETAIL; a count under 1 is SR005; another org is SR003 before any count', async () => {
+    const org = newOrg();
+    const alert = await openAlertOf(org, 2);
+    const failure = await asRole(
+      db.sql,
+      SERVICE,
+      (tx) => tx`select public.acknowledge_sync_alert(${org}, ${alert.id}, null, 1)`,
+    ).catch((e: { code: string; detail: string }) => e);
+    expect(failure).toMatchObject({ code: 'SR009', detail: '2' });
+    for (const seen of [0, -1]) {
+      expect(
+        await sqlstate(
+          asRole(db.sql, SERVICE, (tx) => tx`select public.acknowledge_sync_alert(${org}, ${alert.id}, null, ${seen})`),
+        ),
+      ).toBe('SR005');
+    }
+    expect(
+      await sqlstate(
+        asRole(db.sql, SERVICE, (tx) => tx`select public.acknowledge_sync_alert(${newOrg()}, ${alert.id}, null, 1)`),
+      ),
+    ).toBe('SR003');
+    expect(await openAlerts(org)).toHaveLength(1);
+    // One function: a call with three arguments, by position or by name, is not ambiguous.
+    const [{ n }] =
+      (await db.sql`select count(*)::int as n from pg_proc where proname = 'acknowledge_sync_alert'`) as unknown as [
+        { n: number },
+      ];
+    expect(n).toBe(1);
+    await asRole(db.sql, SERVICE, (tx) => tx`select public.acknowledge_sync_alert(${org}, ${alert.id}, null)`);
+    expect(await openAlerts(org)).toEqual([]);
+  });
+
+  /** Connections of their own, one transaction each: what two requests at the same moment are. */
+  async function twoConnections(): Promise<[Sql, Sql]> {
+    const pools = [0, 1].map(() => postgres(db.url, { max: 1, onnotice: () => {} })) as [Sql, Sql];
+    await Promise.all(pools.map((pool) => pool`select 1`));
+    return pools;
+  }
+
+  /** Until a backend waits for a lock while running `text` (the second of two racing transactions is blocked). */
+  async function waitingOnLock(text: string): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const [row] = await db.sql`select count(*)::int as n from pg_stat_activity
+        where wait_event_type = 'Lock' and query like ${`%${text}%`}`;
+      if (row?.n) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`nothing waited for a lock running ${text}`);
+  }
+
+  it('a failure counted in while the acknowledgement waits for the row: refused, and the alert counts it', async () => {
+    const org = newOrg();
+    const alert = await openAlertOf(org, 2);
+    const run = await scheduledRun(org, 'xledger');
+    const [failing, acknowledging] = await twoConnections();
+    try {
+      let acknowledged: Promise<unknown> = Promise.resolve();
+      await failing.begin(async (tx) => {
+        // The final write of a third failure counts it into the alert, and holds the row until it commits.
+        await tx`select public.update_run_log_status(${run}, 'failed', 0, 0, 'third failure')`;
+        acknowledged = asRole(
+          acknowledging,
+          SERVICE,
+          (ack) => ack`select public.acknowledge_sync_alert(${org}, ${alert.id}, null, 2)`,
+        ).catch((e: unknown) => e);
+        await waitingOnLock('acknowledge_sync_alert');
+      });
+      expect(await acknowledged).toMatchObject({ code: 'SR009', detail: '3' });
+    } finally {
+      await Promise.all([failing.end(), acknowledging.end()]);
+    }
+    const [open] = await openAlerts(org);
+    expect(open).toMatchObject({ id: alert.id, details: { failed_count: 3, last_run_id: run } });
+  });
+
+  it('a failure recorded while an acknowledgement holds the row: it waits, then opens a new alert', async () => {
+    const org = newOrg();
+    const alert = await openAlertOf(org, 2);
+    const run = await scheduledRun(org, 'xledger');
+    const [failing, acknowledging] = await twoConnections();
+    try {
+      let failed: Promise<unknown> = Promise.resolve();
+      await asRole(acknowledging, SERVICE, async (ack) => {
+        await ack`select public.acknowledge_sync_alert(${org}, ${alert.id}, null, 2)`;
+        failed = failing`select public.update_run_log_status(${run}, 'failed', 0, 0, 'third failure')`.execute();
+        await waitingOnLock('update_run_log_status');
+      });
+      await failed;
+    } finally {
+      await Promise.all([failing.end(), acknowledging.end()]);
+    }
+    const [acknowledged] = await db.sql<{ acknowledged_at: Date | null; details: Record<string, unknown> }[]>`
+      select acknowledged_at, details from public.sync_alerts where id = ${alert.id}`;
+    expect(acknowledged?.acknowledged_at).toBeInstanceOf(Date);
+    expect(acknowledged?.details.failed_count).toBe(2);
+    const [next, ...others] = await openAlerts(org);
+    expect(others).toEqual([]);
+    expect(next).toMatchObject({ run_id: run, details: { failed_count: 1 } });
   });
 });
 

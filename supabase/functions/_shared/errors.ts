@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   'duplicate_period',
   'period_superseded',
   'not_configured',
+  'alert_changed',
   'not_found',
   'not_running',
   'invalid_transition',
@@ -27,6 +28,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   duplicate_period: 409,
   period_superseded: 409,
   not_configured: 409,
+  alert_changed: 409,
   not_found: 404,
   not_running: 409,
   invalid_transition: 409,
@@ -51,6 +53,7 @@ export const SQLSTATE = {
   invalidTransition: 'SR006',
   periodSuperseded: 'SR007',
   notConfigured: 'SR008',
+  alertChanged: 'SR009',
 } as const;
 
 /** CHECK constraints whose violation has a message worth showing (the rest say "invalid argument"). */
@@ -90,7 +93,10 @@ export class SyncRunLogError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    /** Safe extra facts, e.g. `{ existingRunId }` for duplicate_period and already_running. */
+    /**
+     * Safe extra facts, e.g. `{ existingRunId }` for duplicate_period and already_running, `{ failedCount }` for
+     * alert_changed.
+     */
     readonly details: Record<string, unknown> = {},
   ) {
     super(message);
@@ -126,6 +132,13 @@ export function fromDatabaseError(error: {
       return new SyncRunLogError('period_superseded', message, error.details ? { newestPeriod: error.details } : {});
     case SQLSTATE.notConfigured:
       return new SyncRunLogError('not_configured', message);
+    case SQLSTATE.alertChanged:
+      // DETAIL: the failures the alert counts now, more than the caller saw.
+      return new SyncRunLogError(
+        'alert_changed',
+        message,
+        error.details && /^\d{1,9}$/.test(error.details) ? { failedCount: Number(error.details) } : {},
+      );
     default:
       if (error.code && INPUT_SQLSTATES.has(error.code)) {
         const constraint = error.code === '23514' ? /check constraint "([a-z0-9_]+)"/.exec(message)?.[1] : undefined;

@@ -220,13 +220,23 @@ export class IntegrationsRepository {
 
   /**
    * Acknowledges an alert of the org (service role; pass the org and user id from the verified JWT). Acknowledging
-   * again keeps the first acknowledgement. `not_found` for an unknown id or another org's alert.
+   * again keeps the first acknowledgement. `not_found` for an unknown id or another org's alert. With
+   * `seenFailedCount` (the failures the user saw), an open alert that counts more now is `alert_changed`
+   * (`details.failedCount`, the count now) and stays open.
    */
-  async acknowledgeAlert(orgId: string, alertId: string, acknowledgedBy: string | null): Promise<AcknowledgeableAlert> {
+  async acknowledgeAlert(
+    orgId: string,
+    alertId: string,
+    acknowledgedBy: string | null,
+    seenFailedCount?: number,
+  ): Promise<AcknowledgeableAlert> {
     const data = await this.call('acknowledge_sync_alert', {
       p_org_id: orgId,
       p_alert_id: alertId,
       p_acknowledged_by: acknowledgedBy,
+      // Named only when given: an acknowledgement without a count is the call it always was, which a database not
+      // yet migrated to 20261202013000 still answers.
+      ...(seenFailedCount === undefined ? {} : { p_seen_failed_count: seenFailedCount }),
     });
     return toAcknowledgeableAlert(data as AlertWithAcknowledgementRow);
   }
