@@ -8,6 +8,7 @@ export {
   SyncRunLogError,
 } from './sync-run-log.client.ts';
 export {
+  type AcknowledgeOptions,
   type Alert,
   type AlertOptions,
   type AlertPage,

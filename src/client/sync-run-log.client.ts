@@ -7,6 +7,7 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { ERROR_CODES, type ErrorCode, SyncRunLogError } from '../../supabase/functions/_shared/errors.ts';
 import { INTEGRATION_TYPE_PATTERN, RUN_STATUSES, TRIGGERS } from '../../supabase/functions/_shared/run-log.types.ts';
 import type {
+  AcknowledgeOptions,
   Alert,
   AlertOptions,
   AlertPage,
@@ -70,8 +71,12 @@ export interface SyncRunLogClient {
   // Alerts ----------------------------------------------------------------------------------------------------
   /** A page of the org's alerts, newest first. */
   listAlerts(options?: AlertOptions): Promise<AlertPage>;
-  /** Acknowledges an alert (it stops counting in openAlerts); `not_found` for unknown or another org's. */
-  acknowledgeAlert(alertId: string): Promise<Alert>;
+  /**
+   * Acknowledges an alert (it stops counting in openAlerts); `not_found` for unknown or another org's. With
+   * `failedCount`, the failures the user saw: an open alert that counts more now is `alert_changed`
+   * (details.failedCount, the count now) and stays open.
+   */
+  acknowledgeAlert(alertId: string, options?: AcknowledgeOptions): Promise<Alert>;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -162,9 +167,12 @@ export function createSyncRunLogClient(supabase: FunctionsInvoker): SyncRunLogCl
       const data = await invoke(`/alerts?${query}`, 'GET');
       return { alerts: listOf<Alert>(data, 'alerts', hasString('id')), nextCursor: cursorOf(data) };
     },
-    async acknowledgeAlert(alertId) {
+    async acknowledgeAlert(alertId, options = {}) {
       checkId(alertId, 'alertId');
-      return itemOf<Alert>(await invoke(`/alerts/${alertId}/acknowledge`, 'POST'), 'alert', hasString('id'));
+      // No body without a count: the request is the one every version of the function takes.
+      const body =
+        options.failedCount === undefined ? undefined : { failedCount: checkFailedCount(options.failedCount) };
+      return itemOf<Alert>(await invoke(`/alerts/${alertId}/acknowledge`, 'POST', body), 'alert', hasString('id'));
     },
   };
 }
@@ -187,6 +195,13 @@ function checkLimit(limit = 50): number {
     throw new SyncRunLogError('invalid_argument', 'limit must be a whole number from 1 to 1000');
   }
   return limit;
+}
+
+function checkFailedCount(count: number): number {
+  if (!Number.isInteger(count) || count < 1 || count > 2_147_483_647) {
+    throw new SyncRunLogError('invalid_argument', 'failedCount must be a whole number of at least 1');
+  }
+  return count;
 }
 
 function checkCursor(cursor: string): string {

@@ -165,3 +165,12 @@ export interface AlertOptions {
   limit?: number;
   before?: string;
 }
+
+export interface AcknowledgeOptions {
+  /**
+   * The failures the user saw (a run_failed alert's details.failed_count, 1 when it has none): while the alert counts
+   * more, it is not acknowledged (`alert_changed`, details.failedCount the count now). Left out: acknowledged
+   * whatever it counts.
+   */
+  failedCount?: number;
+}

@@ -311,6 +311,24 @@ describe('the routes of an org’s integrations and alerts', () => {
       { alert: ALERT },
       ALERT,
     ],
+    [
+      'acknowledgeAlert with the failures seen',
+      (c: Client) => c.acknowledgeAlert(RUN.id, { failedCount: 3 }),
+      `sync-run-log/alerts/${RUN.id}/acknowledge`,
+      'POST',
+      { failedCount: 3 },
+      { alert: ALERT },
+      ALERT,
+    ],
+    [
+      'acknowledgeAlert with no count given',
+      (c: Client) => c.acknowledgeAlert(RUN.id, {}),
+      `sync-run-log/alerts/${RUN.id}/acknowledge`,
+      'POST',
+      undefined,
+      { alert: ALERT },
+      ALERT,
+    ],
   ] as const)('%s', async (_name, act, path, method, body, data, expected) => {
     const { invoke, supabase } = mockSupabase({ data, error: null });
     await expect(act(createSyncRunLogClient(supabase))).resolves.toEqual(expected);
@@ -333,6 +351,9 @@ describe('the routes of an org’s integrations and alerts', () => {
     ['listPeriods words', (c: Client) => c.listPeriods('xledger', { from: new Date(), to: 'Dec 1 2026' })],
     ['listAlerts limit 0', (c: Client) => c.listAlerts({ limit: 0 })],
     ['acknowledgeAlert bad id', (c: Client) => c.acknowledgeAlert('42')],
+    ['acknowledgeAlert failedCount 0', (c: Client) => c.acknowledgeAlert(RUN.id, { failedCount: 0 })],
+    ['acknowledgeAlert failedCount 1.5', (c: Client) => c.acknowledgeAlert(RUN.id, { failedCount: 1.5 })],
+    ['acknowledgeAlert failedCount "3"', (c: Client) => c.acknowledgeAlert(RUN.id, { failedCount: '3' as never })],
     ['deleteSchedule bad type', (c: Client) => c.deleteSchedule('')],
   ])('%s is refused before any call', async (_name, act) => {
     const { invoke, supabase } = mockSupabase({ data: null, error: null });
@@ -357,6 +378,22 @@ describe('the routes of an org’s integrations and alerts', () => {
     });
     const error = await rejection(createSyncRunLogClient(busy.supabase).triggerManualSync('xledger'));
     expect(error.details).toMatchObject({ existingRunId: RUN.id });
+  });
+
+  it('alert_changed comes back typed, with the failures the alert counts now', async () => {
+    const { supabase } = mockSupabase({
+      data: null,
+      error: httpError(409, {
+        error: {
+          code: 'alert_changed',
+          message: 'the alert has changed: 4 failures now, 3 seen',
+          details: { failedCount: 4 },
+        },
+      }),
+    });
+    expect(
+      await rejection(createSyncRunLogClient(supabase).acknowledgeAlert(RUN.id, { failedCount: 3 })),
+    ).toMatchObject({ code: 'alert_changed', status: 409, details: { failedCount: 4, httpStatus: 409 } });
   });
 
   it('answers of the wrong shape are internal', async () => {

@@ -96,6 +96,16 @@ describe.each(['hs256', 'es256'] as const)('signed with %s', (signing) => {
     expect(page).toMatchObject({ alerts: [{ id: alert?.id, acknowledgedAt: null }], nextCursor: null });
     expect((await coordinator.acknowledgeAlert(alert?.id as string)).acknowledgedAt).toEqual(expect.any(String));
     expect((await coordinator.listIntegrations())[1]?.openAlerts).toBe(0);
+    // A run_failed alert acknowledged with the failures seen: refused while it counts more, with the count now.
+    const [failed] = await h.db.sql<{ id: string }[]>`
+      select id from public.record_sync_alert(${org}::uuid, 'run_failed', 'dynamics', null,
+        '{"failed_count": 3}'::jsonb, null)`;
+    const stale = await coordinator.acknowledgeAlert(failed?.id as string, { failedCount: 2 }).catch((e: unknown) => e);
+    expect(stale).toMatchObject({ code: 'alert_changed', status: 409, details: { failedCount: 3 } });
+    expect((await coordinator.listIntegrations())[1]?.openAlerts).toBe(1);
+    const seen = await coordinator.acknowledgeAlert(failed?.id as string, { failedCount: 3 });
+    expect(seen.acknowledgedAt).toEqual(expect.any(String));
+    expect((await coordinator.listIntegrations())[1]?.openAlerts).toBe(0);
 
     expect(await coordinator.getHealth()).toEqual([]);
     expect(await coordinator.getRunHistoryPage('dynamics', { status: 'failed', limit: 5 })).toEqual({

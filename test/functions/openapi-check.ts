@@ -1,8 +1,8 @@
 // Holds the sync-run-log function to its own OpenAPI 3.1 document: every response to a documented operation (found
 // by method and path) must have a status the operation lists, a body its schema accepts (Ajv's JSON Schema 2020-12
 // validator with ajv-formats, strict), an error code its `x-error-codes` list, and the headers it requires. A 2xx
-// also proves the request it answered: its query parameters and body must be ones the document accepts, so the
-// document is no stricter than the function either. Requests to no documented operation (an unknown path, a 405)
+// also proves the request it answered: its query parameters and body must be ones the document accepts (no body
+// only where the document says the body is optional), so the document is no stricter than the function either. Requests to no documented operation (an unknown path, a 405)
 // are outside the document and not checked. harness.ts's call() runs this on every sync-run-log response.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -135,8 +135,15 @@ export class OpenApiChecker {
       const typed = schema.type === 'integer' && /^\d+$/.test(value) ? Number(value) : value;
       this.validate(where, `query.${parameter.name}`, schema, typed);
     }
-    const body = (operation.requestBody as Json | undefined)?.content as Record<string, { schema: Json }> | undefined;
+    const requestBody = operation.requestBody as Json | undefined;
+    const body = requestBody?.content as Record<string, { schema: Json }> | undefined;
     if (body) {
+      // No body at all (or a blank one, which the function reads as none) is what an optional body allows.
+      const none = request.body === undefined || (typeof request.body === 'string' && request.body.trim() === '');
+      if (none) {
+        if (requestBody?.required !== false) throw new Error(`${where}: the document requires a request body`);
+        return;
+      }
       const sent = typeof request.body === 'string' ? JSON.parse(request.body) : request.body;
       this.validate(where, 'the request body', body['application/json']?.schema as Json, sent);
     }

@@ -128,6 +128,18 @@ describe('the response check fails on drift', () => {
     heartbeatAt: null,
     durationSeconds: null,
   };
+  const alert = {
+    id: RUN_ID,
+    orgId: RUN_ID,
+    kind: 'run_failed',
+    integrationType: 'bufdir',
+    runId: RUN_ID,
+    details: { failed_count: 3 },
+    dedupeKey: null,
+    createdAt: run.startedAt,
+    acknowledgedAt: run.startedAt,
+    acknowledgedBy: null,
+  };
   const check =
     (method: string, path: string, status: number, body: unknown, h = headers(), sent?: unknown) =>
     () =>
@@ -139,6 +151,40 @@ describe('the response check fails on drift', () => {
     const sent = { credentials: { apiToken: 't' } };
     expect(check('PUT', '/integrations/xledger/connection', 200, { connection }, headers(), sent)).not.toThrow();
     expect(check('DELETE', '/integrations/xledger/schedule', 204, null)).not.toThrow();
+    // The acknowledgement's body is optional: none, a blank one, or the failures seen; 409 says how many there are.
+    const acknowledge = `/alerts/${RUN_ID}/acknowledge`;
+    for (const sent of [undefined, '', { failedCount: 3 }, {}]) {
+      expect(check('POST', acknowledge, 200, { alert }, headers(), sent)).not.toThrow();
+    }
+    const changed = { code: 'alert_changed', message: 'the alert has changed', details: { failedCount: 4 } };
+    expect(check('POST', acknowledge, 409, { error: changed })).not.toThrow();
+  });
+
+  it('documents the acknowledgement body as optional, and failedCount among the error details', () => {
+    const operation = (document.paths as Record<string, Record<string, Json>>)['/alerts/{id}/acknowledge']
+      ?.post as Json;
+    expect(operation.requestBody).toMatchObject({
+      required: false,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/AcknowledgeAlertInput' } } },
+    });
+    expect((operation.responses as Record<string, Json>)['409']?.['x-error-codes']).toEqual(['alert_changed']);
+    const schemas = (document.components as Json).schemas as Record<string, Json>;
+    expect(schemas.AcknowledgeAlertInput).toMatchObject({
+      type: 'object',
+      properties: { failedCount: { type: 'integer', minimum: 1 } },
+      additionalProperties: false,
+    });
+    expect(schemas.AcknowledgeAlertInput?.required).toBeUndefined();
+    expect(((schemas.ErrorDetails as Json).properties as Json).failedCount).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+    });
+    // Every other body stays required.
+    const required = operations()
+      .filter(({ operation: o }) => o.requestBody && o.operationId !== 'acknowledgeAlert')
+      .map(({ operation: o }) => (o.requestBody as Json).required);
+    expect(required.length).toBeGreaterThan(0);
+    expect(required.every((r) => r === true)).toBe(true);
   });
 
   const connection = {
@@ -207,6 +253,19 @@ describe('the response check fails on drift', () => {
       'a 2xx to a body the document refuses',
       check('POST', '/runs', 201, { run }, created, { integrationType: 'x', more: 1 }),
       /request body/,
+    ],
+    ['a 2xx without the body the document requires', check('POST', '/runs', 201, { run }, created), /requires a/],
+    [
+      'a 2xx to an acknowledgement body the document refuses',
+      check('POST', `/alerts/${RUN_ID}/acknowledge`, 200, { alert }, headers(), { failedCount: 0 }),
+      /request body/,
+    ],
+    [
+      'an alert_changed answer with details it does not document',
+      check('POST', `/alerts/${RUN_ID}/acknowledge`, 409, {
+        error: { code: 'alert_changed', message: 'x', details: { failedCount: 4, seen: 3 } },
+      }),
+      /additional/,
     ],
   ])('%s', (_name, act, reason) => {
     expect(act).toThrow(reason);

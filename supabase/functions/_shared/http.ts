@@ -49,6 +49,9 @@ function safeDetails(error: SyncRunLogError): Record<string, unknown> | undefine
   if (error.code === 'period_superseded' && typeof error.details.newestPeriod === 'string') {
     return { newestPeriod: error.details.newestPeriod };
   }
+  if (error.code === 'alert_changed' && typeof error.details.failedCount === 'number') {
+    return { failedCount: error.details.failedCount };
+  }
   return undefined;
 }
 
@@ -63,12 +66,30 @@ function isJson(contentType: string | null): boolean {
  * 400 when it is empty or not valid JSON.
  */
 export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
-  if (!isJson(request.headers.get('content-type'))) {
-    throw new SyncRunLogError('unsupported_media_type', 'the body must be JSON (Content-Type: application/json)');
-  }
+  if (!isJson(request.headers.get('content-type'))) throw notJson();
+  refuseDeclaredOver(request, limit);
+  return parseJsonBytes(await readLimited(request, limit));
+}
+
+/**
+ * Reads a body that may be left out: undefined when there is none (no bytes, or only whitespace, whatever the content
+ * type says: a client that sends no body may still send Content-Type: application/json); otherwise as readJsonBody.
+ */
+export async function readOptionalJsonBody(request: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+  refuseDeclaredOver(request, limit);
+  const bytes = await readLimited(request, limit);
+  // Decoded leniently only to tell no body from one: a byte that is not UTF-8 becomes U+FFFD, which is not blank.
+  if (new TextDecoder().decode(bytes).trim() === '') return undefined;
+  if (!isJson(request.headers.get('content-type'))) throw notJson();
+  return parseJsonBytes(bytes);
+}
+
+function refuseDeclaredOver(request: Request, limit: number): void {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
-  const bytes = await readLimited(request, limit);
+}
+
+function parseJsonBytes(bytes: Uint8Array): unknown {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -81,6 +102,10 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
   } catch {
     throw new SyncRunLogError('invalid_argument', 'the body is not valid JSON');
   }
+}
+
+function notJson(): SyncRunLogError {
+  return new SyncRunLogError('unsupported_media_type', 'the body must be JSON (Content-Type: application/json)');
 }
 
 async function readLimited(request: Request, limit: number): Promise<Uint8Array> {

@@ -21,7 +21,8 @@ export interface OperationSpec {
   secured?: boolean;
   pathParams?: Array<{ name: string; description: string; schema: JsonSchema }>;
   query?: z.ZodObject;
-  body?: { schema: JsonSchema; description: string };
+  /** The request body; `optional`: it may be left out (required unless said). */
+  body?: { schema: JsonSchema; description: string; optional?: boolean };
   ok: { status: 200 | 201 | 204; description: string; schema?: string; location?: boolean };
   /** The error statuses beyond the common ones (400, 401, 403, 500, 503; without credentials: 400, 500). */
   errors?: Partial<Record<number, ErrorCode[]>>;
@@ -241,11 +242,20 @@ export const OPERATIONS: OperationSpec[] = [
     operationId: 'acknowledgeAlert',
     tag: 'alerts',
     summary: 'Acknowledge an alert (it stops counting in openAlerts)',
-    description: `${STAFF} Acknowledging again keeps the first acknowledgement. No body.`,
+    description:
+      `${STAFF} Acknowledging again keeps the first acknowledgement. The body is optional: without one the alert ` +
+      'is acknowledged whatever it counts now; with {"failedCount": n}, the failures the caller saw, an open alert ' +
+      'that counts more failures now (a run_failed alert counts later failures into itself) is 409 alert_changed ' +
+      '(details.failedCount: the count now) and stays open: show the new count and ask again.',
     pathParams: [idParam('alert')],
     query: inputs.orgQuery,
+    body: {
+      schema: ref('AcknowledgeAlertInput'),
+      description: 'Optional: the failures the caller saw (details.failed_count of a run_failed alert).',
+      optional: true,
+    },
     ok: { status: 200, description: 'The alert.', schema: 'AlertResponse' },
-    errors: NOT_FOUND,
+    errors: { ...BODY_ERRORS, ...NOT_FOUND, 409: ['alert_changed'] },
   },
   {
     method: 'get',

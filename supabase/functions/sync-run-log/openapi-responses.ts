@@ -166,9 +166,14 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
       existingRunId: { ...uuid, description: 'already_running, duplicate_period: the run in the way.' },
       status: { ...ref('RunStatus'), description: 'not_running: the status the run has.' },
       newestPeriod: { ...instant, description: 'period_superseded: the newest period started.' },
+      failedCount: {
+        type: 'integer',
+        minimum: 1,
+        description: 'alert_changed: the failures the alert counts now, more than the caller saw.',
+      },
     },
     'Safe facts of an error, by code.',
-    ['existingRunId', 'status', 'newestPeriod'],
+    ['existingRunId', 'status', 'newestPeriod', 'failedCount'],
   ),
   ApiError: object(
     {

@@ -29,6 +29,7 @@ function requestSchemas(): Record<string, JsonSchema> {
   registry.add(inputs.serviceStartRun, { id: 'StartRunAsService' });
   registry.add(inputs.serviceUpdateRun, { id: 'UpdateRun' });
   registry.add(inputs.scheduleBody, { id: 'ScheduleInput' });
+  registry.add(inputs.acknowledgeBody, { id: 'AcknowledgeAlertInput' });
   for (const type of INTEGRATION_TYPES) {
     registry.add(CONNECTION_SCHEMAS[type].settings, { id: `${capital(type)}Settings` });
     registry.add(CONNECTION_SCHEMAS[type].credentials, { id: `${capital(type)}Credentials` });
@@ -113,7 +114,7 @@ function operation(spec: OperationSpec): JsonSchema {
     ...(spec.body
       ? {
           requestBody: {
-            required: true,
+            required: spec.body.optional !== true,
             description: spec.body.description,
             content: { 'application/json': { schema: spec.body.schema } },
           },

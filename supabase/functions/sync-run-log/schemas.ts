@@ -156,3 +156,21 @@ export const alertsQuery = z.strictObject({
   limit: limit.optional(),
   before: cursor.optional(),
 });
+
+/**
+ * POST /alerts/{id}/acknowledge, whose body is optional: none (or {}) acknowledges the alert whatever it counts now.
+ * failedCount is the failures the caller saw (a run_failed alert's details.failed_count): while the alert counts
+ * more, it stays open (409 alert_changed).
+ */
+export const acknowledgeBody = z.strictObject({
+  failedCount: z
+    .number()
+    .int()
+    .min(1, 'must be at least 1')
+    .max(2_147_483_647, 'must be at most 2147483647')
+    .optional()
+    .describe(
+      'The failures the caller saw (details.failed_count of a run_failed alert; 1 when it has none): when the alert ' +
+        'counts more now, it is not acknowledged (409 alert_changed, details.failedCount).',
+    ),
+});
