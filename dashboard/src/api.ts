@@ -54,7 +54,8 @@ export interface DashboardApi {
   cancel(runId: string): Promise<SyncRun>;
   periods(integrationType: string, from: Date, to: Date): Promise<Period[]>;
   alerts(options: { before?: string; limit?: number }): Promise<Page<Alert>>;
-  acknowledge(alertId: string): Promise<Alert>;
+  /** `failedCount`: the failures the user sees on the alert; when it counts more now, `alert_changed` (409). */
+  acknowledge(alertId: string, failedCount?: number): Promise<Alert>;
   saveSchedule(integrationType: string, input: ScheduleInput): Promise<Schedule>;
   saveConnection(integrationType: string, input: ConnectionInput): Promise<Connection>;
 }
@@ -85,7 +86,7 @@ export function createDashboardApi(supabase: FunctionsInvoker): DashboardApi {
       const page = await client.listAlerts({ before, limit });
       return { items: page.alerts, nextCursor: page.nextCursor };
     },
-    acknowledge: (alertId) => client.acknowledgeAlert(alertId),
+    acknowledge: (alertId, failedCount) => client.acknowledgeAlert(alertId, { failedCount }),
     saveSchedule: (integrationType, input) => client.putSchedule(integrationType, input),
     saveConnection: (integrationType, input) =>
       // The settings form sends the fields of the integration's own kind (views/settings.tsx); the server checks them.

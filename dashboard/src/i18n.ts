@@ -247,6 +247,8 @@ const en = {
     notConfigured: 'This integration is not connected yet. An admin can connect it under Settings.',
     alreadyRunning: 'A run of this integration is already queued or running. Wait for it to finish, or cancel it.',
     notRunning: 'This run has already ended, so there is nothing to cancel.',
+    alertChanged: (n: number | null) =>
+      `Not acknowledged: more runs failed after this page was loaded${n === null ? '' : ` (${n} failures now)`}. Look at the alert again, then acknowledge it.`,
     invalid: (message: string) => `The service refused this: ${message}. Correct it and try again.`,
     unavailable: 'The sync service could not be reached. Check your connection and try again.',
     rateLimited: 'Too many requests just now. Wait a minute and try again.',
@@ -496,6 +498,8 @@ const nb: Messages = {
     alreadyRunning:
       'En kjøring av denne integrasjonen står allerede i kø eller kjører. Vent til den er ferdig, eller avbryt den.',
     notRunning: 'Kjøringen er allerede ferdig, så det er ingenting å avbryte.',
+    alertChanged: (n: number | null) =>
+      `Ikke kvittert: flere kjøringer har feilet etter at siden ble lastet${n === null ? '' : ` (${n} feil nå)`}. Se på varselet igjen, og kvitter så.`,
     invalid: (message: string) => `Tjenesten avviste dette: ${message}. Rett det og prøv igjen.`,
     unavailable: 'Fikk ikke kontakt med synkroniseringstjenesten. Sjekk tilkoblingen og prøv igjen.',
     rateLimited: 'For mange forespørsler akkurat nå. Vent et minutt og prøv igjen.',

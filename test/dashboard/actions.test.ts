@@ -1,7 +1,9 @@
 // What the dashboard does, in a real browser against the local stack: Sync now -> queued/running -> completed, seen
-// live with its progress; polling pauses in a hidden tab; Cancel; acknowledging an alert; an admin saves a schedule
+// live with its progress; polling pauses in a hidden tab; Cancel; acknowledging an alert (a failed-run alert with the
+// failures on screen, refused when more were counted in after the page loaded); an admin saves a schedule
 // (its cron said in words with the next 3 periods first) and a connection; a role that may not use the API is told
 // what its role may do.
+import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, POLL_MS, type Stack, startStack, viewReady } from './stack.ts';
@@ -322,6 +324,56 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
       .allTextContents();
     const total = counts.reduce((sum, text) => sum + (Number(text.match(/^(\d+)/)?.[1]) || 0), 0);
     expect(total).toBe(before - 1);
+    await context.close();
+  });
+
+  it('a failed-run alert that counted more failures after the page loaded: not acknowledged, says so, shows them', async () => {
+    // An org of its own: its one alert, a run_failed alert of Bufdir showing 3 failures when the page loads.
+    const org = randomUUID();
+    const db = stack.harness.db.sql;
+    const failure = (n: number) => ({
+      failed_count: n,
+      error_message: 'bufdir: HTTP 503',
+      last_failed_at: new Date(Date.UTC(2026, 10, 26 + n, 1)).toISOString(),
+      last_error_message: `bufdir: HTTP 503 (failure ${n})`,
+    });
+    const [alert] = await db<{ id: string }[]>`
+      insert into public.sync_alerts (org_id, kind, integration_type, details)
+      values (${org}, 'run_failed', 'bufdir', ${db.json(failure(3))}) returning id`;
+    const acknowledgedAt = async () =>
+      (
+        await db<
+          { at: Date | null }[]
+        >`select acknowledged_at as at from public.sync_alerts where id = ${alert?.id as string}`
+      )[0]?.at;
+    const { page, context } = await stack.open({ orgId: org, query: '?view=alerts' });
+    const sent: (string | null)[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/acknowledge')) sent.push(request.postData());
+    });
+    await viewReady(page, 'alerts');
+    const row = page.locator('table.alerts tbody tr').first();
+    await expect(row.locator('td:nth-child(4)').textContent()).resolves.toMatch(/^3 scheduled runs failed/);
+
+    // A 4th failure is counted in while the page is open (as record_run_failure does).
+    await db`update public.sync_alerts set details = details || ${db.json(failure(4))} where id = ${alert?.id as string}`;
+    await row.getByRole('button', { name: /^Acknowledge/ }).click();
+    await expect
+      .poll(() => page.locator('p.message').textContent())
+      .toBe(
+        'Not acknowledged: more runs failed after this page was loaded (4 failures now). Look at the alert again, then acknowledge it.',
+      );
+    // The alerts were read again: the row shows the 4 failures, and it is still open, its button back in place.
+    await expect.poll(() => row.locator('td:nth-child(4)').textContent()).toMatch(/^4 scheduled runs failed/);
+    await expect(row.getByRole('button', { name: /^Acknowledge/ }).isEnabled()).resolves.toBe(true);
+    expect(await acknowledgedAt()).toBeNull();
+
+    // Pressed again with the 4 failures on screen: acknowledged.
+    await row.getByRole('button', { name: /^Acknowledge/ }).click();
+    await expect.poll(() => page.locator('p.message').textContent()).toBe('Alert acknowledged.');
+    await expect(row.locator('td:nth-child(6)').textContent()).resolves.toMatch(/^Acknowledged/);
+    expect(await acknowledgedAt()).toBeInstanceOf(Date);
+    expect(sent.map((body) => (body ? JSON.parse(body) : body))).toEqual([{ failedCount: 3 }, { failedCount: 4 }]);
     await context.close();
   });
 

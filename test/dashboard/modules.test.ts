@@ -1,12 +1,14 @@
 // The dashboard's modules without a browser: the cron in words and its preview, the ledger's days and requests
 // across daylight saving, date and duration formats, the language choice, the session's claims, config.json.
 import { describe, expect, it } from 'vitest';
+import { SyncRunLogError } from '../../dashboard/src/api.ts';
+import { problemText } from '../../dashboard/src/components/problem.tsx';
 import { ConfigError, parseConfig } from '../../dashboard/src/config.ts';
 import { describeCron, previewCron, zoneChoices } from '../../dashboard/src/cron-text.ts';
 import { addDays, createFormats, dayKeyOf, offsetMinutes, startOfDay } from '../../dashboard/src/format.ts';
 import { chooseLanguage, messagesFor } from '../../dashboard/src/i18n.ts';
 import { claimsOf, isExpired, sessionOf } from '../../dashboard/src/session.ts';
-import { alertSentence, alertTarget } from '../../dashboard/src/views/alerts.tsx';
+import { alertSentence, alertTarget, seenFailedCount } from '../../dashboard/src/views/alerts.tsx';
 import {
   countOutcomes,
   dayFigures,
@@ -259,6 +261,30 @@ describe('a run_failed alert', () => {
   it('leads to the latest failed run', () => {
     expect(alertTarget(alert(first), OSLO)?.href).toContain('run=first-run');
     expect(alertTarget(alert(again), OSLO)?.href).toContain('run=third-run');
+  });
+
+  it('is acknowledged with the failures its sentence shows (1 when it counts none); other kinds send no count', () => {
+    expect(seenFailedCount(alert(again))).toBe(3);
+    expect(seenFailedCount(alert(first))).toBe(1);
+    expect(seenFailedCount(alert({}))).toBe(1);
+    expect(seenFailedCount({ ...alert({ failed_count: 3 }), kind: 'stuck_run' })).toBeUndefined();
+  });
+
+  it('refused because more failed since the page loaded: says so, with the count now, in both languages', () => {
+    const changed = new SyncRunLogError('alert_changed', 'the alert has changed: 4 failures now, 3 seen', {
+      failedCount: 4,
+      httpStatus: 409,
+    });
+    expect(problemText(changed, messagesFor('en'), 'coordinator')).toBe(
+      'Not acknowledged: more runs failed after this page was loaded (4 failures now). Look at the alert again, then acknowledge it.',
+    );
+    expect(problemText(changed, messagesFor('nb'), 'koordinator')).toBe(
+      'Ikke kvittert: flere kjøringer har feilet etter at siden ble lastet (4 feil nå). Se på varselet igjen, og kvitter så.',
+    );
+    const uncounted = new SyncRunLogError('alert_changed', 'changed', { httpStatus: 409 });
+    expect(problemText(uncounted, messagesFor('en'), 'coordinator')).toBe(
+      'Not acknowledged: more runs failed after this page was loaded. Look at the alert again, then acknowledge it.',
+    );
   });
 });
 

@@ -17,6 +17,10 @@ export function problemText(error: SyncRunLogError, t: Messages, role: string): 
     case 'not_running':
     case 'invalid_transition':
       return t.errors.notRunning;
+    case 'alert_changed': {
+      const count = error.details.failedCount;
+      return t.errors.alertChanged(typeof count === 'number' && Number.isInteger(count) ? count : null);
+    }
     case 'invalid_argument':
       return t.errors.invalid(error.message.replace(/\.$/, ''));
     case 'unavailable':

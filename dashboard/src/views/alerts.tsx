@@ -60,6 +60,14 @@ export function alertSentence(alert: Alert, t: Messages, f: Formats, zone: strin
   }
 }
 
+/**
+ * The failures the user sees on a run_failed alert (its sentence says how many), sent with the acknowledgement so
+ * that one counted in since the page loaded is not acknowledged unseen. Other kinds count nothing: none is sent.
+ */
+export function seenFailedCount(alert: Alert): number | undefined {
+  return alert.kind === 'run_failed' ? (num(alert.details.failed_count) ?? 1) : undefined;
+}
+
 /** Where an alert leads: its run's detail, or for a period (missed, cold start) the ledger's day of that period. */
 export function alertTarget(alert: Alert, zone: string): { href: string; kind: 'run' | 'period' } | null {
   const type = alert.integrationType ?? undefined;
@@ -135,15 +143,30 @@ function AlertsTable({ alerts: loaded, nextCursor, state, zoneOf }: TableProps) 
     setBusy(alert.id);
     setMessage('');
     try {
-      const done = await api.acknowledge(alert.id);
+      const done = await api.acknowledge(alert.id, seenFailedCount(alert));
       setAlerts((all) => all.map((a) => (a.id === done.id ? { ...a, acknowledgedAt: done.acknowledgedAt } : a)));
       setMessage(t.alerts.acknowledged);
     } catch (error) {
       const apiError = asApiError(error);
       if (apiError.code === 'unauthorized') return sessionEnded();
       setMessage(problemText(apiError));
+      // Failures were counted into the alert after the page loaded, and nothing was acknowledged: the page is read
+      // again so that the row says what there is to see now, before anyone presses Acknowledge again.
+      if (apiError.code === 'alert_changed') await reread(alert, num(apiError.details.failedCount));
     } finally {
       setBusy(null);
+    }
+  };
+
+  /** The page's alerts as they are now; should that read fail, at least the changed alert's new count. */
+  const reread = async (changed: Alert, failedCount: number | null) => {
+    try {
+      setAlerts((await api.alerts({ before: state.cursor, limit: ALERTS_PAGE_SIZE })).items);
+    } catch {
+      if (failedCount === null) return;
+      setAlerts((all) =>
+        all.map((a) => (a.id === changed.id ? { ...a, details: { ...a.details, failed_count: failedCount } } : a)),
+      );
     }
   };
 
