@@ -99,9 +99,23 @@ describe('the pool settings', () => {
       'postgres://u:p@h:5432/db?sslmode=disable',
       'postgres://u:p@h:5432/db?application_name=x&sslmode=verify-full',
       'postgres://u:p@h:6543?ssl=require',
+      'postgres://u:p@h:5432/db?sslrootcert=system', // postgres.js's verify-full with the system's CAs
     ]) {
       expect(poolOptions({ DATABASE_URL: url })).not.toHaveProperty('ssl');
+      expect(poolOptions({ DATABASE_URL: url, DB_SSL: 'disable' })).not.toHaveProperty('ssl');
     }
+    // postgres.js reads these names as written: SSLMODE is no setting of its (it would go to the server).
+    expect(poolOptions({ DATABASE_URL: 'postgres://u:p@h:5432/db?SSLMODE=disable' }).ssl).toBe('prefer');
+  });
+
+  it('DB_SSL sets TLS for a URL without sslmode (the one the platform gives): prefer, require or disable', () => {
+    const url = 'postgres://u:p@db.ref.supabase.co:5432/postgres';
+    expect(poolOptions({ DATABASE_URL: url, DB_SSL: ' ' }).ssl).toBe('prefer');
+    expect(poolOptions({ DATABASE_URL: url, DB_SSL: 'require' }).ssl).toBe('require');
+    expect(poolOptions({ DATABASE_URL: url, DB_SSL: 'Disable' }).ssl).toBe(false);
+    expect(() => poolOptions({ DATABASE_URL: url, DB_SSL: 'verify-full' })).toThrow(
+      'DB_SSL must be "prefer", "require" or "disable" (or unset), got "verify-full"',
+    );
   });
 
   it('over TLS where the server offers it, in plain text where it does not', async () => {
@@ -113,6 +127,14 @@ describe('the pool settings', () => {
     try {
       for (const pool of [viaTls, plain]) expect((await pool.asService().rpc('answer', {})).data).toBe(42);
       expect(tls.counts).toEqual({ tls: 1, plain: 0 });
+      // DB_SSL=disable: in plain text even where the server offers TLS (the way out should a runtime's TLS fail).
+      const refused = connectDatabase({ DATABASE_URL: tls.url, DB_SSL: 'disable' });
+      try {
+        expect((await refused.asService().rpc('answer', {})).data).toBe(42);
+      } finally {
+        await refused.end();
+      }
+      expect(tls.counts).toEqual({ tls: 1, plain: 1 });
     } finally {
       await Promise.all([viaTls.end(), plain.end()]);
       await tls.close();

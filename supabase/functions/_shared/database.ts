@@ -20,6 +20,8 @@ export interface DatabaseEnv extends Env {
   DB_STATEMENT_TIMEOUT_MS?: string;
   /** `on`: the URL is a transaction pooler; `off`: it is not; unset: it is when its port is 6543 (Supavisor's). */
   DB_TRANSACTION_POOLER?: string;
+  /** TLS where the URL has no sslmode: `prefer` (default: when the server offers it), `require`, `disable`. */
+  DB_SSL?: string;
 }
 
 export interface DatabasePorts {
@@ -63,10 +65,21 @@ export function isTransactionPooler(env: DatabaseEnv, url = databaseUrl(env)): b
   return urlPorts(url).includes(TRANSACTION_POOLER_PORT);
 }
 
-/** Whether the URL says how to use TLS itself (`sslmode=...`, or postgres.js's `ssl=...`). */
+/** Whether the URL says how to use TLS itself: `sslmode`, `ssl` or `sslrootcert` (names as postgres.js reads them). */
 function urlSetsTls(url: string): boolean {
   const query = /\?([^#]*)/.exec(url)?.[1] ?? '';
-  return query.split('&').some((pair) => /^(sslmode|ssl)=/i.test(pair));
+  return query.split('&').some((pair) => /^(sslmode|ssl|sslrootcert)=/.test(pair));
+}
+
+const DB_SSL_MODES = ['prefer', 'require', 'disable'] as const;
+
+/** DB_SSL: how to use TLS where the URL does not say: `prefer` (default), `require` or `disable`. */
+function tlsMode(env: DatabaseEnv): (typeof DB_SSL_MODES)[number] {
+  const raw = env.DB_SSL?.trim().toLowerCase() ?? '';
+  if (raw === '') return 'prefer';
+  const mode = DB_SSL_MODES.find((known) => known === raw);
+  if (!mode) throw new Error(`DB_SSL must be "prefer", "require" or "disable" (or unset), got "${env.DB_SSL}"`);
+  return mode;
 }
 
 /** postgres.js's options, with `max_pipeline` (queries written ahead per connection), which its types leave out. */
@@ -83,6 +96,7 @@ export function poolOptions(env: DatabaseEnv): PoolOptions {
   const max = integerFromEnv(env, 'DB_POOL_MAX', DEFAULT_POOL_MAX, 1, 100);
   const statementTimeout = statementTimeoutMs(env);
   const pooled = isTransactionPooler(env, url);
+  const tls = tlsMode(env);
   return {
     url,
     max,
@@ -98,9 +112,9 @@ export function poolOptions(env: DatabaseEnv): PoolOptions {
     idle_timeout: IDLE_TIMEOUT_SECONDS,
     connect_timeout: 10,
     // TLS as libpq does by default (sslmode=prefer): encrypted whenever the server offers it, as a hosted project's
-    // does, plain only where the server has none (the local stack). postgres.js alone would not ask at all. The
-    // URL's own sslmode (e.g. `require`, or `verify-full` with a CA) wins.
-    ...(urlSetsTls(url) ? {} : { ssl: 'prefer' as const }),
+    // database does, plain only where the server has none (the local stack). postgres.js alone would not ask at all.
+    // The URL's own sslmode (e.g. `verify-full` with a CA) wins; DB_SSL sets it for a URL the platform gives.
+    ...(urlSetsTls(url) ? {} : { ssl: tls === 'disable' ? false : tls }),
     onnotice: () => {},
     // A hung query must not hang the request: PostgREST's roles carry a statement_timeout, a direct connection not.
     // A pooler cannot keep a setting per client: PgBouncer refuses the startup parameter, Supavisor drops it.
