@@ -172,13 +172,17 @@ describe('user tokens on a hosted project (asymmetric keys)', () => {
     });
   });
 
-  it('refuses alg none, an unknown kid, a key that signs under another kid, and an expired token', async () => {
+  it('refuses alg none, a key that signs under another kid and an expired token; an unknown kid waits for Auth', async () => {
     const payload = Buffer.from(JSON.stringify({ role: 'authenticated', org_id: ORG, user_role: 'admin' }));
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payload.toString('base64url')}.`;
     expect((await failure(auth.authenticate(bearer(none)))).code).toBe('unauthorized');
 
+    // An unknown kid is asked of Auth, which cannot be reached here: 503, as nobody can tell yet (Auth without that
+    // key makes it 401: "the remote JWKS" below).
     const stranger = await generateSigningKey(URL_);
-    expect((await failure(auth.authenticate(bearer(await signWith(stranger, 'ES256', {}))))).message).toMatch(/kid/);
+    expect(await failure(auth.authenticate(bearer(await signWith(stranger, 'ES256', {}))))).toMatchObject({
+      code: 'unavailable',
+    });
     const impostor = await signWith({ ...stranger, kid: es.kid }, 'ES256', {});
     expect((await failure(auth.authenticate(bearer(impostor)))).message).toMatch(/signature/);
 
@@ -369,7 +373,7 @@ describe("the remote JWKS (Auth's own: without SUPABASE_JWKS, or for a kid it la
     expect(fetches).toBe(1);
   });
 
-  it('SUPABASE_JWKS and Auth unreachable: an unknown kid is 401 (the inline set decides), asked at most once per cooldown', async () => {
+  it('SUPABASE_JWKS and Auth unreachable: an unknown kid is 503 (nobody can tell yet), Auth asked at most once per cooldown', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-30T12:00:00Z') });
     const current = await generateSigningKey(url);
     broken = true;
@@ -384,15 +388,28 @@ describe("the remote JWKS (Auth's own: without SUPABASE_JWKS, or for a kid it la
           { key: { ...current, kid: randomUUID() } },
         );
         expect(await failure(auth.authenticate(bearer(stranger)))).toMatchObject({
-          code: 'unauthorized',
-          message: expect.stringMatching(/kid/),
+          code: 'unavailable',
+          message: "the project's signing keys could not be fetched",
         });
       }
       expect(fetches).toBe(1);
       vi.setSystemTime(Date.now() + JWKS_REFETCH_COOLDOWN_MS + 1_000);
       const later = await mintUserToken({ orgId: ORG, userRole: 'admin' }, { key: { ...current, kid: randomUUID() } });
-      await failure(auth.authenticate(bearer(later)));
+      expect(await failure(auth.authenticate(bearer(later)))).toMatchObject({ code: 'unavailable' });
       expect(fetches).toBe(2);
+      // Auth back, and without that kid: the token's fault.
+      broken = false;
+      served = [current.publicJwk];
+      vi.setSystemTime(Date.now() + JWKS_REFETCH_COOLDOWN_MS + 1_000);
+      const unknown = await mintUserToken(
+        { orgId: ORG, userRole: 'admin' },
+        { key: { ...current, kid: randomUUID() } },
+      );
+      expect(await failure(auth.authenticate(bearer(unknown)))).toMatchObject({
+        code: 'unauthorized',
+        message: expect.stringMatching(/kid/),
+      });
+      expect(fetches).toBe(3);
       // The keys it holds still work, Auth or not.
       const usual = await mintUserToken({ orgId: ORG, userRole: 'admin' }, { key: current });
       expect((await auth.authenticate(bearer(usual))).kind).toBe('user');

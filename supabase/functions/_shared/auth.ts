@@ -73,6 +73,10 @@ function keyMatcher(keys: string[]): (candidate: string) => Promise<boolean> {
   };
 }
 
+function keysUnavailable(): SyncRunLogError {
+  return new SyncRunLogError('unavailable', "the project's signing keys could not be fetched");
+}
+
 export function createAuthenticator(config: AuthConfig, options: AuthenticatorOptions = {}): Authenticator {
   const now = options.now ?? (() => new Date());
   const isServiceKey = keyMatcher(config.serviceKeys);
@@ -98,21 +102,23 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
   let keySet: JWTVerifyGetKey | null = null;
   if (config.jwks) {
     const inline = createLocalJWKSet({ keys: config.jwks as never });
-    // A kid the inline set lacks may be a key Auth rotated in after this function started: asked of Auth's JWKS,
-    // at most once per cooldown when Auth cannot be reached (jose's own cooldown bounds refetches after a success).
-    // Whatever Auth answers, the inline set's verdict stands when Auth has no such key either: 401, not 503.
+    // A kid the inline set lacks may be a key Auth rotated in after this function started: asked of Auth's JWKS
+    // (jose's own cooldown bounds refetches after a success). Auth without that key: the token's fault, 401. Auth
+    // unreachable: nobody can tell yet, 503, as without an inline set (a 401 would sign a user out whose token may
+    // be good); it is asked again at most once per cooldown while it fails.
     let unreachableAt = Number.NEGATIVE_INFINITY;
     keySet = async (header, token) => {
       try {
         return await inline(header, token);
       } catch (error) {
         if (!(error instanceof joseErrors.JWKSNoMatchingKey) || !remote) throw error;
-        if (Date.now() - unreachableAt < JWKS_REFETCH_COOLDOWN_MS) throw error;
+        if (Date.now() - unreachableAt < JWKS_REFETCH_COOLDOWN_MS) throw keysUnavailable();
         try {
           return await remote(header, token);
         } catch (fetched) {
-          if (!isKeyError(fetched)) unreachableAt = Date.now();
-          throw error;
+          if (isKeyError(fetched)) throw fetched;
+          unreachableAt = Date.now();
+          throw keysUnavailable();
         }
       }
     };
@@ -123,7 +129,7 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
         return await remote(header, token);
       } catch (error) {
         if (isKeyError(error)) throw error;
-        throw new SyncRunLogError('unavailable', "the project's signing keys could not be fetched");
+        throw keysUnavailable();
       }
     };
   }
