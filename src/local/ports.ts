@@ -9,19 +9,25 @@ export interface PortClaim {
   variable: string;
 }
 
-/** Whether nothing listens on the port (on 127.0.0.1, where the stack listens; a wildcard listener counts). */
-function free(port: number): Promise<boolean> {
+/** null when the port can be listened on (on 127.0.0.1, where the stack listens), else the error's code. */
+function listenError(port: number): Promise<string | null> {
   return new Promise((resolve) => {
     const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve(true)));
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'EUNKNOWN'));
+    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve(null)));
   });
 }
 
 /** Refuses, naming every taken port and its variable, when any of the claims cannot be had. */
 export async function checkPortsFree(claims: PortClaim[]): Promise<void> {
   const taken: PortClaim[] = [];
-  for (const claim of claims) if (!(await free(claim.port))) taken.push(claim);
+  for (const claim of claims) {
+    const code = await listenError(claim.port);
+    if (code === 'EADDRINUSE') taken.push(claim);
+    else if (code === 'EACCES') {
+      throw new Error(`port ${claim.port} (${claim.variable}) needs privileges this user lacks: set it above 1023`);
+    } else if (code !== null) throw new Error(`port ${claim.port} (${claim.variable}) cannot be listened on: ${code}`);
+  }
   if (taken.length === 0) return;
   const each = taken.map(({ port, variable }) => `port ${port} (${variable})`).join(', ');
   const variables = taken.map((claim) => claim.variable).join(', ');

@@ -1,20 +1,33 @@
 // Where `npm start`'s lines go. Every line goes to <DATA_DIR>/stack.log; the terminal shows what a person watching
 // wants to see (the stack starting, runs starting and ending, alerts, warnings, errors, refused requests) and leaves
-// out the routine that would bury it: each answered request, the minute's tick report and the health checks
+// out the routine that would bury it: each answered request, the minute's tick report and the vendors found healthy
 // (STACK_LOG=all shows those too). Each start begins the file afresh; the last start's is kept beside it, as
 // stack.previous.log, so the file does not grow without end.
 import { appendFileSync, existsSync, renameSync } from 'node:fs';
 
+interface Entry {
+  level?: unknown;
+  msg?: unknown;
+  status?: unknown;
+  event?: unknown;
+  result?: unknown;
+}
+
 /** Info lines that say nothing went wrong and nothing happened that a person would act on. */
-const ROUTINE = new Set(['request', 'tick', 'health check']);
+const ROUTINE: Record<string, (entry: Entry) => boolean> = {
+  request: (entry) => typeof entry.status === 'number' && entry.status < 400,
+  tick: () => true,
+  // A vendor found healthy; unhealthy, rate limited or a check not recorded is shown (no alert says so).
+  'health check': (entry) => entry.event === 'integration_health_check' && entry.result === 'healthy',
+};
 
 /** Whether a line (a JSON log line, or any other text) is routine: a request answered below 400, a tick, a check. */
 export function isRoutine(line: string): boolean {
   if (!line.startsWith('{')) return false;
   try {
-    const entry = JSON.parse(line) as { level?: unknown; msg?: unknown; status?: unknown };
-    if (entry.level !== 'info' || typeof entry.msg !== 'string' || !ROUTINE.has(entry.msg)) return false;
-    return entry.msg !== 'request' || (typeof entry.status === 'number' && entry.status < 400);
+    const entry = JSON.parse(line) as Entry;
+    if (entry.level !== 'info' || typeof entry.msg !== 'string' || !Object.hasOwn(ROUTINE, entry.msg)) return false;
+    return (ROUTINE[entry.msg] as (entry: Entry) => boolean)(entry);
   } catch {
     return false;
   }

@@ -1,6 +1,6 @@
 // `npm start`: the local stack. PostgreSQL 15 (embedded, or DATABASE_URL), the local Supabase compatibility SQL,
 // the migrations; then it stays up until Ctrl-C and stops cleanly.
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { archiveOptionsFromEnv } from '../../supabase/functions/_shared/archive/archive-config.ts';
@@ -57,8 +57,11 @@ async function main(): Promise<void> {
 
   const config = loadConfig();
   const simulated = simulatedApisEnabled() ? simulatedApisConfigFromEnv() : null;
+  // A server that holds this data directory (its postmaster.pid) may hold DB_PORT too: the embedded database's start
+  // takes over an orphan (left by a killed npm start) or names the running stack that has it.
+  const held = existsSync(path.join(config.dataDir, 'postgres', 'postmaster.pid'));
   await checkPortsFree([
-    ...(config.databaseUrl ? [] : [{ port: config.dbPort, variable: 'DB_PORT' }]),
+    ...(config.databaseUrl || held ? [] : [{ port: config.dbPort, variable: 'DB_PORT' }]),
     { port: config.functionsPort, variable: 'FUNCTIONS_PORT' },
     ...(simulated
       ? [
@@ -69,7 +72,6 @@ async function main(): Promise<void> {
       : []),
   ]);
   mkdirSync(config.dataDir, { recursive: true });
-  const log = stackLog(path.join(config.dataDir, 'stack.log'));
   const serverLog = path.join(config.dataDir, 'postgres.log');
   const db = await startDatabase(
     {
@@ -82,6 +84,8 @@ async function main(): Promise<void> {
     config.databaseUrl,
   );
   stops.push(() => db.stop());
+  // After the database: a second npm start on this data directory stops there, before it touches this one's log.
+  const log = stackLog(path.join(config.dataDir, 'stack.log'));
   console.log(
     db.embedded
       ? `database: embedded PostgreSQL 15 at ${redact(db.url)} (log: ${serverLog})`

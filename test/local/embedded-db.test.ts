@@ -1,12 +1,13 @@
 // The embedded server's lifecycle: a server orphaned by a killed process does not block the next start, and a
 // server whose process is still alive is never taken away from it.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded, stopOrphan } from '../../src/local/embedded-db.ts';
+import { startOwner } from '../helpers/embedded-owner.ts';
 import { freePort } from '../helpers/free-port.ts';
 
 let root: string;
@@ -15,30 +16,6 @@ beforeAll(() => {
   chmodSync(root, 0o755);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** A separate Node process that starts the embedded server and says `up <url>`; it never stops it itself. */
-function startOwner(dataDir: string, port: number): Promise<{ child: ChildProcess; url: string }> {
-  const script = `
-    import { startEmbedded } from ${JSON.stringify(path.resolve('src/local/embedded-db.ts'))};
-    const db = await startEmbedded({ dataDir: ${JSON.stringify(dataDir)}, port: ${port}, log: () => {}, fast: true });
-    console.log('up ' + db.url);
-    setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk) => {
-      output += String(chunk);
-      const match = /up (\S+)/.exec(output);
-      if (match) resolve({ child, url: match[1] as string });
-    });
-    child.stderr?.on('data', (chunk) => {
-      output += String(chunk);
-    });
-    child.once('exit', (code) => reject(new Error(`owner exited (${code}) before the server was up: ${output}`)));
-  });
-}
 
 async function answers(url: string): Promise<boolean> {
   const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });

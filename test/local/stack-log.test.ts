@@ -11,11 +11,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const line = (fields: Record<string, unknown>) => JSON.stringify({ time: '2026-12-02T08:00:00Z', ...fields });
 
-it('routine: a request answered below 400, a tick report, a health check, each at level info', () => {
+it('routine: a request answered below 400, a tick report, a vendor found healthy, each at level info', () => {
   expect(isRoutine(line({ level: 'info', msg: 'request', status: 200 }))).toBe(true);
   expect(isRoutine(line({ level: 'info', msg: 'request', status: 304 }))).toBe(true);
   expect(isRoutine(line({ level: 'info', msg: 'tick', started: [] }))).toBe(true);
-  expect(isRoutine(line({ level: 'info', msg: 'health check' }))).toBe(true);
+  const check = { level: 'info', msg: 'health check', event: 'integration_health_check' };
+  expect(isRoutine(line({ ...check, result: 'healthy' }))).toBe(true);
+  // A vendor in trouble, or a check the database did not record, is shown: no alert says so.
+  expect(isRoutine(line({ ...check, result: 'unhealthy', error: 'timeout' }))).toBe(false);
+  expect(isRoutine(line({ ...check, result: 'rate_limited' }))).toBe(false);
+  expect(isRoutine(line({ ...check, event: 'integration_health_not_recorded', code: 'unavailable' }))).toBe(false);
+  expect(isRoutine(line({ level: 'info', msg: 'toString' }))).toBe(false);
   // Not routine: refused and failed requests, runs, warnings, errors, anything not a JSON log line.
   expect(isRoutine(line({ level: 'info', msg: 'request', status: 409 }))).toBe(false);
   expect(isRoutine(line({ level: 'error', msg: 'request', status: 500 }))).toBe(false);
