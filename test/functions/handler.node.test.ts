@@ -312,6 +312,8 @@ describe('_shared building blocks', () => {
         .string()
         .regex(/^[a-z]+$/, 'must be lowercase letters')
         .optional(),
+      pin: z.string().length(4).optional(),
+      big: z.literal(10n).optional(),
     });
     const bound = (value: unknown) => {
       try {
@@ -328,6 +330,9 @@ describe('_shared building blocks', () => {
     expect(bound({ share: 0 })).toBe('body.share: must be more than 0');
     expect(bound({ text: 'abcd' })).toBe('body.text: must be at most 3 characters long');
     expect(bound({ list: [] })).toBe('body.list: must have at least 1 item');
+    expect(bound({ pin: '123' })).toBe('body.pin: must be exactly 4 characters long');
+    expect(bound({ pin: '12345' })).toBe('body.pin: must be exactly 4 characters long');
+    expect(bound({ big: 1 })).toBe('body.big: must be 10');
     // A schema's own message is kept as it is.
     expect(bound({ code: 'ABC' })).toBe('body.code: must be lowercase letters');
   });

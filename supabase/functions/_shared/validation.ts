@@ -28,7 +28,9 @@ const ZOD_DEFAULT = /^(Invalid option|Invalid input|Unrecognized key|Too small|T
  */
 function boundProblem(issue: z.core.$ZodIssue): string | null {
   if (!ZOD_DEFAULT.test(issue.message)) return null;
-  const quoted = (values: readonly unknown[]) => values.map((value) => JSON.stringify(value)).join(', ');
+  // A literal may be a bigint, undefined or a symbol, which JSON cannot write.
+  const quoted = (values: readonly unknown[]) =>
+    values.map((value) => (typeof value === 'string' ? JSON.stringify(value) : String(value))).join(', ');
   switch (issue.code) {
     case 'invalid_value':
       return issue.values.length === 1 ? `must be ${quoted(issue.values)}` : `must be one of ${quoted(issue.values)}`;
@@ -40,7 +42,15 @@ function boundProblem(issue: z.core.$ZodIssue): string | null {
     case 'too_big': {
       const small = issue.code === 'too_small';
       const bound = Number(small ? issue.minimum : issue.maximum);
-      const limit = issue.inclusive === false ? (small ? 'more than' : 'less than') : small ? 'at least' : 'at most';
+      const limit = issue.exact
+        ? 'exactly'
+        : issue.inclusive === false
+          ? small
+            ? 'more than'
+            : 'less than'
+          : small
+            ? 'at least'
+            : 'at most';
       if (issue.origin === 'string') return `must be ${limit} ${bound} character${bound === 1 ? '' : 's'} long`;
       if (issue.origin === 'array') return `must have ${limit} ${bound} item${bound === 1 ? '' : 's'}`;
       if (issue.origin === 'number' || issue.origin === 'int') return `must be ${limit} ${bound}`;
