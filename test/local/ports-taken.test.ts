@@ -126,9 +126,10 @@ it("DB_PORT held by the data directory's own orphaned server (a killed npm start
       { DATA_DIR: dataDir, DB_PORT: String(dbPort), FUNCTIONS_PORT: String(await freePort()) },
       /ready\. Ctrl-C stops\./,
     );
-    expect(readFileSync(path.join(dataDir, 'postgres.log'), 'utf8')).toMatch(
-      /stopping an orphaned PostgreSQL server \(pid \d+\)/,
-    );
+    // Said in the terminal as well as in the server's log.
+    const takeover = /stopping an orphaned PostgreSQL server \(pid \d+\)/;
+    expect(readFileSync(path.join(dataDir, 'postgres.log'), 'utf8')).toMatch(takeover);
+    expect(output).toMatch(new RegExp(`database: ${takeover.source}`));
     expect(output).toContain(`database: embedded PostgreSQL 15 at postgres://postgres:***@127.0.0.1:${dbPort}/`);
     expect(output).not.toContain('(DB_PORT) is taken');
     expect(code).toBe(0);
