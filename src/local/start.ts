@@ -178,7 +178,9 @@ async function main(): Promise<void> {
   });
   if (dashboard) stops.push(() => dashboard.stop());
 
-  console.log(`logs: every line in ${log.file}; answered requests, ticks and healthy checks only there (STACK_LOG=all)`);
+  console.log(
+    `logs: every line in ${log.file}; answered requests, ticks and healthy checks only there (STACK_LOG=all)`,
+  );
   console.log('ready. Ctrl-C stops.');
   await stopped;
   console.log('stopping...');
