@@ -23,7 +23,7 @@ const ZOD_DEFAULT = /^(Invalid option|Invalid input|Unrecognized key|Too small|T
 
 /**
  * An unknown field, a value outside a list, or a number or length out of range, in words of our own ("must be one
- * of ...", "is not a field it knows", "must be at least 0"), or null for any other problem: zod's own words for
+ * of ...", "has a field it does not know", "must be at least 0"), or null for any other problem: zod's own words for
  * these read as its internals ("Invalid option: expected one of ...", "Too small: expected number to be >=0").
  */
 function boundProblem(issue: z.core.$ZodIssue): string | null {
