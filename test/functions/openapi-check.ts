@@ -2,8 +2,9 @@
 // by method and path) must have a status the operation lists, a body its schema accepts (Ajv's JSON Schema 2020-12
 // validator with ajv-formats, strict), an error code its `x-error-codes` list, and the headers it requires. A 2xx
 // also proves the request it answered: its query parameters and body must be ones the document accepts (no body
-// only where the document says the body is optional), so the document is no stricter than the function either. Requests to no documented operation (an unknown path, a 405)
-// are outside the document and not checked. harness.ts's call() runs this on every sync-run-log response.
+// only where the document says the body is optional), so the document is no stricter than the function either.
+// Requests to no documented operation (an unknown path, a 405) are outside the document and not checked.
+// harness.ts's call() runs this on every sync-run-log response.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 

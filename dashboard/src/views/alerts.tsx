@@ -41,7 +41,7 @@ export function alertSentence(alert: Alert, t: Messages, f: Formats, zone: strin
       return seen ? t.alerts.stuck(f.dateTime(seen, zone)) : t.alerts.other;
     }
     case 'run_failed': {
-      const count = num(d.failed_count) ?? 1;
+      const count = failedCountOf(alert);
       const message = text(d.last_error_message) ?? text(d.error_message);
       const last = text(d.last_failed_at);
       if (count > 1 && last) return t.alerts.failedAgain(count, f.dateTime(last, zone), message);
@@ -65,7 +65,12 @@ export function alertSentence(alert: Alert, t: Messages, f: Formats, zone: strin
  * that one counted in since the page loaded is not acknowledged unseen. Other kinds count nothing: none is sent.
  */
 export function seenFailedCount(alert: Alert): number | undefined {
-  return alert.kind === 'run_failed' ? (num(alert.details.failed_count) ?? 1) : undefined;
+  return alert.kind === 'run_failed' ? failedCountOf(alert) : undefined;
+}
+
+/** A run_failed alert's failures: its failed_count, or the one failure it opened with. */
+function failedCountOf(alert: Alert): number {
+  return num(alert.details.failed_count) ?? 1;
 }
 
 /** Where an alert leads: its run's detail, or for a period (missed, cold start) the ledger's day of that period. */
