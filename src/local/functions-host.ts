@@ -70,6 +70,16 @@ export function mergedImports(dir = FUNCTIONS_DIR): Record<string, string> {
   return imports;
 }
 
+/**
+ * Writes the router's deno.json (every function's imports) into dir and returns its path. `deno coverage` must run
+ * beside the same config to find the code Deno ran (test/coverage.ts).
+ */
+export function writeRouterConfig(dir: string): string {
+  const config = path.join(dir, 'deno.json');
+  writeFileSync(config, JSON.stringify({ imports: mergedImports(), lock: false, nodeModulesDir: 'none' }, null, 2));
+  return config;
+}
+
 export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
   const port = options.port ?? Number(process.env.FUNCTIONS_PORT || 54_321);
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
@@ -77,8 +87,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   }
   const log = options.log ?? ((line: string) => console.log(line));
   const configDir = mkdtempSync(path.join(tmpdir(), 'functions-host-'));
-  const config = path.join(configDir, 'deno.json');
-  writeFileSync(config, JSON.stringify({ imports: mergedImports(), lock: false, nodeModulesDir: 'none' }, null, 2));
+  const config = writeRouterConfig(configDir);
 
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
@@ -124,8 +133,14 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       functions,
       async stop() {
         stopping = true;
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        // Closing stdin makes the router call Deno.exit, which writes a coverage profile when DENO_COVERAGE_DIR is
+        // set (npm run coverage); SIGTERM would not. A router that does not exit in time is terminated.
+        child.stdin?.end();
+        const late = setTimeout(() => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        }, 3_000);
         await exited;
+        clearTimeout(late);
         cleanup();
       },
     };

@@ -1,0 +1,36 @@
+// npm run coverage: every test, with line coverage of both sides. Node's, by vitest's v8 provider: src and
+// supabase/functions/_shared as the Node tests import them. Deno's: the Edge Functions as the tests' Deno processes
+// ran them, each writing a profile into DENO_COVERAGE_DIR when it stops, merged by `deno coverage` (run beside the
+// router's deno.json: elsewhere it does not find the code Deno ran, and skips _shared). Arguments go to
+// vitest (e.g. a test file). Exits non-zero when a test fails or no Deno profile was written.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DENO_BIN, writeRouterConfig } from '../src/local/functions-host.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const denoProfiles = path.join(ROOT, 'coverage', 'deno');
+rmSync(denoProfiles, { recursive: true, force: true });
+
+const vitest = spawnSync(
+  process.execPath,
+  [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--coverage', ...process.argv.slice(2)],
+  { cwd: ROOT, stdio: 'inherit', env: { ...process.env, DENO_COVERAGE_DIR: denoProfiles } },
+);
+
+if (!existsSync(denoProfiles) || readdirSync(denoProfiles).length === 0) {
+  console.error('\nNo Deno coverage profile was written: no test ran the Edge Functions in Deno.');
+  process.exit(vitest.status || 1);
+}
+console.log('\nEdge Functions, as Deno ran them in the tests:');
+const configDir = mkdtempSync(path.join(tmpdir(), 'coverage-'));
+writeRouterConfig(configDir);
+const deno = spawnSync(DENO_BIN, ['coverage', denoProfiles, '--include=/supabase/functions/'], {
+  cwd: configDir,
+  stdio: 'inherit',
+  env: { ...process.env, NO_COLOR: '1' },
+});
+rmSync(configDir, { recursive: true, force: true });
+process.exit(vitest.status || deno.status || 0);
