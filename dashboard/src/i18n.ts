@@ -13,6 +13,9 @@ export function chooseLanguage(languages: readonly string[]): { language: Langua
 }
 
 const plural = (n: number, one: string, other: string) => (n === 1 ? one : other);
+// Counts in sentences, grouped as the language writes them: 1,152 in English, 1 152 in Norwegian.
+const countEn = new Intl.NumberFormat('en').format;
+const countNb = new Intl.NumberFormat('nb-NO').format;
 
 const en = {
   app: {
@@ -81,7 +84,7 @@ const en = {
     queuedFor: (duration: string) => `waiting to start for ${duration}`,
     nextCheck: 'next check',
     passiveUntil: 'no checks until',
-    alertsCount: (n: number) => (n === 0 ? 'None' : `${n} open ${plural(n, 'alert', 'alerts')}`),
+    alertsCount: (n: number) => (n === 0 ? 'None' : `${countEn(n)} open ${plural(n, 'alert', 'alerts')}`),
     openHistory: (name: string) => `History and periods of ${name}`,
   },
   integration: {
@@ -177,8 +180,9 @@ const en = {
     stuck: (time: string) => `No sign of life since ${time}: the run was failed as stuck.`,
     failed: (message: string | null) => `A scheduled run failed${message ? `: ${message}` : '.'}`,
     failedAgain: (n: number, time: string, message: string | null) =>
-      `${n} scheduled runs failed while this alert was open, the last at ${time}${message ? `: ${message}` : '.'}`,
-    missed: (n: number) => `${n} ${plural(n, 'period was', 'periods were')} not run; a newer period ran instead.`,
+      `${countEn(n)} scheduled runs failed while this alert was open, the last at ${time}${message ? `: ${message}` : '.'}`,
+    missed: (n: number) =>
+      `${countEn(n)} ${plural(n, 'period was', 'periods were')} not run; a newer period ran instead.`,
     coldStart: (ms: string) => `The sync function took ${ms} ms to answer before a period (a cold start).`,
     stalled: (time: string | null) =>
       `${time ? `The scheduler has not ticked since ${time}` : 'The scheduler has never ticked'}: no period starts until it is back.`,
@@ -248,7 +252,7 @@ const en = {
     alreadyRunning: 'A run of this integration is already queued or running. Wait for it to finish, or cancel it.',
     notRunning: 'This run has already ended, so there is nothing to cancel.',
     alertChanged: (n: number | null) =>
-      `Not acknowledged: more runs failed after this page was loaded${n === null ? '' : ` (${n} failures now)`}. Look at the alert again, then acknowledge it.`,
+      `Not acknowledged: more runs failed after this page was loaded${n === null ? '' : ` (${countEn(n)} failures now)`}. Look at the alert again, then acknowledge it.`,
     invalid: (message: string) => `The service refused this: ${message}. Correct it and try again.`,
     unavailable: 'The sync service could not be reached. Check your connection and try again.',
     rateLimited: 'Too many requests just now. Wait a minute and try again.',
@@ -327,7 +331,7 @@ const nb: Messages = {
     queuedFor: (duration: string) => `har ventet på start i ${duration}`,
     nextCheck: 'neste sjekk',
     passiveUntil: 'ingen sjekker før',
-    alertsCount: (n: number) => (n === 0 ? 'Ingen' : `${n} ${plural(n, 'åpent varsel', 'åpne varsler')}`),
+    alertsCount: (n: number) => (n === 0 ? 'Ingen' : `${countNb(n)} ${plural(n, 'åpent varsel', 'åpne varsler')}`),
     openHistory: (name: string) => `Historikk og perioder for ${name}`,
   },
   integration: {
@@ -425,9 +429,9 @@ const nb: Messages = {
     stuck: (time: string) => `Ingen livstegn siden ${time}: kjøringen ble satt som feilet.`,
     failed: (message: string | null) => `En planlagt kjøring feilet${message ? `: ${message}` : '.'}`,
     failedAgain: (n: number, time: string, message: string | null) =>
-      `${n} planlagte kjøringer har feilet mens varselet var åpent, den siste ${time}${message ? `: ${message}` : '.'}`,
+      `${countNb(n)} planlagte kjøringer har feilet mens varselet var åpent, den siste ${time}${message ? `: ${message}` : '.'}`,
     missed: (n: number) =>
-      `${n} ${plural(n, 'periode ble', 'perioder ble')} ikke kjørt; en nyere periode ble kjørt i stedet.`,
+      `${countNb(n)} ${plural(n, 'periode ble', 'perioder ble')} ikke kjørt; en nyere periode ble kjørt i stedet.`,
     coldStart: (ms: string) => `Synkroniseringsfunksjonen brukte ${ms} ms på å svare før en periode (kaldstart).`,
     stalled: (time: string | null) =>
       `${time ? `Planleggeren har ikke kjørt siden ${time}` : 'Planleggeren har aldri kjørt'}: ingen perioder starter før den er tilbake.`,
@@ -499,7 +503,7 @@ const nb: Messages = {
       'En kjøring av denne integrasjonen står allerede i kø eller kjører. Vent til den er ferdig, eller avbryt den.',
     notRunning: 'Kjøringen er allerede ferdig, så det er ingenting å avbryte.',
     alertChanged: (n: number | null) =>
-      `Ikke kvittert: flere kjøringer har feilet etter at siden ble lastet${n === null ? '' : ` (${n} feil nå)`}. Se på varselet igjen, og kvitter så.`,
+      `Ikke kvittert: flere kjøringer har feilet etter at siden ble lastet${n === null ? '' : ` (${countNb(n)} feil nå)`}. Se på varselet igjen, og kvitter så.`,
     invalid: (message: string) => `Tjenesten avviste dette: ${message}. Rett det og prøv igjen.`,
     unavailable: 'Fikk ikke kontakt med synkroniseringstjenesten. Sjekk tilkoblingen og prøv igjen.',
     rateLimited: 'For mange forespørsler akkurat nå. Vent et minutt og prøv igjen.',

@@ -258,6 +258,18 @@ describe('a run_failed alert', () => {
     );
   });
 
+  it('writes a large count as the language groups its digits', () => {
+    // Four days of an every-5-minutes schedule with refused credentials.
+    const many = { ...again, failed_count: 1152 };
+    expect(alertSentence(alert(many), messagesFor('en'), createFormats('en-GB'), OSLO)).toMatch(
+      /^1,152 scheduled runs failed/,
+    );
+    expect(alertSentence(alert(many), messagesFor('nb'), createFormats('nb-NO'), OSLO)).toMatch(
+      /^1\u00a0152 planlagte kjøringer har feilet/,
+    );
+    expect(messagesFor('en').overview.alertsCount(1152)).toBe('1,152 open alerts');
+  });
+
   it('leads to the latest failed run', () => {
     expect(alertTarget(alert(first), OSLO)?.href).toContain('run=first-run');
     expect(alertTarget(alert(again), OSLO)?.href).toContain('run=third-run');
