@@ -13,7 +13,7 @@ import {
   poolOptions,
 } from '../../supabase/functions/_shared/database.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { startTlsPostgres } from '../helpers/tls-postgres.ts';
+import { startTlsPostgres, testCa } from '../helpers/tls-postgres.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -108,13 +108,48 @@ describe('the pool settings', () => {
     expect(poolOptions({ DATABASE_URL: 'postgres://u:p@h:5432/db?SSLMODE=disable' }).ssl).toBe('prefer');
   });
 
-  it('DB_SSL sets TLS for a URL without sslmode (the one the platform gives): prefer, require or disable', () => {
+  it('DB_SSL sets TLS for a URL without sslmode (the one the platform gives): prefer, require, verify-full or disable', () => {
     const url = 'postgres://u:p@db.ref.supabase.co:5432/postgres';
     expect(poolOptions({ DATABASE_URL: url, DB_SSL: ' ' }).ssl).toBe('prefer');
     expect(poolOptions({ DATABASE_URL: url, DB_SSL: 'require' }).ssl).toBe('require');
     expect(poolOptions({ DATABASE_URL: url, DB_SSL: 'Disable' }).ssl).toBe(false);
-    expect(() => poolOptions({ DATABASE_URL: url, DB_SSL: 'verify-full' })).toThrow(
-      'DB_SSL must be "prefer", "require" or "disable" (or unset), got "verify-full"',
+    // verify-full without a CA: the runtime's own trusted CAs.
+    expect(poolOptions({ DATABASE_URL: url, DB_SSL: 'verify-full' }).ssl).toEqual({ rejectUnauthorized: true });
+    // An address is named to TLS for the check (postgres.js names only host names); several hosts name none.
+    for (const [address, host] of [
+      ['10.0.0.5:5432', '10.0.0.5'],
+      ['[2001:db8::1]:5432', '2001:db8::1'],
+    ]) {
+      expect(poolOptions({ DATABASE_URL: `postgres://u:p@${address}/db`, DB_SSL: 'verify-full' }).ssl).toEqual({
+        rejectUnauthorized: true,
+        host,
+      });
+    }
+    expect(
+      poolOptions({ DATABASE_URL: 'postgres://u:p@10.0.0.5:5432,10.0.0.6:5432/db', DB_SSL: 'verify-full' }).ssl,
+    ).toEqual({ rejectUnauthorized: true });
+    expect(() => poolOptions({ DATABASE_URL: url, DB_SSL: 'verify-ca' })).toThrow(
+      'DB_SSL must be "prefer", "require", "verify-full" or "disable" (or unset), got "verify-ca"',
+    );
+  });
+
+  it("DB_SSL_CA: the CA the server's certificate must be signed by; alone it means verify-full, beside another mode it is refused", () => {
+    const url = 'postgres://u:p@db.ref.supabase.co:5432/postgres';
+    const ca = testCa('ca');
+    expect(poolOptions({ DATABASE_URL: url, DB_SSL_CA: ca }).ssl).toEqual({ rejectUnauthorized: true, ca: ca.trim() });
+    expect(poolOptions({ DATABASE_URL: url, DB_SSL: 'verify-full', DB_SSL_CA: ca }).ssl).toEqual({
+      rejectUnauthorized: true,
+      ca: ca.trim(),
+    });
+    expect(() => poolOptions({ DATABASE_URL: url, DB_SSL: 'require', DB_SSL_CA: ca })).toThrow(
+      "DB_SSL_CA is used only to verify the server's certificate: unset it, or set DB_SSL=verify-full",
+    );
+    expect(() => poolOptions({ DATABASE_URL: url, DB_SSL_CA: 'prod-ca-2021.crt' })).toThrow(
+      'DB_SSL_CA must be a PEM certificate',
+    );
+    // A URL that says sslmode itself is postgres.js's to read: a CA beside it would go unused.
+    expect(() => poolOptions({ DATABASE_URL: `${url}?sslmode=verify-full`, DB_SSL_CA: ca })).toThrow(
+      'DB_SSL_CA applies to a database URL without sslmode',
     );
   });
 
@@ -138,6 +173,35 @@ describe('the pool settings', () => {
     } finally {
       await Promise.all([viaTls.end(), plain.end()]);
       await tls.close();
+    }
+  });
+
+  it("verify-full: connects to a server whose certificate DB_SSL_CA signed for the URL's host, and to no other", async () => {
+    await db.sql.unsafe(`create or replace function public.answer() returns int language sql as $$ select 42 $$;
+      grant execute on function public.answer() to service_role`);
+    const tls = await startTlsPostgres(db.url);
+    // A server on an address its certificate does not name (Linux answers on all of 127.0.0.0/8).
+    const elsewhere = await startTlsPostgres(db.url, '127.0.0.2');
+    const byName = new URL(tls.url);
+    byName.hostname = 'localhost';
+    const checked = [
+      connectDatabase({ DATABASE_URL: tls.url, DB_SSL_CA: testCa('ca') }),
+      connectDatabase({ DATABASE_URL: byName.toString(), DB_SSL: 'verify-full', DB_SSL_CA: testCa('ca') }),
+    ];
+    // Signed by a CA it was not told to trust; without DB_SSL_CA, by none the runtime trusts; for another host.
+    const refused = [
+      connectDatabase({ DATABASE_URL: tls.url, DB_SSL_CA: testCa('other') }),
+      connectDatabase({ DATABASE_URL: tls.url, DB_SSL: 'verify-full' }),
+      connectDatabase({ DATABASE_URL: elsewhere.url, DB_SSL_CA: testCa('ca') }),
+    ];
+    try {
+      for (const pool of checked) expect((await pool.asService().rpc('answer', {})).data).toBe(42);
+      for (const pool of refused)
+        await expect(pool.asService().rpc('answer', {})).rejects.toThrow(/certificate|altnames/i);
+      expect(tls.counts.plain + elsewhere.counts.plain).toBe(0);
+    } finally {
+      await Promise.all([...checked, ...refused].map((pool) => pool.end()));
+      await Promise.all([tls.close(), elsewhere.close()]);
     }
   });
 

@@ -17,7 +17,7 @@ import { ROOT } from '../../src/local/config.ts';
 import { DENO_BIN, FUNCTIONS_DIR } from '../../src/local/functions-host.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { freePort } from '../helpers/free-port.ts';
-import { startTlsPostgres, type TlsPostgres } from '../helpers/tls-postgres.ts';
+import { startTlsPostgres, type TlsPostgres, testCa } from '../helpers/tls-postgres.ts';
 import { call, expectError } from './harness.ts';
 
 // The project's URL: on this machine, the standalone sync-scheduler's own address (its port is chosen first), so the
@@ -199,6 +199,32 @@ describe('the connection to the database', () => {
     expect(tlsDb.counts.tls).toBeGreaterThan(0);
     expect(tlsDb.counts.plain).toBe(0);
   });
+
+  it("checks the server's certificate with the project's CA (DB_SSL_CA, a secret the developer sets): refuses one another CA signed, or one for another host", async () => {
+    const checked = await serve('sync-run-log', { ...hostedEnv(key, tlsDb.url), DB_SSL_CA: testCa('ca') });
+    const misled = await serve('sync-run-log', { ...hostedEnv(key, tlsDb.url), DB_SSL_CA: testCa('other') });
+    // The right CA, but a server on an address its certificate does not name.
+    const elsewhere = await startTlsPostgres(db.url, '127.0.0.2');
+    const misnamed = await serve('sync-run-log', { ...hostedEnv(key, elsewhere.url), DB_SSL_CA: testCa('ca') });
+    try {
+      const res = await call(`${checked.url}/runs/latest?orgId=${ORG}`, { headers: apikey });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const refused = await call(`${misled.url}/runs/latest?orgId=${ORG}`, { headers: apikey });
+      expect(refused.status, JSON.stringify(refused.body)).toBe(503);
+      // The answer says only that the database could not be reached; the function's log says why.
+      expect(refused.body.error).toEqual({ code: 'unavailable', message: 'the run log could not be reached' });
+      const logged = JSON.parse(misled.output.find((line) => line.includes('"status":503')) ?? '{}');
+      expect(logged.errorCause).toMatch(/certificate/i);
+      const wrongHost = await call(`${misnamed.url}/runs/latest?orgId=${ORG}`, { headers: apikey });
+      expect(wrongHost.status, JSON.stringify(wrongHost.body)).toBe(503);
+      const named = JSON.parse(misnamed.output.find((line) => line.includes('"status":503')) ?? '{}');
+      expect(named.errorCause).toMatch(/does not match certificate/i);
+    } finally {
+      await Promise.all([checked.stop(), misled.stop(), misnamed.stop()]);
+      await elsewhere.close();
+    }
+    expect(tlsDb.counts.plain + elsewhere.counts.plain).toBe(0);
+  }, 120_000);
 });
 
 describe('sync-scheduler as deployed', () => {

@@ -1,5 +1,5 @@
 // A PostgreSQL server that speaks TLS, as a hosted project's does: a proxy in front of the test database that answers
-// the client's SSLRequest with 'S', completes the TLS handshake with a test-only self-signed certificate and relays
+// the client's SSLRequest with 'S', completes the TLS handshake with a test-only certificate (of a test CA) and relays
 // the decrypted stream to the database. A client that skips TLS is relayed in plain text, as PostgreSQL itself allows
 // unless told otherwise, and counted, so a test can say how each client came in.
 import { readFileSync } from 'node:fs';
@@ -18,14 +18,24 @@ export interface TlsPostgres {
   close(): Promise<void>;
 }
 
-/** A throwaway self-signed certificate for localhost, made once with openssl and kept for tests only: the pool
- *  encrypts without checking certificates (sslmode=prefer), so nothing trusts it and its expiry does not matter. */
-function testCertificate(): { key: Buffer; cert: Buffer } {
-  const dir = path.join(import.meta.dirname, '../fixtures/tls');
-  return { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) };
+/** The directory of the test certificates (test/fixtures/tls/README.md): a test CA, and the proxy's certificate for
+ *  localhost and 127.0.0.1 signed by it. */
+export const TLS_FIXTURES = path.join(import.meta.dirname, '../fixtures/tls');
+
+/** The PEM of a test CA: `ca` signed the proxy's certificate, `other` did not. */
+export function testCa(which: 'ca' | 'other'): string {
+  return readFileSync(path.join(TLS_FIXTURES, which === 'ca' ? 'ca.pem' : 'other-ca.pem'), 'utf8');
 }
 
-export async function startTlsPostgres(url: string): Promise<TlsPostgres> {
+function testCertificate(): { key: Buffer; cert: Buffer } {
+  return {
+    key: readFileSync(path.join(TLS_FIXTURES, 'key.pem')),
+    cert: readFileSync(path.join(TLS_FIXTURES, 'cert.pem')),
+  };
+}
+
+/** `host`: the loopback address to listen on (default 127.0.0.1; its certificate names 127.0.0.1 and localhost). */
+export async function startTlsPostgres(url: string, host = '127.0.0.1'): Promise<TlsPostgres> {
   const target = new URL(url);
   const { key, cert } = testCertificate();
   const counts = { tls: 0, plain: 0 };
@@ -62,11 +72,11 @@ export async function startTlsPostgres(url: string): Promise<TlsPostgres> {
       secure.on('error', () => socket.destroy());
     });
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => proxy.listen(0, host, resolve));
   const address = proxy.address();
   if (address === null || typeof address === 'string') throw new Error('the TLS proxy has no port');
   const proxied = new URL(url);
-  proxied.hostname = '127.0.0.1';
+  proxied.hostname = host;
   proxied.port = String(address.port);
   return {
     url: proxied.toString(),

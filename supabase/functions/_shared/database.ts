@@ -20,8 +20,13 @@ export interface DatabaseEnv extends Env {
   DB_STATEMENT_TIMEOUT_MS?: string;
   /** `on`: the URL is a transaction pooler; `off`: it is not; unset: it is when its port is 6543 (Supavisor's). */
   DB_TRANSACTION_POOLER?: string;
-  /** TLS where the URL has no sslmode: `prefer` (default: when the server offers it), `require`, `disable`. */
+  /**
+   * TLS where the URL has no sslmode: `prefer` (default: when the server offers it), `require`, `verify-full` (the
+   * server's certificate checked, for its host name too), `disable`.
+   */
   DB_SSL?: string;
+  /** PEM of the CA that signs the database's certificate (a project's: Dashboard > Database settings); verify-full. */
+  DB_SSL_CA?: string;
 }
 
 export interface DatabasePorts {
@@ -47,11 +52,15 @@ export function databaseUrl(env: DatabaseEnv): string {
   return url;
 }
 
-/** The ports of a postgres URL's hosts (`host:port,host:port` included), without parsing its credentials. */
-function urlPorts(url: string): string[] {
+/** A postgres URL's `host:port` entries (`host:port,host:port` included), without parsing its credentials. */
+function urlHostPorts(url: string): string[] {
   const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '';
-  const hosts = authority.slice(authority.lastIndexOf('@') + 1);
-  return hosts.split(',').map((host) => /:(\d+)$/.exec(host)?.[1] ?? '');
+  return authority.slice(authority.lastIndexOf('@') + 1).split(',');
+}
+
+/** The ports of a postgres URL's hosts. */
+function urlPorts(url: string): string[] {
+  return urlHostPorts(url).map((host) => /:(\d+)$/.exec(host)?.[1] ?? '');
 }
 
 /** Whether the URL leads to a transaction pooler: DB_TRANSACTION_POOLER says so, or else the port is 6543. */
@@ -71,15 +80,57 @@ function urlSetsTls(url: string): boolean {
   return query.split('&').some((pair) => /^(sslmode|ssl|sslrootcert)=/.test(pair));
 }
 
-const DB_SSL_MODES = ['prefer', 'require', 'disable'] as const;
+/** Nothing: the URL's own sslmode is postgres.js's to read. A CA given beside it would go unused: refused. */
+function urlTls(env: DatabaseEnv): Record<string, never> {
+  if (env.DB_SSL_CA?.trim()) {
+    throw new Error(
+      'DB_SSL_CA applies to a database URL without sslmode: take sslmode (ssl, sslrootcert) out of the URL and set ' +
+        'DB_SSL=verify-full',
+    );
+  }
+  return {};
+}
 
-/** DB_SSL: how to use TLS where the URL does not say: `prefer` (default), `require` or `disable`. */
-function tlsMode(env: DatabaseEnv): (typeof DB_SSL_MODES)[number] {
+const DB_SSL_MODES = ['prefer', 'require', 'verify-full', 'disable'] as const;
+
+/** The pool's `ssl` option for a URL without sslmode, from DB_SSL and DB_SSL_CA. */
+type TlsOption = 'prefer' | 'require' | false | { rejectUnauthorized: true; ca?: string; host?: string };
+
+/**
+ * DB_SSL: how to use TLS where the URL does not say: `prefer` (default), `require`, `verify-full` or `disable`.
+ * verify-full refuses a server whose certificate is not signed by DB_SSL_CA (or, without it, by a CA the runtime
+ * trusts) or is not for the URL's host; DB_SSL_CA alone means verify-full.
+ */
+function tlsOption(env: DatabaseEnv, url: string): TlsOption {
   const raw = env.DB_SSL?.trim().toLowerCase() ?? '';
-  if (raw === '') return 'prefer';
-  const mode = DB_SSL_MODES.find((known) => known === raw);
-  if (!mode) throw new Error(`DB_SSL must be "prefer", "require" or "disable" (or unset), got "${env.DB_SSL}"`);
-  return mode;
+  const ca = env.DB_SSL_CA?.trim() ?? '';
+  const mode = raw === '' ? (ca ? 'verify-full' : 'prefer') : DB_SSL_MODES.find((known) => known === raw);
+  if (!mode) {
+    throw new Error(`DB_SSL must be "prefer", "require", "verify-full" or "disable" (or unset), got "${env.DB_SSL}"`);
+  }
+  if (ca && mode !== 'verify-full') {
+    throw new Error(`DB_SSL_CA is used only to verify the server's certificate: unset it, or set DB_SSL=verify-full`);
+  }
+  if (ca && !/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/.test(ca)) {
+    throw new Error(
+      'DB_SSL_CA must be a PEM certificate ("-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----"), ' +
+        "as the project's CA certificate file holds it",
+    );
+  }
+  if (mode === 'verify-full') return { rejectUnauthorized: true, ...(ca ? { ca } : {}), ...ipHost(url) };
+  return mode === 'disable' ? false : mode;
+}
+
+/**
+ * The host to check the certificate against when the URL's one host is an IP address. postgres.js names a host to
+ * TLS only when it is a name (SNI); for an address, Node would check the certificate against "localhost". A URL of
+ * several hosts (failover) names none: use host names there.
+ */
+function ipHost(url: string): { host?: string } {
+  const [only, ...more] = urlHostPorts(url);
+  if (only === undefined || more.length > 0) return {};
+  const host = only.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':') ? { host } : {};
 }
 
 /** postgres.js's options, with `max_pipeline` (queries written ahead per connection), which its types leave out. */
@@ -96,7 +147,7 @@ export function poolOptions(env: DatabaseEnv): PoolOptions {
   const max = integerFromEnv(env, 'DB_POOL_MAX', DEFAULT_POOL_MAX, 1, 100);
   const statementTimeout = statementTimeoutMs(env);
   const pooled = isTransactionPooler(env, url);
-  const tls = tlsMode(env);
+  const tls = tlsOption(env, url);
   return {
     url,
     max,
@@ -113,8 +164,8 @@ export function poolOptions(env: DatabaseEnv): PoolOptions {
     connect_timeout: 10,
     // TLS as libpq does by default (sslmode=prefer): encrypted whenever the server offers it, as a hosted project's
     // database does, plain only where the server has none (the local stack). postgres.js alone would not ask at all.
-    // The URL's own sslmode (e.g. `verify-full` with a CA) wins; DB_SSL sets it for a URL the platform gives.
-    ...(urlSetsTls(url) ? {} : { ssl: tls === 'disable' ? false : tls }),
+    // The URL's own sslmode wins; DB_SSL (and DB_SSL_CA) set it for a URL the platform gives, which has none.
+    ...(urlSetsTls(url) ? urlTls(env) : { ssl: tls }),
     onnotice: () => {},
     // A hung query must not hang the request: PostgREST's roles carry a statement_timeout, a direct connection not.
     // A pooler cannot keep a setting per client: PgBouncer refuses the startup parameter, Supavisor drops it.

@@ -98,8 +98,10 @@ export class SyncRunLogError extends Error {
      * alert_changed.
      */
     readonly details: Record<string, unknown> = {},
+    /** What went wrong underneath (a driver's error): for the function's log only, never an answer. */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
   }
 
   get status(): number {
@@ -166,8 +168,8 @@ export async function callRpc(
   let result: Awaited<ReturnType<RpcPort['rpc']>>;
   try {
     result = await port.rpc(fn, args);
-  } catch {
-    throw new SyncRunLogError('unavailable', unreachable);
+  } catch (cause) {
+    throw new SyncRunLogError('unavailable', unreachable, {}, cause);
   }
   if (result.error) throw fromDatabaseError(result.error);
   return result.data;

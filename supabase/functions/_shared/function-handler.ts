@@ -5,6 +5,7 @@
 import { SyncRunLogError } from './errors.ts';
 import { CORS_HEADERS, errorResponse, json, requestIdOf } from './http.ts';
 import type { LogFields, Logger } from './log.ts';
+import { sanitizeErrorMessage } from './sanitize-error.ts';
 
 export interface RouteContext {
   request: Request;
@@ -128,17 +129,21 @@ export function createFunctionHandler(options: FunctionOptions): (request: Reque
       fields.errorCode = error.code;
       if (error.code === 'internal' || error.code === 'unavailable') {
         fields.errorDetails = error.details;
+        // Why the database (or a service) could not be reached, e.g. a certificate refused: for the log, sanitised.
+        if (error.cause !== undefined) fields.errorCause = sanitizeErrorMessage(messageOf(error.cause));
         return errorResponse(error.code === 'internal' ? new SyncRunLogError('internal', 'internal error', {}) : error);
       }
       return errorResponse(error);
     }
     // A bug: log what happened (sanitised), answer without internals.
     fields.errorCode = 'internal';
-    options.log.log('error', error instanceof Error ? `${error.name}: ${error.message}` : String(error), {
-      requestId,
-    });
+    options.log.log('error', messageOf(error), { requestId });
     return errorResponse(new SyncRunLogError('internal', 'internal error'));
   }
+}
+
+function messageOf(cause: unknown): string {
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
 }
 
 function paramCount(route: CompiledRoute): number {
