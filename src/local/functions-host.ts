@@ -134,11 +134,15 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       async stop() {
         stopping = true;
         // Closing stdin makes the router call Deno.exit, which writes a coverage profile when DENO_COVERAGE_DIR is
-        // set (npm run coverage); SIGTERM would not. A router that does not exit in time is terminated.
+        // set (npm run coverage); SIGTERM would not. A router that does not exit in time is terminated: after 3 s,
+        // or 30 s while it writes a profile (a loaded machine), lest a cut-off profile break the report.
         child.stdin?.end();
-        const late = setTimeout(() => {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-        }, 3_000);
+        const late = setTimeout(
+          () => {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          },
+          env.DENO_COVERAGE_DIR ? 30_000 : 3_000,
+        );
         await exited;
         clearTimeout(late);
         cleanup();

@@ -268,6 +268,11 @@ describe('a run_failed alert', () => {
       /^1\u00a0152 planlagte kjøringer har feilet/,
     );
     expect(messagesFor('en').overview.alertsCount(1152)).toBe('1,152 open alerts');
+    expect(messagesFor('nb').overview.alertsCount(1152)).toBe('1\u00a0152 åpne varsler');
+    expect(messagesFor('en').alerts.missed(2880)).toBe('2,880 periods were not run; a newer period ran instead.');
+    expect(messagesFor('nb').alerts.missed(2880)).toMatch(/^2\u00a0880 perioder ble ikke kjørt/);
+    expect(messagesFor('en').errors.alertChanged(1153)).toContain('(1,153 failures now)');
+    expect(messagesFor('nb').errors.alertChanged(1153)).toContain('(1\u00a0153 feil nå)');
   });
 
   it('leads to the latest failed run', () => {

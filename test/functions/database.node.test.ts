@@ -115,18 +115,17 @@ describe('the pool settings', () => {
     expect(poolOptions({ DATABASE_URL: url, DB_SSL: 'Disable' }).ssl).toBe(false);
     // verify-full without a CA: the runtime's own trusted CAs.
     expect(poolOptions({ DATABASE_URL: url, DB_SSL: 'verify-full' }).ssl).toEqual({ rejectUnauthorized: true });
-    // An address is named to TLS for the check (postgres.js names only host names); several hosts name none.
-    for (const [address, host] of [
-      ['10.0.0.5:5432', '10.0.0.5'],
-      ['[2001:db8::1]:5432', '2001:db8::1'],
-    ]) {
-      expect(poolOptions({ DATABASE_URL: `postgres://u:p@${address}/db`, DB_SSL: 'verify-full' }).ssl).toEqual({
-        rejectUnauthorized: true,
-        host,
-      });
-    }
+    // An IPv4 address is named to TLS for the check (postgres.js names only host names); several hosts with an
+    // address among them cannot be checked: refused. Several host names are checked each by its name.
+    expect(poolOptions({ DATABASE_URL: 'postgres://u:p@10.0.0.5:5432/db', DB_SSL: 'verify-full' }).ssl).toEqual({
+      rejectUnauthorized: true,
+      host: '10.0.0.5',
+    });
+    expect(() =>
+      poolOptions({ DATABASE_URL: 'postgres://u:p@10.0.0.5:5432,db2.example.org:5432/db', DB_SSL: 'verify-full' }),
+    ).toThrow('a URL of several hosts cannot name for an IP address: use host names there');
     expect(
-      poolOptions({ DATABASE_URL: 'postgres://u:p@10.0.0.5:5432,10.0.0.6:5432/db', DB_SSL: 'verify-full' }).ssl,
+      poolOptions({ DATABASE_URL: 'postgres://u:p@db1.example.org,db2.example.org/db', DB_SSL: 'verify-full' }).ssl,
     ).toEqual({ rejectUnauthorized: true });
     expect(() => poolOptions({ DATABASE_URL: url, DB_SSL: 'verify-ca' })).toThrow(
       'DB_SSL must be "prefer", "require", "verify-full" or "disable" (or unset), got "verify-ca"',
@@ -136,21 +135,37 @@ describe('the pool settings', () => {
   it("DB_SSL_CA: the CA the server's certificate must be signed by; alone it means verify-full, beside another mode it is refused", () => {
     const url = 'postgres://u:p@db.ref.supabase.co:5432/postgres';
     const ca = testCa('ca');
-    expect(poolOptions({ DATABASE_URL: url, DB_SSL_CA: ca }).ssl).toEqual({ rejectUnauthorized: true, ca: ca.trim() });
-    expect(poolOptions({ DATABASE_URL: url, DB_SSL: 'verify-full', DB_SSL_CA: ca }).ssl).toEqual({
+    const both = ca + testCa('other');
+    expect(poolOptions({ DATABASE_URL: url, DB_SSL_CA: ca }).ssl).toEqual({ rejectUnauthorized: true, ca });
+    expect(poolOptions({ DATABASE_URL: url, DB_SSL: 'verify-full', DB_SSL_CA: both }).ssl).toEqual({
       rejectUnauthorized: true,
-      ca: ca.trim(),
+      ca: both,
     });
+    // Pasted on one line: line breaks written as \n, or lost, or Windows ones, are restored.
+    for (const pasted of [ca.replaceAll('\n', '\\n'), ca.replaceAll('\n', ''), ca.replaceAll('\n', '\r\n')]) {
+      expect(poolOptions({ DATABASE_URL: url, DB_SSL_CA: pasted }).ssl).toEqual({ rejectUnauthorized: true, ca });
+    }
     expect(() => poolOptions({ DATABASE_URL: url, DB_SSL: 'require', DB_SSL_CA: ca })).toThrow(
       "DB_SSL_CA is used only to verify the server's certificate: unset it, or set DB_SSL=verify-full",
     );
-    expect(() => poolOptions({ DATABASE_URL: url, DB_SSL_CA: 'prod-ca-2021.crt' })).toThrow(
-      'DB_SSL_CA must be a PEM certificate',
-    );
-    // A URL that says sslmode itself is postgres.js's to read: a CA beside it would go unused.
-    expect(() => poolOptions({ DATABASE_URL: `${url}?sslmode=verify-full`, DB_SSL_CA: ca })).toThrow(
-      'DB_SSL_CA applies to a database URL without sslmode',
-    );
+    // Checked at start, and never echoed: a path instead of the file's text, something beside the certificates, a
+    // certificate cut short.
+    for (const [given, message] of [
+      ['prod-ca-2021.crt', 'DB_SSL_CA must hold PEM certificates'],
+      [`${ca}\nsecret=1`, 'DB_SSL_CA must hold PEM certificates'],
+      [
+        both.replace(/(-----BEGIN CERTIFICATE-----\n[^\n]+\n)[^\n]+\n/, '$1'),
+        'DB_SSL_CA: certificate 1 of 2 is not readable',
+      ],
+    ]) {
+      expect(() => poolOptions({ DATABASE_URL: url, DB_SSL_CA: given })).toThrow(message);
+    }
+    // A URL that says sslmode itself is postgres.js's to read: a CA beside it would go unused, whatever DB_SSL says.
+    for (const DB_SSL of [undefined, 'require', 'verify-full']) {
+      expect(() => poolOptions({ DATABASE_URL: `${url}?sslmode=verify-full`, DB_SSL, DB_SSL_CA: ca })).toThrow(
+        'DB_SSL_CA applies to a database URL without sslmode',
+      );
+    }
   });
 
   it('over TLS where the server offers it, in plain text where it does not', async () => {

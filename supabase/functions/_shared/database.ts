@@ -3,6 +3,7 @@
 // the SQL rpc adapter, which runs each call as the caller's database role with the caller's claims, so RLS is
 // enforced by PostgreSQL exactly as behind PostgREST. Pool sizes and the pooler: docs/edge-functions.md
 // ("Connections on hosted Supabase"); what postgres.js does behind a transaction pooler: docs/decisions.md.
+import { X509Certificate } from 'node:crypto';
 import postgres, { type Options, type PostgresType, type Sql } from 'postgres';
 import type { Caller } from './auth.ts';
 import { type Env, integerFromEnv } from './env.ts';
@@ -80,17 +81,6 @@ function urlSetsTls(url: string): boolean {
   return query.split('&').some((pair) => /^(sslmode|ssl|sslrootcert)=/.test(pair));
 }
 
-/** Nothing: the URL's own sslmode is postgres.js's to read. A CA given beside it would go unused: refused. */
-function urlTls(env: DatabaseEnv): Record<string, never> {
-  if (env.DB_SSL_CA?.trim()) {
-    throw new Error(
-      'DB_SSL_CA applies to a database URL without sslmode: take sslmode (ssl, sslrootcert) out of the URL and set ' +
-        'DB_SSL=verify-full',
-    );
-  }
-  return {};
-}
-
 const DB_SSL_MODES = ['prefer', 'require', 'verify-full', 'disable'] as const;
 
 /** The pool's `ssl` option for a URL without sslmode, from DB_SSL and DB_SSL_CA. */
@@ -99,38 +89,80 @@ type TlsOption = 'prefer' | 'require' | false | { rejectUnauthorized: true; ca?:
 /**
  * DB_SSL: how to use TLS where the URL does not say: `prefer` (default), `require`, `verify-full` or `disable`.
  * verify-full refuses a server whose certificate is not signed by DB_SSL_CA (or, without it, by a CA the runtime
- * trusts) or is not for the URL's host; DB_SSL_CA alone means verify-full.
+ * trusts) or is not for the URL's host; DB_SSL_CA alone means verify-full. Nothing where the URL says sslmode itself:
+ * postgres.js reads it as written, and a DB_SSL_CA beside it, which would go unused, is refused.
  */
-function tlsOption(env: DatabaseEnv, url: string): TlsOption {
+function tlsOptions(env: DatabaseEnv, url: string): { ssl?: TlsOption } {
   const raw = env.DB_SSL?.trim().toLowerCase() ?? '';
-  const ca = env.DB_SSL_CA?.trim() ?? '';
-  const mode = raw === '' ? (ca ? 'verify-full' : 'prefer') : DB_SSL_MODES.find((known) => known === raw);
-  if (!mode) {
+  const given = raw === '' ? undefined : DB_SSL_MODES.find((known) => known === raw);
+  if (raw !== '' && !given) {
     throw new Error(`DB_SSL must be "prefer", "require", "verify-full" or "disable" (or unset), got "${env.DB_SSL}"`);
   }
-  if (ca && mode !== 'verify-full') {
+  const hasCa = Boolean(env.DB_SSL_CA?.trim());
+  if (urlSetsTls(url)) {
+    if (hasCa) {
+      throw new Error(
+        'DB_SSL_CA applies to a database URL without sslmode: take sslmode (ssl, sslrootcert) out of the URL and ' +
+          'set DB_SSL=verify-full',
+      );
+    }
+    return {};
+  }
+  const mode = given ?? (hasCa ? 'verify-full' : 'prefer');
+  if (hasCa && mode !== 'verify-full') {
     throw new Error(`DB_SSL_CA is used only to verify the server's certificate: unset it, or set DB_SSL=verify-full`);
   }
-  if (ca && !/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/.test(ca)) {
+  if (mode !== 'verify-full') return { ssl: mode === 'disable' ? false : mode };
+  const ca = hasCa ? caCertificates(env.DB_SSL_CA ?? '') : undefined;
+  return { ssl: { rejectUnauthorized: true, ...(ca ? { ca } : {}), ...ipHost(url) } };
+}
+
+const BEGIN = '-----BEGIN CERTIFICATE-----';
+const END = '-----END CERTIFICATE-----';
+
+/**
+ * DB_SSL_CA as PEM the TLS stack reads: each certificate checked here, at start, so that a broken one is a clear
+ * error rather than every call refused. Line breaks lost or written as `\n` (a secret pasted on one line) are
+ * restored; anything but certificates is refused, and the text is never echoed.
+ */
+function caCertificates(value: string): string {
+  const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  const rest = blocks.reduce((left, block) => left.replace(block, ''), value).replace(/\\n|\s/g, '');
+  if (blocks.length === 0 || rest !== '') {
     throw new Error(
-      'DB_SSL_CA must be a PEM certificate ("-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----"), ' +
-        "as the project's CA certificate file holds it",
+      `DB_SSL_CA must hold PEM certificates ("${BEGIN}" ... "${END}"), as the project's CA certificate file does`,
     );
   }
-  if (mode === 'verify-full') return { rejectUnauthorized: true, ...(ca ? { ca } : {}), ...ipHost(url) };
-  return mode === 'disable' ? false : mode;
+  return blocks
+    .map((block, index) => {
+      const body = block.slice(BEGIN.length, -END.length).replace(/\\n|\s/g, '');
+      const pem = `${BEGIN}\n${(body.match(/.{1,64}/g) ?? []).join('\n')}\n${END}\n`;
+      try {
+        new X509Certificate(pem);
+      } catch {
+        throw new Error(`DB_SSL_CA: certificate ${index + 1} of ${blocks.length} is not readable (cut short?)`);
+      }
+      return pem;
+    })
+    .join('');
 }
 
 /**
- * The host to check the certificate against when the URL's one host is an IP address. postgres.js names a host to
- * TLS only when it is a name (SNI); for an address, Node would check the certificate against "localhost". A URL of
- * several hosts (failover) names none: use host names there.
+ * The host to check the certificate against when the URL's host is an IPv4 address: postgres.js names a host to TLS
+ * only when it is a name (SNI), and for an address Node and Deno would check the certificate against "localhost".
+ * A URL of several hosts cannot name one: with an address among them, verify-full is refused (use host names).
  */
 function ipHost(url: string): { host?: string } {
-  const [only, ...more] = urlHostPorts(url);
-  if (only === undefined || more.length > 0) return {};
-  const host = only.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':') ? { host } : {};
+  const hosts = urlHostPorts(url).map((entry) => entry.replace(/:\d+$/, ''));
+  const isAddress = (host: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+  if (hosts.length > 1 && hosts.some(isAddress)) {
+    throw new Error(
+      'DB_SSL=verify-full checks the host a certificate is for, which a URL of several hosts cannot name for an IP ' +
+        'address: use host names there',
+    );
+  }
+  const [host] = hosts;
+  return host !== undefined && isAddress(host) ? { host } : {};
 }
 
 /** postgres.js's options, with `max_pipeline` (queries written ahead per connection), which its types leave out. */
@@ -147,7 +179,6 @@ export function poolOptions(env: DatabaseEnv): PoolOptions {
   const max = integerFromEnv(env, 'DB_POOL_MAX', DEFAULT_POOL_MAX, 1, 100);
   const statementTimeout = statementTimeoutMs(env);
   const pooled = isTransactionPooler(env, url);
-  const tls = tlsOption(env, url);
   return {
     url,
     max,
@@ -165,7 +196,7 @@ export function poolOptions(env: DatabaseEnv): PoolOptions {
     // TLS as libpq does by default (sslmode=prefer): encrypted whenever the server offers it, as a hosted project's
     // database does, plain only where the server has none (the local stack). postgres.js alone would not ask at all.
     // The URL's own sslmode wins; DB_SSL (and DB_SSL_CA) set it for a URL the platform gives, which has none.
-    ...(urlSetsTls(url) ? urlTls(env) : { ssl: tls }),
+    ...tlsOptions(env, url),
     onnotice: () => {},
     // A hung query must not hang the request: PostgREST's roles carry a statement_timeout, a direct connection not.
     // A pooler cannot keep a setting per client: PgBouncer refuses the startup parameter, Supavisor drops it.
