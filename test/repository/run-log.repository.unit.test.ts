@@ -260,10 +260,14 @@ describe('database errors become typed errors', () => {
     ['57P01', 'server shutting down'],
     ['57P03', 'server starting up'],
     ['53300', 'too many connections'],
-  ])('a database that cannot serve now (%s, %s) is unavailable, its text hidden', async (code) => {
-    const { repo } = mockClient(dbError(code, 'FATAL: terminating connection at 10.0.0.1'));
-    const error = await caught(repo.getLastRunPerIntegration(ORG));
-    expect(error.code).toBe('unavailable');
-    expect(error.message).not.toContain('10.0.0.1');
-  });
+  ])(
+    'a database that cannot serve now (%s, %s) is unavailable, its text hidden, its code kept for the log',
+    async (code) => {
+      const { repo } = mockClient(dbError(code, 'FATAL: terminating connection at 10.0.0.1'));
+      const error = await caught(repo.getLastRunPerIntegration(ORG));
+      expect(error.code).toBe('unavailable');
+      expect(error.message).not.toContain('10.0.0.1');
+      expect(error.details).toEqual(code ? { databaseCode: code } : {});
+    },
+  );
 });

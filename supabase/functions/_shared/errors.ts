@@ -149,7 +149,14 @@ export function fromDatabaseError(error: {
           (constraint && CHECK_MESSAGES[constraint]) || 'invalid argument',
         );
       }
-      if (isUnavailable(error.code)) return new SyncRunLogError('unavailable', 'the database could not be reached');
+      // Unavailable in its own words (too many connections, shutting down): the code goes to the log, not the answer.
+      if (isUnavailable(error.code)) {
+        return new SyncRunLogError(
+          'unavailable',
+          'the database could not be reached',
+          error.code ? { databaseCode: error.code } : {},
+        );
+      }
       // Anything else (permission, unknown function, a bug) is internal: never show its text.
       return new SyncRunLogError('internal', 'the run log is unavailable', { databaseCode: error.code ?? null });
   }
