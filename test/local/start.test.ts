@@ -280,7 +280,9 @@ it('Ctrl-C during a sync fails the run as stopped before the database goes, so t
     const env = await startEnv(dir);
     const base = `http://127.0.0.1:${env.FUNCTIONS_PORT}/functions/v1/sync-run-log`;
     const vendor = `http://127.0.0.1:${env.SIMULATED_XLEDGER_PORT}/__control`;
-    const first = await npmStart(env);
+    // Through npm, as the README runs it: Ctrl-C reaches npm and the stack, and npm passes its copy on, so the stack
+    // hears the one press twice and must not take it for the second Ctrl-C that forces the exit.
+    const first = await npmStart(env, true);
     const coordinator = await token(env, '--org', ORG, '--role', 'coordinator');
     const headers = { authorization: `Bearer ${coordinator}`, 'content-type': 'application/json' };
     await connectXledger(base, await token(env, '--org', ORG, '--role', 'admin'));
@@ -299,7 +301,7 @@ it('Ctrl-C during a sync fails the run as stopped before the database goes, so t
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
 
-    expect(await stop(first, 'SIGINT', true)).toBe(0); // Ctrl-C: the whole group, PostgreSQL included
+    expect(await stop(first, 'SIGINT', true)).toBe(0); // Ctrl-C: the whole group, npm and PostgreSQL included
     expect(first.output()).toContain('stopped.');
     const second = await npmStart(env);
     const { run: ended } = (await (await fetch(`${base}/runs/${run.id}`, { headers })).json()) as {
