@@ -106,7 +106,7 @@ const en = {
     run: 'Run',
     runDetails: 'Details',
     runDetailsOf: (time: string) => `Details of the run of ${time}`,
-    trendsHeading: 'Trends, last 30 days',
+    trendsHeading: 'Trends of the scheduled runs, last 30 days',
     durationChart: 'Duration per day (median and longest, seconds)',
     recordsChart: 'Records per day (processed and failed)',
     driftChart: 'Drift per day (largest, seconds) against the 5-minute line',
@@ -122,7 +122,7 @@ const en = {
     durationSummary: (median: string, longest: string, day: string) =>
       `Median duration ${median}; the longest run took ${longest}, on ${day}.`,
     recordsSummary: (processed: string, failed: string, worst: string | null) =>
-      `${processed} records processed and ${failed} failed in 30 days.${worst ? ` Most failures on ${worst}.` : ''}`,
+      `${processed} records processed and ${failed} failed by the scheduled runs of 30 days (Sync now runs are in the history below).${worst ? ` Most failures on ${worst}.` : ''}`,
     driftSummary: (late: number, largest: string, day: string) =>
       late === 0
         ? `Every run started within 5 minutes of its period; the largest drift was ${largest}, on ${day}.`
@@ -353,7 +353,7 @@ const nb: Messages = {
     run: 'Kjøring',
     runDetails: 'Detaljer',
     runDetailsOf: (time: string) => `Detaljer om kjøringen ${time}`,
-    trendsHeading: 'Utvikling, siste 30 dager',
+    trendsHeading: 'Utvikling for de planlagte kjøringene, siste 30 dager',
     durationChart: 'Varighet per dag (median og lengste, sekunder)',
     recordsChart: 'Poster per dag (behandlet og feilet)',
     driftChart: 'Forsinkelse per dag (største, sekunder) mot 5-minuttersgrensen',
@@ -369,7 +369,7 @@ const nb: Messages = {
     durationSummary: (median: string, longest: string, day: string) =>
       `Medianvarighet ${median}; den lengste kjøringen tok ${longest}, ${day}.`,
     recordsSummary: (processed: string, failed: string, worst: string | null) =>
-      `${processed} poster behandlet og ${failed} feilet på 30 dager.${worst ? ` Flest feil ${worst}.` : ''}`,
+      `${processed} poster behandlet og ${failed} feilet i de planlagte kjøringene på 30 dager (Synkroniser nå-kjøringer står i historikken under).${worst ? ` Flest feil ${worst}.` : ''}`,
     driftSummary: (late: number, largest: string, day: string) =>
       late === 0
         ? `Alle kjøringer startet innen 5 minutter etter perioden; største forsinkelse var ${largest}, ${day}.`

@@ -11,10 +11,12 @@ import { claimsOf, isExpired, sessionOf } from '../../dashboard/src/session.ts';
 import { alertSentence, alertTarget, seenFailedCount } from '../../dashboard/src/views/alerts.tsx';
 import {
   countOutcomes,
+  type DayFigures,
   dayFigures,
   fetchPeriods,
   isTooManyPeriods,
   ledgerRange,
+  medianDuration,
   periodsByDay,
   requestRanges,
 } from '../../dashboard/src/views/integration/ledger-data.ts';
@@ -178,12 +180,20 @@ describe('the ledger across daylight saving', () => {
       day: '2026-10-25',
       x: Date.parse('2026-10-24T22:00:00Z') / 1000,
       runs: 2,
+      durations: [60, 120],
       medianDuration: 90,
       longestDuration: 120,
       processed: 15,
       failed: 1,
       largestDrift: 600,
     });
+  });
+
+  it('the median duration of 30 days is that of every run, not of the days: a quiet day weighs one run', () => {
+    const day = (durations: number[]) => ({ durations }) as unknown as DayFigures;
+    // Days with medians 20 and 100; the four runs' median is 25.
+    expect(medianDuration([day([10, 20, 30]), day([100])])).toBe(25);
+    expect(medianDuration([day([]), day([])])).toBeNull();
   });
 });
 

@@ -8,7 +8,7 @@ import 'uplot/dist/uPlot.min.css';
 import { useApp } from '../../app-context.ts';
 import { ScrollRegion } from '../../components/scroll-region.tsx';
 import { dayKeyOf } from '../../format.ts';
-import { type DayFigures, LATE_AFTER_SECONDS } from './ledger-data.ts';
+import { type DayFigures, LATE_AFTER_SECONDS, medianDuration } from './ledger-data.ts';
 
 interface SeriesSpec {
   label: string;
@@ -148,8 +148,7 @@ export function Trends({ figures, zone }: { figures: DayFigures[]; zone: string 
   }
   const seconds = (value: number) => f.duration(value);
   const longest = withRuns.reduce((a, b) => ((b.longestDuration ?? 0) > (a.longestDuration ?? 0) ? b : a));
-  const medians = withRuns.map((day) => day.medianDuration).filter((v): v is number => v !== null);
-  const overallMedian = medians.length ? (medians.sort((a, b) => a - b)[Math.floor(medians.length / 2)] as number) : 0;
+  const overallMedian = medianDuration(figures) ?? 0;
   const processed = figures.reduce((sum, day) => sum + day.processed, 0);
   const failed = figures.reduce((sum, day) => sum + day.failed, 0);
   const worstFailures = withRuns.reduce((a, b) => (b.failed > a.failed ? b : a));

@@ -135,11 +135,19 @@ export interface DayFigures {
   /** Unix seconds of the day's start (uPlot's x). */
   x: number;
   runs: number;
+  /** Seconds each of the day's runs took (those that ended). */
+  durations: number[];
   medianDuration: number | null;
   longestDuration: number | null;
   processed: number;
   failed: number;
   largestDrift: number | null;
+}
+
+/** The median duration of every run of the days: not the median of the days' medians, which weighs a quiet day as
+ *  much as a busy one. */
+export function medianDuration(figures: DayFigures[]): number | null {
+  return median(figures.flatMap((day) => day.durations));
 }
 
 function median(values: number[]): number | null {
@@ -163,6 +171,7 @@ export function dayFigures(days: string[], byDay: Map<string, Period[]>, timeZon
       day,
       x: Math.floor(startOfDay(day, timeZone).getTime() / 1000),
       runs: withRuns.length,
+      durations,
       medianDuration: median(durations),
       longestDuration: durations.length > 0 ? Math.max(...durations) : null,
       processed: withRuns.reduce((sum, period) => sum + (period.recordsProcessed ?? 0), 0),
