@@ -132,11 +132,15 @@ function weekdays(field: string, language: Language): string {
   );
 }
 
-export type CronPreview = { ok: true; periods: Date[] } | { ok: false; message: string };
+/** A refusal says why (`message`, croner's words), or how many fields were given where 5 are needed (`fields`). */
+export type CronPreview = { ok: true; periods: Date[] } | { ok: false; message: string; fields?: number };
 
 /** The next `count` periods after `now`, as the scheduler computes them, or why the expression is refused. */
 export function previewCron(expression: string, timeZone: string, now: Date, count = 3): CronPreview {
   if (expression.trim() === '') return { ok: false, message: 'empty' };
+  // Counted here, as the server counts them: croner's own message would offer six or seven fields, which neither takes.
+  const fields = expression.trim().split(/\s+/).length;
+  if (fields !== 5) return { ok: false, message: `${fields} fields, 5 needed`, fields };
   try {
     new Intl.DateTimeFormat('en', { timeZone });
   } catch {

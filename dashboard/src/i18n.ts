@@ -220,6 +220,8 @@ const en = {
     scheduleEnabled: 'Schedule enabled',
     nextPeriods: 'Next 3 periods',
     cronRefused: (why: string) => `This expression cannot be used: ${why}.`,
+    cronFields: (n: number) =>
+      `This expression has ${n} ${plural(n, 'field', 'fields')}; it needs 5: minute, hour, day of month, month, weekday.`,
     saveSchedule: 'Save schedule',
     scheduleSaved: (name: string, next: string) => `${name}: schedule saved. Next period ${next}.`,
     scheduleSavedPaused: (name: string) => `${name}: schedule saved, paused.`,
@@ -469,6 +471,8 @@ const nb: Messages = {
     scheduleEnabled: 'Tidsplanen er på',
     nextPeriods: 'Neste 3 perioder',
     cronRefused: (why: string) => `Dette uttrykket kan ikke brukes: ${why}.`,
+    cronFields: (n: number) =>
+      `Dette uttrykket har ${n} felt; det trenger 5: minutt, time, dag i måneden, måned, ukedag.`,
     saveSchedule: 'Lagre tidsplanen',
     scheduleSaved: (name: string, next: string) => `${name}: tidsplanen er lagret. Neste periode ${next}.`,
     scheduleSavedPaused: (name: string) => `${name}: tidsplanen er lagret, på pause.`,

@@ -68,6 +68,20 @@ describe('the cron field in words', () => {
     });
     expect(previewCron('0 0 31 2 *', OSLO, new Date())).toMatchObject({ ok: false });
     expect(previewCron('  ', OSLO, new Date())).toEqual({ ok: false, message: 'empty' });
+    // Fields counted as the server counts them (croner would offer six or seven), said in the user's language.
+    for (const [expression, fields] of [
+      ['*/5 * * *', 4],
+      ['0 0 * * * *', 6],
+      ['hello', 1],
+    ] as const) {
+      expect(previewCron(expression, OSLO, new Date())).toMatchObject({ ok: false, fields });
+    }
+    expect(messagesFor('en').settings.cronFields(4)).toBe(
+      'This expression has 4 fields; it needs 5: minute, hour, day of month, month, weekday.',
+    );
+    expect(messagesFor('nb').settings.cronFields(1)).toBe(
+      'Dette uttrykket har 1 felt; det trenger 5: minutt, time, dag i måneden, måned, ukedag.',
+    );
   });
 });
 

@@ -309,7 +309,11 @@ function ScheduleForm({ type, initial }: { type: string; initial: Schedule | nul
             </ol>
           </>
         ) : (
-          <p class="failed">{t.settings.cronRefused(preview.message)}</p>
+          <p class="failed">
+            {preview.fields === undefined
+              ? t.settings.cronRefused(preview.message)
+              : t.settings.cronFields(preview.fields)}
+          </p>
         )}
       </div>
       <p class="check">
