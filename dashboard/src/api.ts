@@ -78,7 +78,14 @@ export function createDashboardApi(supabase: FunctionsInvoker): DashboardApi {
       const page = await client.getRunHistoryPage(integrationType, { status, triggeredBy, before, limit });
       return { items: page.runs, nextCursor: page.nextCursor };
     },
-    run: (runId) => client.getRun(runId),
+    // A run the address names by no id at all does not exist: not found, as the API says of an unknown id, rather
+    // than a refusal the user cannot correct (the client refuses a malformed id before asking).
+    run: (runId) =>
+      client.getRun(runId).catch((error: unknown) => {
+        throw error instanceof SyncRunLogError && error.code === 'invalid_argument'
+          ? new SyncRunLogError('not_found', `no run ${runId}`)
+          : error;
+      }),
     syncNow: (integrationType) => client.triggerManualSync(integrationType),
     cancel: (runId) => client.cancelRun(runId),
     periods: (integrationType, from, to) => client.listPeriods(integrationType, { from, to }),

@@ -1,7 +1,7 @@
 // The dashboard's modules without a browser: the cron in words and its preview, the ledger's days and requests
 // across daylight saving, date and duration formats, the language choice, the session's claims, config.json.
 import { describe, expect, it } from 'vitest';
-import { SyncRunLogError } from '../../dashboard/src/api.ts';
+import { createDashboardApi, SyncRunLogError } from '../../dashboard/src/api.ts';
 import { problemText } from '../../dashboard/src/components/problem.tsx';
 import { ConfigError, parseConfig } from '../../dashboard/src/config.ts';
 import { describeCron, previewCron, zoneChoices } from '../../dashboard/src/cron-text.ts';
@@ -415,5 +415,26 @@ describe('zoneChoices', () => {
     expect(choices).toEqual([...choices].sort((a, b) => a.localeCompare(b)));
     expect(new Set(choices).size).toBe(choices.length);
     expect(zoneChoices('America/Argentina/La_Rioja', [])).toContain('America/Argentina/La_Rioja');
+  });
+});
+
+describe("the dashboard's api", () => {
+  it('a run the address names by no id at all is not found (a refusal the user could not correct otherwise)', async () => {
+    let asked = 0;
+    const invoker = {
+      functions: {
+        invoke: async () => {
+          asked++;
+          return { data: null, error: null };
+        },
+      },
+    } as unknown as Parameters<typeof createDashboardApi>[0];
+    const error = await createDashboardApi(invoker)
+      .run('not-a-uuid')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncRunLogError);
+    expect((error as SyncRunLogError).code).toBe('not_found');
+    expect(asked).toBe(0);
+    expect(messagesFor('en').integration.noneChosen).toBe('No integration is chosen. Pick one on the overview.');
   });
 });

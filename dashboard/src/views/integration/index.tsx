@@ -27,7 +27,8 @@ export function IntegrationView({ state }: { state: ViewState }) {
       {load.state === 'failed' ? <Problem error={load.error} retry={load.reload} /> : null}
       {load.state === 'loaded' && !entry ? (
         <p class="empty">
-          {t.integration.notFound(type)} <a href={hrefOf({ view: 'overview' })}>{t.views.overview}</a>
+          {type ? t.integration.notFound(type) : t.integration.noneChosen}{' '}
+          <a href={hrefOf({ view: 'overview' })}>{t.views.overview}</a>
         </p>
       ) : null}
       {entry ? <Loaded state={state} entry={entry} /> : null}
