@@ -123,6 +123,12 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
       await expect(section.locator('canvas').count()).resolves.toBeGreaterThan(0);
       await expect(section.locator('.summary').textContent()).resolves.toMatch(/\w+/);
       await expect(section.locator('tbody tr').count()).resolves.toBe(30);
+      // The chart's key: each column of numbers heads with its line, a colour of its own.
+      const keys = await section
+        .locator('thead .key')
+        .evaluateAll((spans) => spans.map((span) => getComputedStyle(span).borderTopColor));
+      expect(keys).toHaveLength(2);
+      expect(new Set(keys).size).toBe(2);
     }
     await expect(page.locator('section.chart:has(#drift-title) thead').textContent()).resolves.toContain(
       '5-minute line',

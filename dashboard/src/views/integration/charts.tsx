@@ -113,6 +113,12 @@ function Chart({ id, title, summary, figures, series, zone, unit, format }: Char
                 <th scope="col">{t.integration.day}</th>
                 {series.map((spec) => (
                   <th scope="col" key={spec.label}>
+                    {/* The chart's key: each column's line, in its colour and dash. */}
+                    <span
+                      class="key"
+                      aria-hidden="true"
+                      style={{ borderTopColor: `var(${spec.color})`, borderTopStyle: spec.dash ? 'dashed' : 'solid' }}
+                    />
                     {spec.label}
                   </th>
                 ))}
