@@ -9,10 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../src/local/config.ts';
 import { DENO_BIN, writeRouterConfig } from '../src/local/functions-host.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const denoProfiles = path.join(ROOT, 'coverage', 'deno');
 rmSync(denoProfiles, { recursive: true, force: true });
 

@@ -137,9 +137,10 @@ export type CronPreview = { ok: true; periods: Date[] } | { ok: false; message: 
 
 /** The next `count` periods after `now`, as the scheduler computes them, or why the expression is refused. */
 export function previewCron(expression: string, timeZone: string, now: Date, count = 3): CronPreview {
-  if (expression.trim() === '') return { ok: false, message: 'empty' };
+  const text = expression.trim();
+  if (text === '') return { ok: false, message: 'empty' };
   // Counted here, as the server counts them: croner's own message would offer six or seven fields, which neither takes.
-  const fields = expression.trim().split(/\s+/).length;
+  const fields = text.split(/\s+/).length;
   if (fields !== 5) return { ok: false, message: `${fields} fields, 5 needed`, fields };
   try {
     new Intl.DateTimeFormat('en', { timeZone });
@@ -147,7 +148,7 @@ export function previewCron(expression: string, timeZone: string, now: Date, cou
     return { ok: false, message: `unknown time zone ${timeZone}` };
   }
   try {
-    const cron = new Cron(expression.trim(), {
+    const cron = new Cron(text, {
       timezone: timeZone,
       paused: true,
       mode: '5-part',

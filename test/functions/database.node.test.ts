@@ -18,6 +18,9 @@ import { startTlsPostgres, testCa } from '../helpers/tls-postgres.ts';
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
+  // What the TLS tests call through the pool: an answer proves the connection went through.
+  await db.sql.unsafe(`create or replace function public.answer() returns int language sql as $$ select 42 $$;
+    grant execute on function public.answer() to service_role`);
 });
 afterAll(async () => db?.drop());
 
@@ -169,8 +172,6 @@ describe('the pool settings', () => {
   });
 
   it('over TLS where the server offers it, in plain text where it does not', async () => {
-    await db.sql.unsafe(`create or replace function public.answer() returns int language sql as $$ select 42 $$;
-      grant execute on function public.answer() to service_role`);
     const tls = await startTlsPostgres(db.url);
     const viaTls = connectDatabase({ DATABASE_URL: tls.url });
     const plain = connectDatabase({ DATABASE_URL: db.url });
@@ -192,8 +193,6 @@ describe('the pool settings', () => {
   });
 
   it("verify-full: connects to a server whose certificate DB_SSL_CA signed for the URL's host, and to no other", async () => {
-    await db.sql.unsafe(`create or replace function public.answer() returns int language sql as $$ select 42 $$;
-      grant execute on function public.answer() to service_role`);
     const tls = await startTlsPostgres(db.url);
     // A server on an address its certificate does not name (Linux answers on all of 127.0.0.0/8).
     const elsewhere = await startTlsPostgres(db.url, '127.0.0.2');

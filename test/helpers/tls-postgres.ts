@@ -20,7 +20,7 @@ export interface TlsPostgres {
 
 /** The directory of the test certificates (test/fixtures/tls/README.md): a test CA, and the proxy's certificate for
  *  localhost and 127.0.0.1 signed by it. */
-export const TLS_FIXTURES = path.join(import.meta.dirname, '../fixtures/tls');
+const TLS_FIXTURES = path.join(import.meta.dirname, '../fixtures/tls');
 
 /** The PEM of a test CA: `ca` signed the proxy's certificate, `other` did not. */
 export function testCa(which: 'ca' | 'other'): string {

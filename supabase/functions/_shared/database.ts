@@ -119,6 +119,7 @@ function tlsOptions(env: DatabaseEnv, url: string): { ssl?: TlsOption } {
 
 const BEGIN = '-----BEGIN CERTIFICATE-----';
 const END = '-----END CERTIFICATE-----';
+const CERTIFICATE = new RegExp(`${BEGIN}[\\s\\S]*?${END}`, 'g');
 
 /**
  * DB_SSL_CA as PEM the TLS stack reads: each certificate checked here, at start, so that a broken one is a clear
@@ -126,8 +127,8 @@ const END = '-----END CERTIFICATE-----';
  * restored; anything but certificates is refused, and the text is never echoed.
  */
 function caCertificates(value: string): string {
-  const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-  const rest = blocks.reduce((left, block) => left.replace(block, ''), value).replace(/\\n|\s/g, '');
+  const blocks = value.match(CERTIFICATE) ?? [];
+  const rest = value.replace(CERTIFICATE, '').replace(/\\n|\s/g, '');
   if (blocks.length === 0 || rest !== '') {
     throw new Error(
       `DB_SSL_CA must hold PEM certificates ("${BEGIN}" ... "${END}"), as the project's CA certificate file does`,
