@@ -67,7 +67,9 @@ describe('GET /alerts', () => {
     ['before=not*a*cursor', /before/],
     ['before=bm90LWEtY3Vyc29y', /cursor is not valid/],
     // An offset Date.parse takes and PostgreSQL refuses (22009): a 400, not the 500 it once was.
-    [`before=${encodeCursor({ at: '2026-01-01T00:00:00+23:59', id: USER_ID })}`, /cursor is not valid/],
+    [`before=${encodeCursor('alerts', { at: '2026-01-01T00:00:00+23:59', id: USER_ID })}`, /cursor is not valid/],
+    // Run history's cursor: it would page the alerts from a run's start time.
+    [`before=${encodeCursor('runs', { at: '2026-01-01T00:00:00Z', id: USER_ID })}`, /not a nextCursor of alerts/],
     ['after=x', /after/],
   ])('400 for %s', async (query, message) => {
     const res = await call(u(`/alerts?${query}`), { token: coordinator });

@@ -63,10 +63,15 @@ const path = fc.oneof(
   ),
   fc.array(segment, { maxLength: 4 }).map((s) => `/${s.join('/')}`),
 );
-// Cursors this function could have made, and ones at offsets Date.parse takes and PostgreSQL refuses (22009).
+// Cursors this function could have made, for either list, and ones at offsets Date.parse takes and PostgreSQL refuses
+// (22009).
 const cursor = fc
-  .tuple(fc.constantFrom('+00:00', 'Z', '-15:59', '+23:59', '+99:00', '+1900', '+16'), fc.uuid())
-  .map(([offset, id]) => encodeCursor({ at: `2026-01-01T00:00:00.000001${offset}`, id }));
+  .tuple(
+    fc.constantFrom('runs' as const, 'alerts' as const),
+    fc.constantFrom('+00:00', 'Z', '-15:59', '+23:59', '+99:00', '+1900', '+16'),
+    fc.uuid(),
+  )
+  .map(([list, offset, id]) => encodeCursor(list, { at: `2026-01-01T00:00:00.000001${offset}`, id }));
 const query = fc.oneof(
   fc.constant(''),
   fc

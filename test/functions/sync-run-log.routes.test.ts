@@ -275,6 +275,9 @@ describe('GET /runs/latest, GET /runs, GET /runs/{id}', () => {
     });
     expect(rest.body).toMatchObject({ nextCursor: null });
     expect(rest.body.runs).toHaveLength(1);
+    const elsewhere = await call(runs(`/alerts?before=${two.body.nextCursor}`), { token: coordinatorA });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.error.message).toMatch(/not a nextCursor of alerts/);
     const all = await call(runs('/runs?integrationType=hist'), { token: adminA });
     expect(all.body.runs).toHaveLength(3);
     expect(all.body.nextCursor).toBeNull();

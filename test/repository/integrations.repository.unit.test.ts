@@ -220,43 +220,55 @@ describe('nextPeriods', () => {
 describe('keyset cursors', () => {
   it('round-trip the database timestamp to the microsecond, URL-safe', () => {
     const position = { at: '2026-12-01T10:00:00.123456+00:00', id: RUN };
-    const cursor = encodeCursor(position);
+    const cursor = encodeCursor('runs', position);
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(cursor)).toEqual(position);
+    expect(decodeCursor('runs', cursor)).toEqual(position);
   });
 
   it.each(['2026-12-01T10:00:00Z', '2026-12-01 10:00:00.5-15:59', '2026-12-01T10:00:00+0530'])(
     'take a timestamp at an offset PostgreSQL takes: %s',
     (at) => {
-      expect(decodeCursor(encodeCursor({ at, id: RUN }))).toEqual({ at, id: RUN });
+      expect(decodeCursor('alerts', encodeCursor('alerts', { at, id: RUN }))).toEqual({ at, id: RUN });
     },
   );
 
   it.each([
     ['empty', ''],
     ['not base64url', 'a+b/c='],
-    ['no id', encodeCursor({ at: '2026-12-01T10:00:00Z', id: '' })],
-    ['not a uuid', encodeCursor({ at: '2026-12-01T10:00:00Z', id: 'x' })],
-    ['not a timestamp', encodeCursor({ at: "1'; drop table x; --", id: RUN })],
+    ['no id', encodeCursor('runs', { at: '2026-12-01T10:00:00Z', id: '' })],
+    ['not a uuid', encodeCursor('runs', { at: '2026-12-01T10:00:00Z', id: 'x' })],
+    ['not a timestamp', encodeCursor('runs', { at: "1'; drop table x; --", id: RUN })],
     // Offsets Date.parse takes and PostgreSQL refuses (22009): the cursor is refused before the database sees it.
-    ['at +23:59', encodeCursor({ at: '2026-01-01T00:00:00+23:59', id: RUN })],
-    ['at +99:00', encodeCursor({ at: '2026-01-01 00:00:00+99:00', id: RUN })],
-    ['at +1900', encodeCursor({ at: '2026-01-01T00:00:00+1900', id: RUN })],
-    ['at +16', encodeCursor({ at: '2026-01-01T00:00:00+16', id: RUN })],
+    ['at +23:59', encodeCursor('runs', { at: '2026-01-01T00:00:00+23:59', id: RUN })],
+    ['at +99:00', encodeCursor('runs', { at: '2026-01-01 00:00:00+99:00', id: RUN })],
+    ['at +1900', encodeCursor('runs', { at: '2026-01-01T00:00:00+1900', id: RUN })],
+    ['at +16', encodeCursor('runs', { at: '2026-01-01T00:00:00+16', id: RUN })],
     ['too long', 'a'.repeat(500)],
+    // Made before cursors named their list (at|id): refused, not read as a list named by a timestamp.
+    ['of no list', btoa(`2026-12-01T10:00:00Z|${RUN}`).replace(/=+$/, '')],
   ])('refuses a cursor that is %s (invalid_argument)', (_, cursor) => {
-    expect(() => decodeCursor(cursor)).toThrow(SyncRunLogError);
+    expect(() => decodeCursor('runs', cursor)).toThrow(SyncRunLogError);
     try {
-      decodeCursor(cursor);
+      decodeCursor('runs', cursor);
     } catch (error) {
       expect((error as SyncRunLogError).code).toBe('invalid_argument');
     }
   });
 
+  it("refuses another list's cursor, saying so", () => {
+    const alerts = encodeCursor('alerts', { at: '2026-12-01T10:00:00Z', id: RUN });
+    expect(() => decodeCursor('runs', alerts)).toThrow(/not a nextCursor of runs/);
+    expect(() => decodeCursor('alerts', encodeCursor('runs', { at: '2026-12-01T10:00:00Z', id: RUN }))).toThrow(
+      /not a nextCursor of alerts/,
+    );
+  });
+
   it('a full page gets the cursor of its last item, a shorter one none', () => {
     const items = [{ at: '2026-12-01T10:00:00Z', id: RUN }];
-    expect(pageOf(items, 1, (i) => i).nextCursor).toBe(encodeCursor(items[0] as { at: string; id: string }));
-    expect(pageOf(items, 2, (i) => i).nextCursor).toBeNull();
+    expect(pageOf('runs', items, 1, (i) => i).nextCursor).toBe(
+      encodeCursor('runs', items[0] as { at: string; id: string }),
+    );
+    expect(pageOf('runs', items, 2, (i) => i).nextCursor).toBeNull();
   });
 });
 

@@ -243,7 +243,7 @@ export class IntegrationsRepository {
 
   /** A page of the org's alerts, newest first (as the caller: RLS applies). */
   async getAlertsPage(orgId: string, options: AlertsPageOptions): Promise<Page<AcknowledgeableAlert>> {
-    const before = options.before === undefined ? null : decodeCursor(options.before);
+    const before = options.before === undefined ? null : decodeCursor('alerts', options.before);
     const data = await this.call('get_sync_alerts_page', {
       p_org_id: orgId,
       p_limit: options.limit,
@@ -251,7 +251,7 @@ export class IntegrationsRepository {
       p_before_id: before?.id ?? null,
     });
     const alerts = (data as AlertWithAcknowledgementRow[]).map(toAcknowledgeableAlert);
-    return pageOf(alerts, options.limit, (alert) => ({ at: alert.createdAt, id: alert.id }));
+    return pageOf('alerts', alerts, options.limit, (alert) => ({ at: alert.createdAt, id: alert.id }));
   }
 
   private call(fn: string, args: Record<string, unknown>): Promise<unknown> {

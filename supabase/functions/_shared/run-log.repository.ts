@@ -96,14 +96,14 @@ export class SyncRunLogRepository {
   /**
    * A page of one integration's runs, newest first (started_at, then id), optionally of one status and/or trigger.
    * `nextCursor` is set when the page is full: pass it as `before` for the next one (which may be empty). A cursor
-   * that was not made here is `invalid_argument`.
+   * that was not made here for run history is `invalid_argument`.
    */
   async getRunHistoryPage(
     orgId: string,
     integrationType: string,
     options: RunHistoryPageOptions,
   ): Promise<Page<SyncRun>> {
-    const before = options.before === undefined ? null : decodeCursor(options.before);
+    const before = options.before === undefined ? null : decodeCursor('runs', options.before);
     const data = await this.call('get_run_history_page', {
       p_org_id: orgId,
       p_integration_type: integrationType,
@@ -113,7 +113,7 @@ export class SyncRunLogRepository {
       p_before_started_at: before?.at ?? null,
       p_before_id: before?.id ?? null,
     });
-    return pageOf((data as SyncRunLogRow[]).map(toSyncRun), options.limit, (run) => ({
+    return pageOf('runs', (data as SyncRunLogRow[]).map(toSyncRun), options.limit, (run) => ({
       at: run.startedAt,
       id: run.id,
     }));

@@ -39,7 +39,7 @@ const limit = queryInteger(1, 1000, 'Page size, 1 to 1000 (default 50).');
 const cursor = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be the nextCursor of the previous page, as it came')
-  .describe("The previous page's nextCursor: the page after it.");
+  .describe("The nextCursor of this route's previous page: the page after it.");
 const instant = z.iso.datetime({
   offset: true,
   message: 'must be an ISO 8601 instant with Z or an offset, e.g. 2026-12-01T00:00:00Z (URL-encode + as %2B)',
