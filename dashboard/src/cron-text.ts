@@ -162,9 +162,9 @@ export function previewCron(expression: string, timeZone: string, now: Date, cou
 }
 
 /**
- * The time zones an admin may pick: the browser's list (Intl.supportedValuesOf), which leaves out UTC and names some
- * zones by their old spelling (Europe/Kiev, Asia/Calcutta), plus UTC and the current names the browser knows, plus
- * the schedule's own zone, sorted.
+ * The time zones an admin may pick: the browser's list (Intl.supportedValuesOf), with UTC, which it leaves out, and
+ * with today's names for the zones it lists by an old spelling (Europe/Kyiv, not Europe/Kiev; the database knows
+ * both), plus the schedule's own zone as it is stored, sorted. A zone the browser cannot format keeps its old name.
  */
 export function zoneChoices(
   current: string,
@@ -178,18 +178,32 @@ export function zoneChoices(
       return false;
     }
   };
-  const extra = CURRENT_ZONE_NAMES.filter(known);
-  return [...new Set([...supported, ...extra, current])].sort((a, b) => a.localeCompare(b));
+  const today = (zone: string) => {
+    const renamed = RENAMED_ZONES[zone];
+    return renamed !== undefined && known(renamed) ? renamed : zone;
+  };
+  return [...new Set([...supported.map(today), 'UTC', current])].sort((a, b) => a.localeCompare(b));
 }
 
-const CURRENT_ZONE_NAMES = [
-  'UTC',
-  'Europe/Kyiv',
-  'Asia/Kolkata',
-  'Asia/Kathmandu',
-  'Asia/Ho_Chi_Minh',
-  'Asia/Yangon',
-  'America/Nuuk',
-  'Atlantic/Faroe',
-  'Pacific/Kanton',
-];
+/** Old spellings that ICU (so the browser's list) still uses, and the IANA names that replaced them. */
+const RENAMED_ZONES: Readonly<Record<string, string>> = {
+  'Africa/Asmera': 'Africa/Asmara',
+  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
+  'America/Catamarca': 'America/Argentina/Catamarca',
+  'America/Coral_Harbour': 'America/Atikokan',
+  'America/Cordoba': 'America/Argentina/Cordoba',
+  'America/Godthab': 'America/Nuuk',
+  'America/Indianapolis': 'America/Indiana/Indianapolis',
+  'America/Jujuy': 'America/Argentina/Jujuy',
+  'America/Louisville': 'America/Kentucky/Louisville',
+  'America/Mendoza': 'America/Argentina/Mendoza',
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Truk': 'Pacific/Chuuk',
+};

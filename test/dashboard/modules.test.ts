@@ -407,14 +407,27 @@ describe('config.json', () => {
 });
 
 describe('zoneChoices', () => {
-  it("offers UTC and today's names beside the browser's list, and the schedule's own zone, sorted", () => {
-    const choices = zoneChoices('Europe/Oslo', ['Europe/Kiev', 'Europe/Oslo', 'Asia/Calcutta']);
-    expect(choices).toEqual(
-      expect.arrayContaining(['UTC', 'Europe/Kyiv', 'Asia/Kolkata', 'Europe/Kiev', 'Europe/Oslo']),
-    );
-    expect(choices).toEqual([...choices].sort((a, b) => a.localeCompare(b)));
+  it("offers UTC and today's name for each zone the browser lists by an old one, and the schedule's own zone, sorted", () => {
+    const choices = zoneChoices('Europe/Oslo', ['Europe/Kiev', 'Europe/Oslo', 'Asia/Calcutta', 'America/Buenos_Aires']);
+    expect(choices).toEqual(['America/Argentina/Buenos_Aires', 'Asia/Kolkata', 'Europe/Kyiv', 'Europe/Oslo', 'UTC']);
+    expect(zoneChoices('America/Argentina/La_Rioja', [])).toEqual(['America/Argentina/La_Rioja', 'UTC']);
+  });
+
+  it('keeps a schedule stored under an old name selectable as it is, beside the new name', () => {
+    expect(zoneChoices('Europe/Kiev', ['Europe/Kiev', 'Europe/Oslo'])).toEqual([
+      'Europe/Kiev',
+      'Europe/Kyiv',
+      'Europe/Oslo',
+      'UTC',
+    ]);
+  });
+
+  it("offers one name per zone of this runtime's own list", () => {
+    const choices = zoneChoices('Europe/Oslo');
     expect(new Set(choices).size).toBe(choices.length);
-    expect(zoneChoices('America/Argentina/La_Rioja', [])).toContain('America/Argentina/La_Rioja');
+    expect(choices).toContain('Europe/Kyiv');
+    expect(choices).not.toContain('Europe/Kiev');
+    expect(choices).not.toContain('Asia/Calcutta');
   });
 });
 
