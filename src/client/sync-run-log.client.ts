@@ -96,10 +96,10 @@ export function createSyncRunLogClient(supabase: FunctionsInvoker): SyncRunLogCl
   async function getRunHistoryPage(integrationType: string, options: RunHistoryOptions = {}): Promise<RunPage> {
     checkIntegrationType(integrationType);
     const query = new URLSearchParams({ integrationType, limit: String(checkLimit(options.limit)) });
-    if (options.status !== undefined) query.set('status', oneOf('status', options.status, RUN_STATUSES));
-    if (options.triggeredBy !== undefined)
+    if (given('status', options.status)) query.set('status', oneOf('status', options.status, RUN_STATUSES));
+    if (given('triggeredBy', options.triggeredBy))
       query.set('triggeredBy', oneOf('triggeredBy', options.triggeredBy, TRIGGERS));
-    if (options.before !== undefined) query.set('before', checkCursor(options.before));
+    if (given('before', options.before)) query.set('before', checkCursor(options.before));
     const data = await invoke(`/runs?${query}`, 'GET');
     return { runs: listOf<SyncRun>(data, 'runs', isRun), nextCursor: cursorOf(data) };
   }
@@ -163,15 +163,16 @@ export function createSyncRunLogClient(supabase: FunctionsInvoker): SyncRunLogCl
     },
     async listAlerts(options = {}) {
       const query = new URLSearchParams({ limit: String(checkLimit(options.limit)) });
-      if (options.before !== undefined) query.set('before', checkCursor(options.before));
+      if (given('before', options.before)) query.set('before', checkCursor(options.before));
       const data = await invoke(`/alerts?${query}`, 'GET');
       return { alerts: listOf<Alert>(data, 'alerts', hasString('id')), nextCursor: cursorOf(data) };
     },
     async acknowledgeAlert(alertId, options = {}) {
       checkId(alertId, 'alertId');
       // No body without a count: the request is the one every version of the function takes.
-      const body =
-        options.failedCount === undefined ? undefined : { failedCount: checkFailedCount(options.failedCount) };
+      const body = given('failedCount', options.failedCount)
+        ? { failedCount: checkFailedCount(options.failedCount) }
+        : undefined;
       return itemOf<Alert>(await invoke(`/alerts/${alertId}/acknowledge`, 'POST', body), 'alert', hasString('id'));
     },
   };
@@ -190,7 +191,21 @@ function checkId(value: string, name: string): void {
     throw new SyncRunLogError('invalid_argument', `${name} must be a uuid`);
 }
 
-function checkLimit(limit = 50): number {
+/**
+ * Whether an option is given. Plain JavaScript can pass null where the types say "leave it out"; it is refused, not
+ * read as left out: a null `before` is most likely the last page's nextCursor, and reading it as the first page
+ * would page forever.
+ */
+function given<T>(name: string, value: T | undefined): value is T {
+  if (value === null) {
+    const why = name === 'before' ? ' (a null nextCursor means there is no next page)' : '';
+    throw new SyncRunLogError('invalid_argument', `${name} is null: leave it out instead${why}`);
+  }
+  return value !== undefined;
+}
+
+function checkLimit(limit?: number): number {
+  if (!given('limit', limit)) return 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw new SyncRunLogError('invalid_argument', 'limit must be a whole number from 1 to 1000');
   }

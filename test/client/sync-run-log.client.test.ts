@@ -361,6 +361,23 @@ describe('the routes of an org’s integrations and alerts', () => {
     expect(invoke).not.toHaveBeenCalled();
   });
 
+  // Plain JavaScript may pass null where the types say "leave it out".
+  it.each([
+    ['getRunHistoryPage', 'before', (c: Client) => c.getRunHistoryPage('xledger', { before: null as never })],
+    ['getRunHistoryPage', 'limit', (c: Client) => c.getRunHistoryPage('xledger', { limit: null as never })],
+    ['getRunHistoryPage', 'status', (c: Client) => c.getRunHistoryPage('xledger', { status: null as never })],
+    ['getRunHistoryPage', 'triggeredBy', (c: Client) => c.getRunHistoryPage('xledger', { triggeredBy: null as never })],
+    ['listAlerts', 'before', (c: Client) => c.listAlerts({ before: null as never })],
+    ['acknowledgeAlert', 'failedCount', (c: Client) => c.acknowledgeAlert(RUN.id, { failedCount: null as never })],
+  ])('%s with %s null says to leave it out, before any call', async (_name, option, act) => {
+    const { invoke, supabase } = mockSupabase({ data: null, error: null });
+    const error = await rejection(act(createSyncRunLogClient(supabase)));
+    expect(error).toMatchObject({ code: 'invalid_argument' });
+    expect(error.message).toMatch(new RegExp(`^${option} is null: leave it out instead`));
+    if (option === 'before') expect(error.message).toMatch(/null nextCursor means there is no next page/);
+    expect(invoke).not.toHaveBeenCalled();
+  });
+
   it('not_configured and already_running come back typed, with the run in the way', async () => {
     const { supabase } = mockSupabase({
       data: null,
