@@ -85,6 +85,23 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
     api('bufdir')?.control.set({ latencyMs: 25_000 });
     const context = await stack.browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Oslo' });
     await context.clock.install();
+    // The polls as the page sends them, counted in the page: each with the tab's visibility when it was sent, and
+    // how many have answered. Counted from Playwright's request events instead, a poll sent just before the tab was
+    // hidden could be reported just after it, as a poll sent while hidden.
+    await context.addInitScript(() => {
+      const record = { sent: [] as string[], answered: 0 };
+      (window as unknown as { polls: typeof record }).polls = record;
+      const fetch = window.fetch.bind(window);
+      window.fetch = (input, init) => {
+        const url = input instanceof Request ? input.url : String(input);
+        if (!/\/sync-run-log\/runs\/[0-9a-f-]{36}$/.test(new URL(url, location.href).pathname))
+          return fetch(input, init);
+        record.sent.push(document.visibilityState);
+        return fetch(input, init).finally(() => {
+          record.answered += 1;
+        });
+      };
+    });
     const page = await context.newPage();
     await page.goto(`${stack.dashboard.url}#access_token=${await stack.token()}`);
     await viewReady(page, 'overview');
@@ -93,14 +110,9 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
       .click();
     await page.waitForFunction(() => document.activeElement?.textContent?.startsWith('Cancel run'));
     const isPoll = (url: string) => /\/sync-run-log\/runs\/[0-9a-f-]{36}$/.test(new URL(url).pathname);
-    const polls: string[] = [];
-    const answered: string[] = [];
-    page.on('request', (request) => {
-      if (isPoll(request.url())) polls.push(request.url());
-    });
-    page.on('requestfinished', (request) => {
-      if (isPoll(request.url())) answered.push(request.url());
-    });
+    const polls = () =>
+      page.evaluate(() => (window as unknown as { polls: { sent: string[]; answered: number } }).polls);
+    const sent = async () => (await polls()).sent.length;
     // Holds the next poll's request until released: a call still out when the tab is shown again.
     let holdNext = false;
     let release = () => {};
@@ -122,35 +134,44 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
         document.dispatchEvent(new Event('visibilitychange'));
       }, state);
     /** Every poll sent has answered, so the next waits for the (paused) clock. */
-    const settled = () => expect.poll(() => answered.length).toBe(polls.length);
+    const settled = () =>
+      expect
+        .poll(async () => {
+          const { sent, answered } = await polls();
+          return answered === sent.length;
+        })
+        .toBe(true);
 
     await page.clock.pauseAt(Date.now() + 1000);
+    await settled(); // a poll still out now sets its next one's timer on the paused clock
+    const before = await sent();
     await page.clock.runFor(POLL_MS * 2);
-    await expect.poll(() => polls.length).toBeGreaterThan(0); // polling while visible
+    await expect.poll(sent).toBeGreaterThan(before); // polling while visible
     await settled();
 
     await setVisibility('hidden');
-    const hiddenAt = polls.length;
+    const hiddenAt = await sent();
     await page.clock.runFor(POLL_MS * 20);
-    expect(polls.length).toBe(hiddenAt); // nothing while hidden
+    expect(await sent()).toBe(hiddenAt); // nothing while hidden
     await setVisibility('visible');
-    await expect.poll(() => polls.length).toBe(hiddenAt + 1); // at once when shown: no clock time passes
+    await expect.poll(sent).toBe(hiddenAt + 1); // at once when shown: no clock time passes
     await settled();
 
     // A call still out when the tab is hidden and shown again: no second call beside it, and the next goes as soon
     // as it answers, without waiting for the clock.
     holdNext = true;
-    const heldAt = polls.length;
+    const heldAt = await sent();
     await page.clock.runFor(POLL_MS);
-    await expect.poll(() => polls.length).toBe(heldAt + 1);
+    await expect.poll(sent).toBe(heldAt + 1);
     await setVisibility('hidden');
     await page.clock.runFor(POLL_MS * 20);
     await setVisibility('visible');
-    expect(polls.length).toBe(heldAt + 1);
+    expect(await sent()).toBe(heldAt + 1);
     release();
-    await expect.poll(() => polls.length).toBe(heldAt + 2);
+    await expect.poll(sent).toBe(heldAt + 2);
     await settled();
-    expect(polls.length).toBe(heldAt + 2);
+    expect(await sent()).toBe(heldAt + 2);
+    expect((await polls()).sent.every((visibility) => visibility === 'visible')).toBe(true);
 
     await context.close();
     const [run] = await stack.harness.db.sql<{ id: string }[]>`
