@@ -351,4 +351,55 @@ describe.skipIf(browserUnavailable !== null)('dashboard accessibility in chromiu
     expect.soft(await focused(admin.page)).toMatchObject({ tag: 'button', text: 'Save connection (Bufdir export)' });
     await admin.context.close();
   });
+
+  it('reflows at 320 CSS px (WCAG 1.4.10): no view scrolls sideways, the charts fit their boxes, and the alerts are one block each', async () => {
+    const found: Record<string, unknown> = {};
+    for (const view of views.slice(0, 4)) {
+      const { page, context } = await stack.open({
+        role: view.role,
+        query: view.query,
+        context: { viewport: { width: 320, height: 800 } },
+      });
+      await viewReady(page, view.ready);
+      found[view.name] = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        // The history and the ledger's day are data tables (excepted by 1.4.10): they scroll in their own region.
+        overflowing: Array.from(document.querySelectorAll<HTMLElement>('.plot, .panel, .card, table.alerts'))
+          .filter((el) => el.scrollWidth > el.clientWidth || el.getBoundingClientRect().right > 320)
+          .map((el) => el.className),
+      }));
+      if (view.name === 'alerts') {
+        found['alerts violations'] = await axeViolations(page);
+        // Laid out as blocks, the table is still a table to the browser's accessibility tree (Chromium's own, over
+        // CDP): its column heads, and a row of six cells per alert.
+        const cdp = await context.newCDPSession(page);
+        const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+          nodes: { role?: { value?: string }; name?: { value?: string } }[];
+        };
+        const roles = nodes.map((node) => node.role?.value);
+        const alerts = await page.locator('table.alerts tbody tr').count();
+        found['alerts tree'] = {
+          table: nodes.filter((n) => n.role?.value === 'table').map((n) => n.name?.value),
+          columnheaders: roles.filter((role) => role === 'columnheader').length,
+          rows: roles.filter((role) => role === 'row').length,
+          cells: roles.filter((role) => role === 'cell' || role === 'gridcell').length,
+        };
+        expect(alerts).toBeGreaterThan(0);
+        expect(found['alerts tree']).toEqual({
+          table: ['Alerts, newest first'],
+          columnheaders: 6,
+          rows: alerts + 1,
+          cells: alerts * 5,
+        });
+      }
+      await context.close();
+    }
+    expect(found).toMatchObject({
+      overview: { page: 320, overflowing: [] },
+      integration: { page: 320, overflowing: [] },
+      alerts: { page: 320, overflowing: [] },
+      'settings (admin)': { page: 320, overflowing: [] },
+      'alerts violations': [],
+    });
+  });
 });

@@ -35,6 +35,12 @@ function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
 
+/** The width inside the element's padding: what the chart may fill. */
+function contentWidth(element: HTMLElement): number {
+  const style = getComputedStyle(element);
+  return element.clientWidth - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight);
+}
+
 function Plot({ xs, series, zone, unit }: { xs: number[]; series: SeriesSpec[]; zone: string; unit: string }) {
   const { f } = useApp();
   const box = useRef<HTMLDivElement>(null);
@@ -48,7 +54,7 @@ function Plot({ xs, series, zone, unit }: { xs: number[]; series: SeriesSpec[]; 
     const grid = cssVar('--grid');
     const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
     const options: uPlot.Options = {
-      width: Math.max(240, element.clientWidth),
+      width: Math.max(240, contentWidth(element)),
       height: 180,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone),
       legend: { show: false },
@@ -73,7 +79,7 @@ function Plot({ xs, series, zone, unit }: { xs: number[]; series: SeriesSpec[]; 
     };
     const data = [xs, ...series.map((spec) => spec.values)] as AlignedData;
     const plot = new uPlot(options, data, element);
-    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(240, element.clientWidth), height: 180 }));
+    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(240, contentWidth(element)), height: 180 }));
     resize.observe(element);
     return () => {
       resize.disconnect();
