@@ -189,24 +189,18 @@ function AlertsTable({ alerts: loaded, nextCursor, state, zoneOf }: TableProps) 
           <caption id="alerts-caption">{t.alerts.caption}</caption>
           <thead role="rowgroup">
             <tr role="row">
-              <th scope="col" role="columnheader">
-                {t.alerts.raised}
-              </th>
-              <th scope="col" role="columnheader">
-                {t.alerts.kindColumn}
-              </th>
-              <th scope="col" role="columnheader">
-                {t.alerts.integration}
-              </th>
-              <th scope="col" role="columnheader">
-                {t.alerts.what}
-              </th>
-              <th scope="col" role="columnheader">
-                {t.alerts.goTo}
-              </th>
-              <th scope="col" role="columnheader">
-                {t.alerts.state}
-              </th>
+              {[
+                t.alerts.raised,
+                t.alerts.kindColumn,
+                t.alerts.integration,
+                t.alerts.what,
+                t.alerts.goTo,
+                t.alerts.state,
+              ].map((head) => (
+                <th key={head} scope="col" role="columnheader">
+                  {head}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody role="rowgroup">

@@ -56,7 +56,7 @@ const NOT_FOUND: Partial<Record<number, ErrorCode[]>> = { 404: ['not_found'] };
 const typeParam = {
   name: 'type',
   description: `An integration the project knows (${INTEGRATION_TYPES.join(', ')}); any other is 404.`,
-  schema: { type: 'string', enum: [...INTEGRATION_TYPES] },
+  schema: ref('IntegrationType'),
 };
 const idParam = (thing: string) => ({
   name: 'id',
@@ -82,7 +82,7 @@ export const OPERATIONS: OperationSpec[] = [
       'executes itself (status running), for any org.',
     query: undefined,
     body: {
-      schema: { oneOf: [ref('StartRunAsUser'), ref('StartRunAsService')] },
+      schema: ref('StartRunInput'),
       description: 'StartRunAsUser for coordinators and admins, StartRunAsService for the service role.',
     },
     ok: { status: 201, description: 'The run, queued or started.', schema: 'RunResponse', location: true },
@@ -169,7 +169,7 @@ export const OPERATIONS: OperationSpec[] = [
     pathParams: [typeParam],
     query: inputs.orgQuery,
     body: {
-      schema: { oneOf: INTEGRATION_TYPES.map((t) => ref(connectionInputs[t] as string)) },
+      schema: ref('ConnectionInput'),
       description: `The input of the path's integration: ${Object.values(connectionInputs).join(', ')}.`,
     },
     ok: { status: 200, description: 'The connection as stored, without credentials.', schema: 'ConnectionResponse' },

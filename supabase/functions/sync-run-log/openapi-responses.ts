@@ -3,6 +3,7 @@
 // are closed (additionalProperties: false): a field the code adds without documenting it fails a test, and so would
 // a credential in a connection. Nullable fields are `type: [..., 'null']`, or `oneOf [ref, null]` for objects.
 import { ERROR_CODES } from '../_shared/errors.ts';
+import { INTEGRATION_TYPES } from '../_shared/integrations/integration-types.ts';
 import { RUN_STATUSES, TRIGGERS } from '../_shared/run-log.types.ts';
 import { PERIOD_OUTCOMES } from '../_shared/schedule-periods.ts';
 
@@ -31,6 +32,11 @@ const freeObject = (description: string) => ({ type: 'object', description, addi
 export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
   RunStatus: { type: 'string', enum: [...RUN_STATUSES], description: 'pending: queued, not started yet.' },
   TriggeredBy: { type: 'string', enum: [...TRIGGERS] },
+  IntegrationType: {
+    type: 'string',
+    enum: [...INTEGRATION_TYPES],
+    description: 'An integration this project has an adapter for (a run the service role records may name another).',
+  },
   Run: object(
     {
       id: uuid,
@@ -152,7 +158,15 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
       },
       integrationType: nullableText,
       runId: nullableUuid,
-      details: freeObject('Facts of the alert, by kind.'),
+      details: freeObject(
+        'Facts of the alert, by kind, with the keys as stored. run_failed: failed_count (send it as failedCount ' +
+          'to acknowledge what you saw), scheduled_for, failed_at, error_message of the first failure; ' +
+          'last_run_id, last_scheduled_for, last_failed_at, last_error_message of the latest. schedule_drift: ' +
+          'drift_seconds, threshold_seconds, scheduled_for, started_at. missed_periods: missed_count, ' +
+          'missed_periods (the first 100), first_missed, last_missed, ran_instead. stuck_run: last_seen_at, ' +
+          'timeout_seconds, records_processed, records_failed, scheduled_for. scheduler_stalled: last_tick_at, ' +
+          'checked_at, silent_seconds. cold_start: url, period, latencyMs, thresholdMs, status, timedOut, error.',
+      ),
       dedupeKey: nullableText,
       createdAt: instant,
       acknowledgedAt: nullableInstant,

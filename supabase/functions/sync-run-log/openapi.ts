@@ -40,7 +40,18 @@ function requestSchemas(): Record<string, JsonSchema> {
     uri: (id) => `#/components/schemas/${id}`,
     override: queryIntegerOverride,
   }) as { schemas: Record<string, JsonSchema> };
-  return Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, bare(schema)]));
+  return {
+    ...Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, bare(schema)])),
+    // The bodies that take one of several shapes, named too: a generator would otherwise name the union itself.
+    StartRunInput: {
+      oneOf: [ref('StartRunAsUser'), ref('StartRunAsService')],
+      description: 'StartRunAsUser for coordinators and admins, StartRunAsService for the service role.',
+    },
+    ConnectionInput: {
+      oneOf: INTEGRATION_TYPES.map((type) => ref(connectionInputs[type] as string)),
+      description: `The input of the path's integration: ${INTEGRATION_TYPES.map((type) => `${connectionInputs[type]} for ${type}`).join(', ')}.`,
+    },
+  };
 }
 
 /** Query integers are digits on the wire and integers to a client: the document says integer, with the range. */
@@ -69,9 +80,20 @@ function queryParameters(query: z.ZodObject): JsonSchema[] {
       in: 'query',
       required: schema.required?.includes(name) ?? false,
       ...(description ? { description } : {}),
-      schema: rest,
+      schema: namedEnum(rest) ?? rest,
     };
   });
+}
+
+/** A reference to the named enum (RunStatus, TriggeredBy) with exactly these values: one enum type in a client. */
+function namedEnum(schema: JsonSchema): JsonSchema | undefined {
+  if (schema.type !== 'string' || !Array.isArray(schema.enum)) return undefined;
+  const values = JSON.stringify(schema.enum);
+  const name = Object.keys(RESPONSE_SCHEMAS).find((key) => {
+    const named = RESPONSE_SCHEMAS[key] as JsonSchema;
+    return named.type === 'string' && JSON.stringify(named.enum) === values;
+  });
+  return name === undefined ? undefined : ref(name);
 }
 
 function errorResponse(status: number, codes: ErrorCode[]): JsonSchema {
