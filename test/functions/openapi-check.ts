@@ -61,23 +61,26 @@ export class OpenApiChecker {
     return names;
   }
 
-  /** The documented operation of a method and path under the function; literal segments win over parameters. */
+  /**
+   * The documented operation of a method and path under the function. As OpenAPI matches paths, the path is the
+   * template with the fewest parameters that matches it, whatever the method: PATCH /runs/latest is /runs/latest's
+   * (which has no PATCH: outside the document), not /runs/{id}'s.
+   */
   find(method: string, path: string): FoundOperation | null {
     // Methods are case-sensitive on the wire: the router serves `PATCH`, never `patch`.
-    if (method !== method.toUpperCase()) return null;
+    if (method !== method.toUpperCase() || !METHODS.includes(method.toLowerCase())) return null;
     const segments = path.split('/').filter(Boolean);
     const paths = this.document.paths as Record<string, Json>;
-    let best: (FoundOperation & { params: number }) | null = null;
+    let best: { template: string; item: Json; params: number } | null = null;
     for (const [template, item] of Object.entries(paths)) {
       const parts = template.split('/').filter(Boolean);
       if (parts.length !== segments.length) continue;
       if (!parts.every((part, i) => /^\{.+\}$/.test(part) || part === segments[i])) continue;
-      const operation = item[method.toLowerCase()] as Json | undefined;
-      if (!METHODS.includes(method.toLowerCase()) || !operation) continue;
       const params = parts.filter((part) => part.startsWith('{')).length;
-      if (!best || params < best.params) best = { template, method: method.toLowerCase(), operation, params };
+      if (!best || params < best.params) best = { template, item, params };
     }
-    return best && { template: best.template, method: best.method, operation: best.operation };
+    const operation = best?.item[method.toLowerCase()] as Json | undefined;
+    return best && operation ? { template: best.template, method: method.toLowerCase(), operation } : null;
   }
 
   /** Throws, saying what does not match, when the response (or a 2xx's request) breaks the document. */

@@ -122,11 +122,12 @@ describe('404, 405', () => {
     const res = await call(u('/runs'), { method: 'DELETE', token: coordinator });
     expectError(res, 405, 'method_not_allowed');
     expect(res.headers.get('allow')).toContain('POST');
-    expectError(
-      await call(u('/runs/latest'), { method: 'POST', token: coordinator, body: {} }),
-      405,
-      'method_not_allowed',
-    );
+    // /runs/latest is its own path, not a run whose id is "latest": only GET is allowed there.
+    for (const method of ['POST', 'PATCH'] as const) {
+      const latest = await call(u('/runs/latest'), { method, token: coordinator, body: { status: 'cancelled' } });
+      expectError(latest, 405, 'method_not_allowed');
+      expect(latest.headers.get('allow')).toBe('GET, OPTIONS');
+    }
     expectError(
       await call(u(`/runs/${newOrg()}`), { method: 'PUT', token: coordinator, body: {} }),
       405,

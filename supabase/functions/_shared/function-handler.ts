@@ -99,9 +99,14 @@ export function createFunctionHandler(options: FunctionOptions): (request: Reque
     if (path === null) throw new SyncRunLogError('not_found', `no route ${url.pathname}`);
     const segments = path.split('/').filter(Boolean);
     const allowed: string[] = [];
+    // The path is the first matching route's: with fewer parameters it wins for every method, so `/runs/latest`
+    // is never a run whose id is "latest" (PATCH /runs/latest is 405, not a run not found).
+    let pathParams: number | null = null;
     for (const route of routes) {
+      if (pathParams !== null && paramCount(route) > pathParams) break;
       const params = match(route, segments);
       if (!params) continue;
+      pathParams ??= paramCount(route);
       if (route.method !== request.method) {
         if (!allowed.includes(route.method)) allowed.push(route.method);
         continue;
