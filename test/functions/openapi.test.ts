@@ -39,6 +39,10 @@ describe('the document', () => {
     expect(result.valid).toBe(true);
     expect(validator.version).toBe('3.1');
     expect(document.openapi).toMatch(/^3\.1\.\d+$/);
+    // Without SUPABASE_URL (this harness signs HS256 and sets none), the server is the local stack's usual URL.
+    expect((document.servers as { variables: { projectUrl: { default: string } } }[])[0]?.variables).toEqual({
+      projectUrl: { default: 'http://127.0.0.1:54321', description: 'The Supabase project URL.' },
+    });
   });
 
   it('the validator has teeth: a document without a title, or with an optional path parameter, is refused', async () => {

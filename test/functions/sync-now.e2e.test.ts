@@ -73,3 +73,11 @@ it('wrong credentials fail the run as unauthorized, without repeating them', asy
   expect(res.status).toBe(200);
   expect(h.logs.join('\n')).not.toContain(wrong);
 }, 60_000);
+
+it("openapi.json names this project's URL (SUPABASE_URL) as its server: a generated client calls this project", async () => {
+  const res = await call(u('/openapi.json'));
+  expect(res.status).toBe(200);
+  const [server] = res.body.servers;
+  expect(server.url).toBe('{projectUrl}/functions/v1/sync-run-log');
+  expect(server.variables.projectUrl.default).toBe(new URL(h.host.url).origin);
+});

@@ -32,7 +32,7 @@ export function syncRunLogRoutes(deps: SyncRunLogDeps): Route[] {
       path: '/openapi.json',
       handle(context) {
         parseInput(noQuery, queryObject(context.url.searchParams), 'query'); // strict, as every route
-        document ??= buildOpenApiDocument();
+        document ??= buildOpenApiDocument({ projectUrl: deps.projectUrl });
         return json(200, document);
       },
     },

@@ -10,6 +10,8 @@ export interface SyncRunLogDeps {
   auth: Authenticator;
   db: DatabasePorts;
   log: Logger;
+  /** The project's URL (SUPABASE_URL): openapi.json's server. Default: the local stack's usual one. */
+  projectUrl?: string;
   /** The clock for next periods and the period ledger (default: the real one). */
   now?: () => Date;
   /**

@@ -3,6 +3,7 @@
 //   SUPABASE_URL, SUPABASE_JWKS, SUPABASE_SECRET_KEYS, ... (set by Supabase), or SUPABASE_JWT_SECRET / JWT_SECRET:
 //     how callers are verified (_shared/auth-config.ts); with none of them it refuses to start, in one line.
 //   SUPABASE_URL with a secret key, SYNC_NOW_HAND_OFF: where a queued "Sync now" is handed on (sync-now-hand-off.ts).
+//   SUPABASE_URL is also the server openapi.json names.
 import { createAuthenticator } from '../_shared/auth.ts';
 import { authConfigFromEnv } from '../_shared/auth-config.ts';
 import { connectDatabase } from '../_shared/database.ts';
@@ -20,6 +21,7 @@ export const handler: (request: Request) => Promise<Response> = createSyncRunLog
   auth: createAuthenticator(authConfigFromEnv(env)),
   db: connectDatabase(env),
   log,
+  projectUrl: env.SUPABASE_URL?.trim().replace(/\/+$/, '') || undefined,
   onRunQueued: syncNowHandOff(env, log, {
     keepAlive: edgeRuntime ? (promise) => edgeRuntime.waitUntil(promise) : undefined,
   }),

@@ -146,8 +146,11 @@ function operation(spec: OperationSpec): JsonSchema {
   };
 }
 
-/** The document. Built once per instance (z.toJSONSchema is not free), then served as is. */
-export function buildOpenApiDocument(): JsonSchema {
+/**
+ * The document. Built once per instance (z.toJSONSchema is not free), then served as is. Its server is the project's
+ * URL when the function knows it (SUPABASE_URL), so a client generated from a project's document calls that project.
+ */
+export function buildOpenApiDocument(options: { projectUrl?: string } = {}): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const spec of OPERATIONS) {
     paths[spec.path] ??= {};
@@ -167,7 +170,12 @@ export function buildOpenApiDocument(): JsonSchema {
     servers: [
       {
         url: '{projectUrl}/functions/v1/sync-run-log',
-        variables: { projectUrl: { default: 'http://127.0.0.1:54321', description: 'The Supabase project URL.' } },
+        variables: {
+          projectUrl: {
+            default: options.projectUrl ?? 'http://127.0.0.1:54321',
+            description: 'The Supabase project URL.',
+          },
+        },
       },
     ],
     security: [{ bearerAuth: [] }, { apikey: [] }],
