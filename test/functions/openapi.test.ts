@@ -77,6 +77,13 @@ describe('the document', () => {
       }
     }
     expect(JSON.stringify(document)).not.toMatch(/"\$ref":"(?!#\/components\/(schemas|headers)\/)/);
+    // Nullable is written one way: type [T, "null"] for a scalar, oneOf [$ref, { type: "null" }] for a named schema
+    // (zod's anyOf form is rewritten), so a generator meets one shape of optional value.
+    expect(JSON.stringify(document)).not.toContain('"anyOf"');
+    const oneOfs = JSON.stringify(document).match(/"oneOf":\[[^\]]*\]/g) ?? [];
+    for (const oneOf of oneOfs.filter((text) => text.includes('"null"'))) {
+      expect(oneOf).toMatch(/^"oneOf":\[\{"\$ref":"[^"]+"\},\{"type":"null"\}\]$/);
+    }
   });
 
   it('every operation has a unique camelCase operationId, a tag, and the error shape for each error status', () => {

@@ -41,7 +41,7 @@ function requestSchemas(): Record<string, JsonSchema> {
     override: queryIntegerOverride,
   }) as { schemas: Record<string, JsonSchema> };
   return {
-    ...Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, bare(schema)])),
+    ...Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, nullableScalars(bare(schema))])),
     // The bodies that take one of several shapes, named too: a generator would otherwise name the union itself.
     StartRunInput: {
       oneOf: [ref('StartRunAsUser'), ref('StartRunAsService')],
@@ -61,6 +61,24 @@ function queryIntegerOverride(context: { zodSchema: unknown; jsonSchema: JsonSch
   const { description } = context.jsonSchema;
   for (const key of Object.keys(context.jsonSchema)) delete context.jsonSchema[key];
   Object.assign(context.jsonSchema, { type: 'integer', ...range }, description ? { description } : {});
+}
+
+/**
+ * zod writes a nullable scalar as `anyOf: [{ type: 'integer', ... }, { type: 'null' }]`; the response schemas write
+ * `type: ['integer', 'null']`, which generators read as a nullable field. One form for both.
+ */
+function nullableScalars(schema: JsonSchema): JsonSchema {
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (value === null || typeof value !== 'object') return value;
+    const node = Object.fromEntries(Object.entries(value).map(([key, child]) => [key, walk(child)])) as JsonSchema;
+    const [scalar, nothing, ...more] = Array.isArray(node.anyOf) ? (node.anyOf as JsonSchema[]) : [];
+    if (!scalar || !nothing || more.length > 0 || typeof scalar.type !== 'string') return node;
+    if (Object.keys(nothing).length !== 1 || nothing.type !== 'null') return node;
+    const { anyOf: _anyOf, ...rest } = node;
+    return { ...scalar, ...rest, type: [scalar.type, 'null'] };
+  };
+  return walk(schema) as JsonSchema;
 }
 
 function bare(schema: JsonSchema): JsonSchema {
