@@ -355,6 +355,9 @@ describe('the overview in full', () => {
       lastRun: { id: run.body.run.id, status: 'pending' },
       openAlerts: 1,
     });
+    // The same row reads the same in GET /health, to the character (the timestamps too).
+    const health = await send('/health', { token: coordinator });
+    expect(health.body.health).toEqual([res.body.integrations[0].health]);
   });
 });
 

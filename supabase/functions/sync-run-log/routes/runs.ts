@@ -9,6 +9,11 @@ import type { Caller } from '../../_shared/auth.ts';
 import type { DatabasePorts } from '../../_shared/database.ts';
 import { callRpc, SyncRunLogError } from '../../_shared/errors.ts';
 import type { Route } from '../../_shared/function-handler.ts';
+import {
+  type IntegrationHealth,
+  type IntegrationHealthRow,
+  toIntegrationHealth,
+} from '../../_shared/health/health.types.ts';
 import { json, readJsonBody } from '../../_shared/http.ts';
 import { INTEGRATION_TYPES } from '../../_shared/integrations/integration-types.ts';
 import { IntegrationsRepository } from '../../_shared/integrations.repository.ts';
@@ -256,19 +261,13 @@ function refuseServiceOnlyFields(body: unknown): void {
 }
 
 /** The integrations' health (rpc get_integration_health, RLS like the run log), keys in camelCase. */
-async function integrationHealth(db: DatabasePorts, who: Caller, orgId: string): Promise<Record<string, unknown>[]> {
+async function integrationHealth(db: DatabasePorts, who: Caller, orgId: string): Promise<IntegrationHealth[]> {
   const data = await callRpc(
     db.asCaller(who),
     'get_integration_health',
     { p_org_id: orgId },
     'the run log could not be reached',
   );
-  const rows = Array.isArray(data) ? (data as Record<string, unknown>[]) : [];
-  return rows.map(camelCaseKeys);
-}
-
-function camelCaseKeys(row: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(row).map(([key, value]) => [key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), value]),
-  );
+  // The overview's mapper: an integration's health reads the same in GET /health and GET /integrations.
+  return Array.isArray(data) ? (data as IntegrationHealthRow[]).map(toIntegrationHealth) : [];
 }
