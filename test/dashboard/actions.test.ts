@@ -411,7 +411,7 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
     await section.getByRole('button', { name: /^Save schedule/ }).click();
     await expect
       .poll(() => section.locator('form:has(h3:text("Schedule")) .message').textContent())
-      .toMatch(/^The service refused this: invalid cron expression "61 \* \* \* \*"/);
+      .toMatch(/^The service refused this: invalid cron expression '61 \* \* \* \*'/);
 
     await cron.fill('30 6 * * 1-5');
     const preview = section.locator('.preview');

@@ -52,12 +52,12 @@ export function parseScheduleCron(expression: string, timeZone: string = DEFAULT
     const reason = error instanceof Error ? error.message.replace(/^CronPattern:\s*/, '') : 'not a cron expression';
     throw new SyncRunLogError(
       'invalid_argument',
-      `invalid cron expression ${JSON.stringify(text.slice(0, 200))}: ${reason} ` +
+      `invalid cron expression ${quoted(text.slice(0, 200))}: ${reason} ` +
         '(use 5 fields: minute hour day-of-month month day-of-week, or @hourly, @daily, ...)',
     );
   }
   if (cron.nextRun(new Date()) === null) {
-    throw new SyncRunLogError('invalid_argument', `cron expression ${JSON.stringify(text)} never fires`);
+    throw new SyncRunLogError('invalid_argument', `cron expression ${quoted(text.slice(0, 200))} never fires`);
   }
   return { expression: text, timeZone, cron };
 }
