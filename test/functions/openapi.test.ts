@@ -8,6 +8,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../supabase/functions/_shared/log.ts';
 import { syncRunLogRoutes } from '../../supabase/functions/sync-run-log/app.ts';
+import { publicProjectUrl } from '../../supabase/functions/sync-run-log/openapi.ts';
 import { call, type Harness, startHarness } from './harness.ts';
 import { OpenApiChecker } from './openapi-check.ts';
 
@@ -45,6 +46,18 @@ describe('the document', () => {
     });
   });
 
+  it("names SUPABASE_URL as its server only where a client outside reaches it (not the CLI's Docker gateway)", () => {
+    expect(publicProjectUrl('https://abcdefghij.supabase.co/')).toBe('https://abcdefghij.supabase.co');
+    expect(publicProjectUrl(' http://127.0.0.1:55421 ')).toBe('http://127.0.0.1:55421');
+    expect(publicProjectUrl('http://localhost:54321')).toBe('http://localhost:54321');
+    expect(publicProjectUrl('http://[::1]:54321')).toBe('http://[::1]:54321');
+    expect(publicProjectUrl('http://supabase_kong_myproject:8000')).toBeUndefined();
+    expect(publicProjectUrl('http://kong:8000')).toBeUndefined();
+    expect(publicProjectUrl('not a url')).toBeUndefined();
+    expect(publicProjectUrl('')).toBeUndefined();
+    expect(publicProjectUrl(undefined)).toBeUndefined();
+  });
+
   it('the validator has teeth: a document without a title, or with an optional path parameter, is refused', async () => {
     const untitled = structuredClone(document) as { info: Json };
     delete untitled.info.title;
@@ -80,9 +93,19 @@ describe('the document', () => {
     // Nullable is written one way: type [T, "null"] for a scalar, oneOf [$ref, { type: "null" }] for a named schema
     // (zod's anyOf form is rewritten), so a generator meets one shape of optional value.
     expect(JSON.stringify(document)).not.toContain('"anyOf"');
-    const oneOfs = JSON.stringify(document).match(/"oneOf":\[[^\]]*\]/g) ?? [];
-    for (const oneOf of oneOfs.filter((text) => text.includes('"null"'))) {
-      expect(oneOf).toMatch(/^"oneOf":\[\{"\$ref":"[^"]+"\},\{"type":"null"\}\]$/);
+    const oneOfs: Json[][] = [];
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(walk);
+      else if (value !== null && typeof value === 'object') {
+        if (Array.isArray((value as Json).oneOf)) oneOfs.push((value as Json).oneOf as Json[]);
+        Object.values(value).forEach(walk);
+      }
+    };
+    walk(document);
+    const withNull = oneOfs.filter((branches) => JSON.stringify(branches).includes('"null"'));
+    expect(withNull.length).toBeGreaterThan(0);
+    for (const branches of withNull) {
+      expect(branches).toEqual([{ $ref: expect.stringMatching(/^#\/components\/schemas\/\w+$/) }, { type: 'null' }]);
     }
   });
 

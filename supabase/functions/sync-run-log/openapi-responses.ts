@@ -35,7 +35,7 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
   IntegrationType: {
     type: 'string',
     enum: [...INTEGRATION_TYPES],
-    description: 'An integration this project has an adapter for (a run the service role records may name another).',
+    description: 'An integration this project has an adapter for.',
   },
   Run: object(
     {

@@ -165,6 +165,22 @@ function operation(spec: OperationSpec): JsonSchema {
 }
 
 /**
+ * SUPABASE_URL when a client outside could call it: a hosted project's (https://<ref>.supabase.co) or an address.
+ * Under the Supabase CLI it is the gateway's name inside Docker (http://supabase_kong_<project>:8000), which no
+ * client outside reaches: the document then keeps its default, the CLI's http://127.0.0.1:54321.
+ */
+export function publicProjectUrl(value: string | undefined): string | undefined {
+  const url = value?.trim().replace(/\/+$/, '');
+  if (!url) return undefined;
+  try {
+    const { hostname } = new URL(url);
+    return hostname.includes('.') || hostname === 'localhost' || hostname.startsWith('[') ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The document. Built once per instance (z.toJSONSchema is not free), then served as is. Its server is the project's
  * URL when the function knows it (SUPABASE_URL), so a client generated from a project's document calls that project.
  */
