@@ -213,6 +213,28 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
     await context.close();
   });
 
+  it("a page link the service no longer takes (a cursor it refuses) offers the list's first page, not Try again", async () => {
+    // Cursors made before they named their list, or edited by hand: well-formed characters, refused by the function.
+    for (const { query, view, link, table } of [
+      { query: '?view=alerts&cursor=bm90LWEtY3Vyc29y', view: 'alerts', link: 'Newest alerts', table: 'table.alerts' },
+      {
+        query: '?view=integration&type=xledger&status=failed&cursor=bm90LWEtY3Vyc29y',
+        view: 'integration',
+        link: 'Newest runs',
+        table: 'table.runs',
+      },
+    ]) {
+      const { page, context } = await stack.open({ query });
+      await page.waitForSelector('.problem');
+      expect(await page.locator('.problem').getByRole('button').count()).toBe(0);
+      await page.locator('.problem').getByRole('link', { name: link }).click();
+      await page.waitForSelector(`${table} tbody tr`);
+      expect(page.url()).not.toContain('cursor=');
+      if (view === 'integration') expect(page.url()).toContain('status=failed'); // the filters stay
+      await context.close();
+    }
+  });
+
   it('settings: an admin sees connections with "set on <date>" and never a credential; a coordinator has none', async () => {
     const { integrations } = await api('/integrations', 'admin');
     const admin = await stack.open({ role: 'admin', query: '?view=settings' });
@@ -250,6 +272,31 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
       'Settings are for admins. Your role (coordinator) may see every integration, sync now and cancel runs',
     );
     await coordinator.context.close();
+  });
+
+  it('settings: a schedule stored under an old zone name (Europe/Kiev) keeps it offered after another is picked', async () => {
+    // The other org's Bufdir schedule, put back afterwards (a later test reads it).
+    const { integrations } = await api('/integrations', 'admin', stack.otherOrg);
+    const { cronExpression, timeZone, enabled, runTimeoutSeconds } = integrations.find(
+      (entry: { integrationType: string }) => entry.integrationType === 'bufdir',
+    ).schedule;
+    const token = await stack.token({ orgId: stack.otherOrg, role: 'admin' });
+    const putSchedule = (body: Record<string, unknown>) =>
+      call(stack.harness.url('sync-run-log', '/integrations/bufdir/schedule'), { method: 'PUT', token, body });
+    const put = await putSchedule({ cronExpression: '0 3 * * *', timeZone: 'Europe/Kiev' });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const { page, context } = await stack.open({ orgId: stack.otherOrg, role: 'admin', query: '?view=settings' });
+    await viewReady(page, 'settings');
+    const zone = page.locator('#bufdir-schedule-zone');
+    await expect(zone.inputValue()).resolves.toBe('Europe/Kiev');
+    await zone.selectOption('Europe/Kyiv');
+    const offered = await zone.locator('option').allTextContents();
+    expect(offered).toEqual(expect.arrayContaining(['Europe/Kiev', 'Europe/Kyiv']));
+    await zone.selectOption('Europe/Kiev');
+    await expect(zone.inputValue()).resolves.toBe('Europe/Kiev');
+    await context.close();
+    const restored = await putSchedule({ cronExpression, timeZone, enabled, runTimeoutSeconds });
+    expect(restored.status, JSON.stringify(restored.body)).toBe(200);
   });
 
   it('settings: a role other than coordinator or admin is told what the API tells it', async () => {

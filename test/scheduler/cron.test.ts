@@ -126,9 +126,11 @@ describe('bad configuration is refused with a clear error', () => {
   it.each([
     ['* * * *', /^cron expression '\* \* \* \*' has 4 fields; it needs 5: minute hour/],
     ['0 0 * * * *', /has 6 fields; it needs 5/],
-    ['61 * * * *', /minute: 61/],
+    ['61 * * * *', /^invalid cron expression '61 \* \* \* \*': .*minute: 61/],
     ['*/0 * * * *', /illegal stepping/],
-    ['0 0 30 2 *', /never fires/],
+    ['0 0 30 2 *', /^cron expression '0 0 30 2 \*' never fires$/],
+    // Quoted as the database quotes (quote_literal): a quote in the expression is doubled.
+    ["0 0 1 1 'x'", /^invalid cron expression '0 0 1 1 ''x''': /],
     ['', /required/],
     ['@reboot', /not supported/],
   ])('cron %j', (expression, message) => {

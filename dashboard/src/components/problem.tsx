@@ -37,10 +37,31 @@ export function useProblemText(): (error: SyncRunLogError) => string {
   return (error) => problemText(error, t, roleWord(session.role, language));
 }
 
-/** A failed load: the sentence, and a way to try again. */
-export function Problem({ error, retry }: { error: SyncRunLogError; retry?: () => void }) {
+/**
+ * A failed load: the sentence, and a way to try again. A page of a list whose cursor the service refused (a link from
+ * before an update, or edited by hand) offers the list's first page instead: trying the same cursor again cannot help.
+ */
+export function Problem({
+  error,
+  retry,
+  firstPage,
+}: {
+  error: SyncRunLogError;
+  retry?: () => void;
+  firstPage?: { href: string; label: string };
+}) {
   const { t } = useApp();
   const text = useProblemText()(error);
+  if (firstPage && error.code === 'invalid_argument') {
+    return (
+      <div class="problem" role="alert">
+        <p>{text}</p>
+        <p>
+          <a href={firstPage.href}>{firstPage.label}</a>
+        </p>
+      </div>
+    );
+  }
   return (
     <div class="problem" role="alert">
       <p>{text}</p>

@@ -110,7 +110,13 @@ export function AlertsView({ state }: { state: ViewState }) {
       <h1 tabIndex={-1}>{t.alerts.heading}</h1>
       <p class="intro">{t.alerts.intro}</p>
       {load.state === 'loading' || zones.state === 'loading' ? <p class="loading">{t.app.loading}</p> : null}
-      {load.state === 'failed' ? <Problem error={load.error} retry={load.reload} /> : null}
+      {load.state === 'failed' ? (
+        <Problem
+          error={load.error}
+          retry={load.reload}
+          firstPage={state.cursor ? { href: hrefOf({ view: 'alerts' }), label: t.alerts.newest } : undefined}
+        />
+      ) : null}
       {load.state === 'loaded' && zones.state !== 'loading' ? (
         <AlertsTable alerts={load.data.items} nextCursor={load.data.nextCursor} state={state} zoneOf={zoneOf} />
       ) : null}

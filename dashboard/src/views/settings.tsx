@@ -236,7 +236,9 @@ function ScheduleForm({ type, initial }: { type: string; initial: Schedule | nul
   const [enabled, setEnabled] = useState(initial?.enabled ?? true);
   const [timeout, setTimeoutSeconds] = useState(String(initial?.runTimeoutSeconds ?? DEFAULT_RUN_TIMEOUT_SECONDS));
   const { message, busy, save } = useSaving();
-  const zones = useMemo(() => zoneChoices(zone), [zone]);
+  // The stored zone stays offered (an old spelling too) whatever is picked meanwhile; a pick comes from the list.
+  const stored = initial?.timeZone ?? DEFAULT_TIME_ZONE;
+  const zones = useMemo(() => zoneChoices(stored), [stored]);
   const preview = previewCron(cron, zone, now());
   const words = describeCron(cron, zone, language);
   const id = (key: string) => `${type}-schedule-${key}`;

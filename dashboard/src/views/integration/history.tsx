@@ -93,7 +93,17 @@ export function History({ state, entry, zone }: { state: ViewState; entry: Integ
         <button type="submit">{t.integration.apply}</button>
       </form>
       {load.state === 'loading' ? <p class="loading">{t.app.loading}</p> : null}
-      {load.state === 'failed' ? <Problem error={load.error} retry={load.reload} /> : null}
+      {load.state === 'failed' ? (
+        <Problem
+          error={load.error}
+          retry={load.reload}
+          firstPage={
+            state.cursor
+              ? { href: hrefOf({ ...state, cursor: undefined, run: undefined }), label: t.integration.newestRuns }
+              : undefined
+          }
+        />
+      ) : null}
       {load.state === 'loaded' ? (
         <HistoryTable
           runs={runs}
