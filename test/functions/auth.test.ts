@@ -152,6 +152,35 @@ describe('user tokens on a hosted project (asymmetric keys)', () => {
     expect(await auth.authenticate(bearer(token))).toMatchObject({ kind: 'user', orgId: ORG, userRole: 'coordinator' });
   });
 
+  it('a token seen before is answered from the cache: no signature check, no key hashed; refused once expired', async () => {
+    let clock = new Date();
+    const cached = createAuthenticator(authConfigFromEnv(hosted()), { now: () => clock });
+    const token = await signWith(es, 'ES256', {});
+    const digest = vi.spyOn(crypto.subtle, 'digest');
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      const first = await cached.authenticate(bearer(token));
+      expect(digest).toHaveBeenCalled(); // the token against the secret and publishable keys
+      digest.mockClear();
+      verify.mockClear();
+      expect(await cached.authenticate(bearer(token))).toEqual(first);
+      expect(digest).not.toHaveBeenCalled();
+      expect(verify).not.toHaveBeenCalled();
+      // A service key in apikey still wins over the cached user, as it did on the first call.
+      expect(
+        await cached.authenticate(new Headers({ authorization: `Bearer ${token}`, apikey: SECRET_KEY })),
+      ).toMatchObject({ kind: 'service' });
+      clock = new Date(Date.now() + 2 * 3600_000);
+      await expect(cached.authenticate(bearer(token))).rejects.toMatchObject({
+        code: 'unauthorized',
+        message: 'the token has expired',
+      });
+    } finally {
+      digest.mockRestore();
+      verify.mockRestore();
+    }
+  });
+
   it('iss must be <SUPABASE_URL>/auth/v1 and aud must contain authenticated', async () => {
     const otherProject = await signWith({ ...es, issuer: 'https://other.supabase.co/auth/v1' }, 'ES256', {});
     expect(await failure(auth.authenticate(bearer(otherProject)))).toMatchObject({

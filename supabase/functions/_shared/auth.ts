@@ -213,6 +213,10 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
             : 'an Authorization: Bearer <JWT> header (or a secret key in the apikey header) is required',
         );
       }
+      // A token verified before is a JWT that was no key then, and the keys do not change: answered from the cache,
+      // without hashing it against the keys again (a digest per request was most of ES256's cost beside HS256's).
+      const known = verified.get(token);
+      if (known && known.exp > now().getTime() / 1000) return callerFromClaims(known.claims);
       if (await isServiceKey(token)) return { kind: 'service', claims: SERVICE_CLAIMS };
       if (await isPublicKey(token)) {
         throw new SyncRunLogError('forbidden', 'a publishable key is no signed-in user: send a user access token');
