@@ -166,6 +166,12 @@ describe('user tokens on a hosted project (asymmetric keys)', () => {
       expect(await cached.authenticate(bearer(token))).toEqual(first);
       expect(digest).not.toHaveBeenCalled();
       expect(verify).not.toHaveBeenCalled();
+      // As supabase-js sends it: the publishable key in apikey with every request, hashed on the first only.
+      const app = new Headers({ authorization: `Bearer ${token}`, apikey: PUBLISHABLE_KEY });
+      expect(await cached.authenticate(app)).toEqual(first);
+      expect(digest).toHaveBeenCalledTimes(1);
+      expect(await cached.authenticate(app)).toEqual(first);
+      expect(digest).toHaveBeenCalledTimes(1);
       // A service key in apikey still wins over the cached user, as it did on the first call.
       expect(
         await cached.authenticate(new Headers({ authorization: `Bearer ${token}`, apikey: SECRET_KEY })),

@@ -57,18 +57,31 @@ async function digest(value: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value)));
 }
 
-/** Constant-time membership: every key is compared, every byte of its SHA-256, whatever matched before. */
+/** The answers a key matcher remembers: the few values an app sends on every request (its publishable key). */
+const REMEMBERED_ANSWERS = 64;
+
+/**
+ * Constant-time membership: every key is compared, every byte of its SHA-256, whatever matched before. The answer
+ * for a value is remembered (at most REMEMBERED_ANSWERS, forgotten all at once beyond), so the publishable key that
+ * supabase-js sends in `apikey` with every request is hashed once, not per request; a lookup's time depends on the
+ * value asked, never on how close it is to a key.
+ */
 function keyMatcher(keys: string[]): (candidate: string) => Promise<boolean> {
   const digests = Promise.all(keys.map(digest));
+  const answers = new Map<string, boolean>();
   return async (candidate) => {
     if (keys.length === 0) return false;
+    const known = answers.get(candidate);
+    if (known !== undefined) return known;
     const given = await digest(candidate);
     let found = 0;
-    for (const known of await digests) {
+    for (const key of await digests) {
       let diff = 0;
-      for (let i = 0; i < known.length; i++) diff |= (known[i] as number) ^ (given[i] as number);
+      for (let i = 0; i < key.length; i++) diff |= (key[i] as number) ^ (given[i] as number);
       found |= diff === 0 ? 1 : 0;
     }
+    if (answers.size >= REMEMBERED_ANSWERS) answers.clear();
+    answers.set(candidate, found === 1);
     return found === 1;
   };
 }
