@@ -161,11 +161,21 @@ describe('user tokens on a hosted project (asymmetric keys)', () => {
     try {
       const first = await cached.authenticate(bearer(token));
       expect(digest).toHaveBeenCalled(); // the token against the secret and publishable keys
+      expect(verify).toHaveBeenCalled(); // its signature
       digest.mockClear();
       verify.mockClear();
       expect(await cached.authenticate(bearer(token))).toEqual(first);
       expect(digest).not.toHaveBeenCalled();
       expect(verify).not.toHaveBeenCalled();
+      // Not even hashed once the key matchers have forgotten it (64 other apikey values later): the verified token
+      // is answered before the key checks.
+      for (let i = 0; i < 64; i++) {
+        const other = new Headers({ apikey: `sb_publishable_other_${i}` }); // no user: refused, remembered as no key
+        await expect(cached.authenticate(other)).rejects.toMatchObject({ code: 'unauthorized' });
+      }
+      digest.mockClear();
+      expect(await cached.authenticate(bearer(token))).toEqual(first);
+      expect(digest).not.toHaveBeenCalled();
       // As supabase-js sends it: the publishable key in apikey with every request, hashed on the first only.
       const app = new Headers({ authorization: `Bearer ${token}`, apikey: PUBLISHABLE_KEY });
       expect(await cached.authenticate(app)).toEqual(first);
@@ -176,6 +186,12 @@ describe('user tokens on a hosted project (asymmetric keys)', () => {
       expect(
         await cached.authenticate(new Headers({ authorization: `Bearer ${token}`, apikey: SECRET_KEY })),
       ).toMatchObject({ kind: 'service' });
+      // A key itself is never remembered (a secret is no Map key): hashed on every call.
+      digest.mockClear();
+      for (let i = 0; i < 2; i++) {
+        expect(await cached.authenticate(new Headers({ apikey: SECRET_KEY }))).toMatchObject({ kind: 'service' });
+      }
+      expect(digest).toHaveBeenCalledTimes(2);
       clock = new Date(Date.now() + 2 * 3600_000);
       await expect(cached.authenticate(bearer(token))).rejects.toMatchObject({
         code: 'unauthorized',

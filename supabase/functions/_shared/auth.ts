@@ -57,22 +57,20 @@ async function digest(value: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value)));
 }
 
-/** The answers a key matcher remembers: the few values an app sends on every request (its publishable key). */
+/** The values a key matcher remembers as no key: the few an app sends on every request (its publishable key). */
 const REMEMBERED_ANSWERS = 64;
 
 /**
- * Constant-time membership: every key is compared, every byte of its SHA-256, whatever matched before. The answer
- * for a value is remembered (at most REMEMBERED_ANSWERS, forgotten all at once beyond), so the publishable key that
- * supabase-js sends in `apikey` with every request is hashed once, not per request; a lookup's time depends on the
- * value asked, never on how close it is to a key.
+ * Constant-time membership: every key is compared, every byte of its SHA-256, whatever matched before. A value found
+ * to be no key is remembered (at most REMEMBERED_ANSWERS, forgotten all at once beyond), so the publishable key that
+ * supabase-js sends in `apikey` with every request is hashed once, not per request. A key itself is never
+ * remembered: a secret never becomes a Map key, which string equality would compare byte by byte.
  */
 function keyMatcher(keys: string[]): (candidate: string) => Promise<boolean> {
   const digests = Promise.all(keys.map(digest));
-  const answers = new Map<string, boolean>();
+  const noKeys = new Set<string>();
   return async (candidate) => {
-    if (keys.length === 0) return false;
-    const known = answers.get(candidate);
-    if (known !== undefined) return known;
+    if (keys.length === 0 || noKeys.has(candidate)) return false;
     const given = await digest(candidate);
     let found = 0;
     for (const key of await digests) {
@@ -80,9 +78,10 @@ function keyMatcher(keys: string[]): (candidate: string) => Promise<boolean> {
       for (let i = 0; i < key.length; i++) diff |= (key[i] as number) ^ (given[i] as number);
       found |= diff === 0 ? 1 : 0;
     }
-    if (answers.size >= REMEMBERED_ANSWERS) answers.clear();
-    answers.set(candidate, found === 1);
-    return found === 1;
+    if (found === 1) return true;
+    if (noKeys.size >= REMEMBERED_ANSWERS) noKeys.clear();
+    noKeys.add(candidate);
+    return false;
   };
 }
 
