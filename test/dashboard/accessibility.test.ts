@@ -352,7 +352,7 @@ describe.skipIf(browserUnavailable !== null)('dashboard accessibility in chromiu
     await admin.context.close();
   });
 
-  it('reflows at 320 CSS px (WCAG 1.4.10): no view scrolls sideways, the charts fit their boxes, and the alerts are one block each', async () => {
+  it('reflows at 320 CSS px (WCAG 1.4.10): no view scrolls sideways, the charts fit their boxes, the alerts are one block each, and every control is a 24 px target', async () => {
     const found: Record<string, unknown> = {};
     const detail = await stack.open({ query: '?view=integration&type=xledger' });
     await viewReady(detail.page, 'integration');
@@ -377,6 +377,12 @@ describe.skipIf(browserUnavailable !== null)('dashboard accessibility in chromiu
         )
           .filter((el) => el.scrollWidth > el.clientWidth || el.getBoundingClientRect().right > 320)
           .map((el) => el.className),
+        // Every control a thumb may tap is at least 24 x 24 CSS px (WCAG 2.5.8 without its spacing exception).
+        small: Array.from(document.querySelectorAll<HTMLElement>('a, button, input, select, summary'))
+          .filter((el) => !el.closest('.skip, .visually-hidden') && el.getClientRects().length > 0)
+          .map((el) => ({ el, box: el.getBoundingClientRect() }))
+          .filter(({ box }) => box.width < 24 || box.height < 24)
+          .map(({ el, box }) => `${el.tagName} ${el.textContent?.trim()} ${box.width}x${box.height}`),
       }));
       if (view.name === 'alerts') {
         found['alerts violations'] = await axeViolations(page);
@@ -405,12 +411,12 @@ describe.skipIf(browserUnavailable !== null)('dashboard accessibility in chromiu
       await context.close();
     }
     expect(found).toMatchObject({
-      overview: { page: 320, overflowing: [] },
-      integration: { page: 320, overflowing: [] },
-      alerts: { page: 320, overflowing: [] },
-      'settings (admin)': { page: 320, overflowing: [] },
-      'settings (coordinator)': { page: 320, overflowing: [] },
-      'run detail': { page: 320, overflowing: [] },
+      overview: { page: 320, overflowing: [], small: [] },
+      integration: { page: 320, overflowing: [], small: [] },
+      alerts: { page: 320, overflowing: [], small: [] },
+      'settings (admin)': { page: 320, overflowing: [], small: [] },
+      'settings (coordinator)': { page: 320, overflowing: [], small: [] },
+      'run detail': { page: 320, overflowing: [], small: [] },
       'alerts violations': [],
     });
   });

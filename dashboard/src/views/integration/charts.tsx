@@ -62,7 +62,12 @@ function Plot({ xs, series, zone, unit }: { xs: number[]; series: SeriesSpec[]; 
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
       axes: [
         // Day labels in the viewer's language, in the schedule's time zone.
-        { ...axis, values: (_u, splits) => splits.map((ts) => f.day(dayKeyOf(new Date(ts * 1000), zone))) },
+        // At least 80 px per label ("Tue 3 Nov"): uPlot's default of 50 let them run into each other on a phone.
+        {
+          ...axis,
+          space: 80,
+          values: (_u, splits) => splits.map((ts) => f.day(dayKeyOf(new Date(ts * 1000), zone))),
+        },
         { ...axis, label: unit, size: 56 },
       ],
       series: [
