@@ -398,6 +398,26 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
     await context.close();
   });
 
+  it('on a phone, what came of a save is scrolled on screen (the line under the button may start below the fold)', async () => {
+    const { page, context } = await stack.open({
+      role: 'admin',
+      query: '?view=settings',
+      context: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+    });
+    await viewReady(page, 'settings');
+    const form = page.locator('form:has(#dynamics-schedule-cron)');
+    await form.getByLabel('Cron expression').fill('0 25 * * *');
+    const save = form.getByRole('button', { name: /^Save schedule/ });
+    // The button at the very bottom of the screen, as a thumb finds it after scrolling.
+    await save.evaluate((button) => window.scrollBy(0, button.getBoundingClientRect().bottom - window.innerHeight));
+    await save.tap();
+    const message = form.locator('.message');
+    await expect.poll(() => message.textContent()).toMatch(/^The service refused this: /);
+    const box = await message.evaluate((el) => ({ bottom: el.getBoundingClientRect().bottom, fold: innerHeight }));
+    expect(box.bottom).toBeLessThanOrEqual(box.fold);
+    await context.close();
+  });
+
   it('an admin saves a schedule: the cron field says what it means and the next 3 periods before saving', async () => {
     const { page, context } = await stack.open({ role: 'admin', query: '?view=settings' });
     await viewReady(page, 'settings');

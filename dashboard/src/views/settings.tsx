@@ -200,12 +200,17 @@ function SaveRow(props: {
   const { t } = useApp();
   // The button is disabled while its request is out (and so loses the focus): it gets it back once that answered.
   const button = useRef<HTMLButtonElement>(null);
+  const status = useRef<HTMLParagraphElement>(null);
   const pressed = useRef(false);
   useLayoutEffect(() => {
     if (!pressed.current || props.busy) return;
     pressed.current = false;
     if (focusLost()) button.current?.focus();
   }, [props.busy]);
+  // What came of it is on screen, also on a phone where the line under the button starts below the fold.
+  useLayoutEffect(() => {
+    if (props.message) status.current?.scrollIntoView({ block: 'nearest' });
+  }, [props.message]);
   return (
     <>
       <p>
@@ -222,7 +227,7 @@ function SaveRow(props: {
           <span class="visually-hidden"> ({t.integrationName(props.type)})</span>
         </button>
       </p>
-      <p class={`message${props.message?.failed ? ' failed' : ''}`} role="status" aria-live="polite">
+      <p class={`message${props.message?.failed ? ' failed' : ''}`} role="status" aria-live="polite" ref={status}>
         {props.message?.text ?? ''}
       </p>
     </>
