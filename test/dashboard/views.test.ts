@@ -164,6 +164,10 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
     await page.locator(`table.runs a[href*="run=${failed.id}"]`).click();
     await page.waitForSelector('#run-heading:has-text("Run of")');
     await expect(page.locator('.run-detail .error-text').textContent()).resolves.toBe(failed.errorMessage);
+    // The viewer is in the schedule's zone (Europe/Oslo): its times are not written twice, UTC beside them.
+    const asides = await page.locator('.run-detail .facts .muted').allTextContents();
+    expect(asides.length).toBeGreaterThan(0);
+    for (const aside of asides) expect(aside).toMatch(/^UTC: .+ UTC$/);
     await expect(page.locator('#run-heading').evaluate((h) => h === document.activeElement)).resolves.toBe(true);
     await page.screenshot({ path: screenshotPath('run-detail'), fullPage: false });
     await context.close();
@@ -328,6 +332,20 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
       `Set on ${format(row?.credentials_set_at.toISOString() ?? '')}. The value is never shown: enter the credentials again to save.`,
     );
     await admin.context.close();
+  });
+
+  it("a run's detail adds the viewer's own time where it is not the schedule's", async () => {
+    const { page, context } = await stack.open({
+      query: '?view=integration&type=xledger',
+      context: { timezoneId: 'America/New_York' },
+    });
+    await viewReady(page, 'integration');
+    await page.locator('table.runs tbody a').first().click();
+    await page.waitForSelector('#run-heading:has-text("Run of")');
+    const asides = await page.locator('.run-detail .facts .muted').allTextContents();
+    expect(asides.length).toBeGreaterThan(0);
+    for (const aside of asides) expect(aside).toMatch(/^Your time: .+ (EST|EDT|GMT-[45]) · UTC: .+ UTC$/);
+    await context.close();
   });
 
   it('a disabled connection says so, and the card offers no Sync now', async () => {

@@ -96,13 +96,15 @@ function Detail({ run: loaded, zone }: { run: SyncRun; zone: string }) {
   const seconds =
     run.durationSeconds ??
     ((run.endedAt ? Date.parse(run.endedAt) : now().getTime()) - Date.parse(run.startedAt)) / 1000;
+  // The viewer's own time only where it differs from the schedule's, which the time above is written in.
+  const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const written = (iso: string) => (
     <>
       <Time iso={iso} zone={zone} />
       <br />
       <span class="muted">
-        {t.integration.local}: {f.dateTime(iso, Intl.DateTimeFormat().resolvedOptions().timeZone)} · {t.integration.utc}
-        : {f.dateTime(iso, 'UTC')}
+        {viewerZone === zone ? null : `${t.integration.local}: ${f.dateTime(iso, viewerZone)} · `}
+        {t.integration.utc}: {f.dateTime(iso, 'UTC')}
       </span>
     </>
   );
