@@ -334,6 +334,39 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
     await admin.context.close();
   });
 
+  it('on a phone, a day picked in the ledger shows its periods on screen, one line each', async () => {
+    const { page, context } = await stack.open({
+      query: '?view=integration&type=xledger',
+      context: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+    });
+    await viewReady(page, 'integration');
+    // A day of the demo's history, high in the strip, the day's table below the screen.
+    const ago = Date.now() - 10 * 86_400_000;
+    const picked = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo' }).format(ago);
+    const day = page.locator(`ol.strip a[href*="day=${picked}"]`);
+    await day.scrollIntoViewIfNeeded();
+    await day.tap();
+    await page.waitForURL(new RegExp(`day=${picked}`));
+    const caption = page.locator('table.periods caption');
+    const date = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', day: 'numeric', month: 'long' });
+    await expect.poll(() => caption.textContent()).toContain(date.format(ago));
+    // The day's periods, box and all, on screen.
+    await expect
+      .poll(() =>
+        page.locator('.ledger .table-scroll').evaluate((box) => {
+          const { top, bottom } = box.getBoundingClientRect();
+          return top >= 0 && bottom <= innerHeight + 1; // subpixel layout
+        }),
+      )
+      .toBe(true);
+    const rows = await page
+      .locator('table.periods tbody tr')
+      .evaluateAll((trs) => trs.slice(0, 20).map((tr) => tr.getBoundingClientRect().height));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const height of rows) expect(height).toBeLessThan(48);
+    await context.close();
+  });
+
   it("a run's detail adds the viewer's own time where it is not the schedule's", async () => {
     const { page, context } = await stack.open({
       query: '?view=integration&type=xledger',

@@ -1,6 +1,7 @@
 // The period ledger: a calendar strip of the last 30 days in the schedule's time zone, each day a link (the day is in
 // the URL) showing its periods' outcomes as marks and in words; below it, the chosen day's periods in a table.
 // Outcomes: on time, late, missed, running, failed, partly failed, cancelled (and upcoming, later today).
+import { useEffect, useRef } from 'preact/hooks';
 import type { Period, Schedule } from '../../api.ts';
 import { useApp } from '../../app-context.ts';
 import { ScrollRegion } from '../../components/scroll-region.tsx';
@@ -21,6 +22,15 @@ export function Ledger({ state, schedule, days, byDay }: LedgerProps) {
   const zone = schedule.timeZone;
   const today = days.at(-1) as string;
   const selected = state.day && days.includes(state.day) ? state.day : today;
+  // A day picked shows its periods on screen: on a phone they start far below the strip. Not on the view's first
+  // render, whatever day the address names (the page starts at its top).
+  const dayBox = useRef<HTMLDivElement>(null);
+  const shownDay = useRef(selected);
+  useEffect(() => {
+    if (shownDay.current === selected) return;
+    shownDay.current = selected;
+    dayBox.current?.scrollIntoView({ block: 'nearest' });
+  }, [selected]);
   const countsText = (periods: Period[]) => {
     const counts = countOutcomes(periods);
     if (counts.length === 0) return t.integration.noPeriods;
@@ -78,7 +88,9 @@ export function Ledger({ state, schedule, days, byDay }: LedgerProps) {
           );
         })}
       </ol>
-      <DayTable day={selected} periods={byDay.get(selected) ?? []} zone={zone} state={state} />
+      <div ref={dayBox}>
+        <DayTable day={selected} periods={byDay.get(selected) ?? []} zone={zone} state={state} />
+      </div>
     </section>
   );
 }
