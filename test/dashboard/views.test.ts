@@ -367,6 +367,21 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
     await context.close();
   });
 
+  it('a ledger day before the schedule started says so, not that nothing was due', async () => {
+    const { integrations } = await api('/integrations');
+    const xledger = integrations.find((entry: { integrationType: string }) => entry.integrationType === 'xledger');
+    const oslo = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo' });
+    const started = Date.parse(xledger.schedule.activeFrom);
+    const before = oslo.format(started - 2 * 86_400_000); // a whole day before the schedule
+    expect(Date.now() - started).toBeLessThan(27 * 86_400_000); // that day is in the 30-day strip
+    const { page, context } = await stack.open({ query: `?view=integration&type=xledger&day=${before}` });
+    await viewReady(page, 'integration');
+    await expect(page.locator('.ledger .empty').textContent()).resolves.toMatch(
+      /: The schedule had not started yet: no periods were due\.$/,
+    );
+    await context.close();
+  });
+
   it("a run's detail adds the viewer's own time where it is not the schedule's", async () => {
     const { page, context } = await stack.open({
       query: '?view=integration&type=xledger',

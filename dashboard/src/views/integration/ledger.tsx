@@ -7,6 +7,7 @@ import { useApp } from '../../app-context.ts';
 import { ScrollRegion } from '../../components/scroll-region.tsx';
 import { Icon, outcomeLook, StatusLabel } from '../../components/status.tsx';
 import { Time } from '../../components/time.tsx';
+import { addDays, startOfDay } from '../../format.ts';
 import { hrefOf, type ViewState } from '../../url-state.ts';
 import { countOutcomes, OUTCOME_ORDER } from './ledger-data.ts';
 
@@ -89,18 +90,34 @@ export function Ledger({ state, schedule, days, byDay }: LedgerProps) {
         })}
       </ol>
       <div ref={dayBox}>
-        <DayTable day={selected} periods={byDay.get(selected) ?? []} zone={zone} state={state} />
+        <DayTable
+          day={selected}
+          periods={byDay.get(selected) ?? []}
+          zone={zone}
+          state={state}
+          activeFrom={schedule.activeFrom}
+        />
       </div>
     </section>
   );
 }
 
-function DayTable({ day, periods, zone, state }: { day: string; periods: Period[]; zone: string; state: ViewState }) {
+interface DayTableProps {
+  day: string;
+  periods: Period[];
+  zone: string;
+  state: ViewState;
+  /** The schedule's start: a day that ended before it had no periods because there was no schedule yet. */
+  activeFrom: string;
+}
+
+function DayTable({ day, periods, zone, state, activeFrom }: DayTableProps) {
   const { t, f } = useApp();
   if (periods.length === 0) {
+    const before = startOfDay(addDays(day, 1), zone).getTime() <= Date.parse(activeFrom);
     return (
       <p class="empty">
-        {f.longDay(day)}: {t.integration.noPeriodsDay}
+        {f.longDay(day)}: {before ? t.integration.beforeSchedule : t.integration.noPeriodsDay}
       </p>
     );
   }
