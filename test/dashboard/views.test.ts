@@ -371,7 +371,7 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
     const { integrations } = await api('/integrations');
     const xledger = integrations.find((entry: { integrationType: string }) => entry.integrationType === 'xledger');
     const oslo = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo' });
-    const started = Date.parse(xledger.schedule.activeFrom);
+    const started = Math.min(Date.parse(xledger.schedule.createdAt), Date.parse(xledger.schedule.activeFrom));
     const before = oslo.format(started - 2 * 86_400_000); // a whole day before the schedule
     expect(Date.now() - started).toBeLessThan(27 * 86_400_000); // that day is in the 30-day strip
     const { page, context } = await stack.open({ query: `?view=integration&type=xledger&day=${before}` });

@@ -95,7 +95,7 @@ export function Ledger({ state, schedule, days, byDay }: LedgerProps) {
           periods={byDay.get(selected) ?? []}
           zone={zone}
           state={state}
-          activeFrom={schedule.activeFrom}
+          startedAt={Math.min(Date.parse(schedule.createdAt), Date.parse(schedule.activeFrom))}
         />
       </div>
     </section>
@@ -107,14 +107,17 @@ interface DayTableProps {
   periods: Period[];
   zone: string;
   state: ViewState;
-  /** The schedule's start: a day that ended before it had no periods because there was no schedule yet. */
-  activeFrom: string;
+  /**
+   * When the schedule could first have had periods (the earlier of its creation and its active_from, which a change
+   * of expression or a re-enabling moves on): a day that ended before it had none because there was no schedule yet.
+   */
+  startedAt: number;
 }
 
-function DayTable({ day, periods, zone, state, activeFrom }: DayTableProps) {
+function DayTable({ day, periods, zone, state, startedAt }: DayTableProps) {
   const { t, f } = useApp();
   if (periods.length === 0) {
-    const before = startOfDay(addDays(day, 1), zone).getTime() <= Date.parse(activeFrom);
+    const before = startOfDay(addDays(day, 1), zone).getTime() <= startedAt;
     return (
       <p class="empty">
         {f.longDay(day)}: {before ? t.integration.beforeSchedule : t.integration.noPeriodsDay}
