@@ -138,13 +138,18 @@ export function offsetMinutes(instant: Date, timeZone: string): number {
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
 }
 
-/** The instant a calendar day starts in a time zone (its local midnight; days that skip midnight are not an issue in IANA zones we serve). */
+/**
+ * The instant a calendar day starts in a time zone: its local midnight, or where the clocks skip midnight (America/
+ * Santiago, Asia/Beirut on their spring days) the first instant of the day, the change itself.
+ */
 export function startOfDay(dayKey: string, timeZone: string): Date {
   const utcMidnight = Date.parse(`${dayKey}T00:00:00Z`);
-  let guess = utcMidnight - offsetMinutes(new Date(utcMidnight), timeZone) * 60_000;
-  // The offset at the guess may differ (a change that day): settle on the offset in force at the guess.
-  guess = utcMidnight - offsetMinutes(new Date(guess), timeZone) * 60_000;
-  return new Date(guess);
+  const first = utcMidnight - offsetMinutes(new Date(utcMidnight), timeZone) * 60_000;
+  // The offset at that guess may differ (a change that day): midnight under the offset in force at the guess.
+  const second = utcMidnight - offsetMinutes(new Date(first), timeZone) * 60_000;
+  // The earlier candidate that falls on the day; a skipped midnight puts the second on the day before.
+  const onTheDay = [first, second].filter((instant) => dayKeyOf(new Date(instant), timeZone) === dayKey);
+  return new Date(Math.min(...(onTheDay.length > 0 ? onTheDay : [second])));
 }
 
 /** The day key `days` calendar days after (negative: before) the given one. */

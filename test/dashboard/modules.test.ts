@@ -241,6 +241,10 @@ describe('formats', () => {
     expect(startOfDay('2026-10-26', OSLO).toISOString()).toBe('2026-10-25T23:00:00.000Z');
     expect(startOfDay('2026-03-29', OSLO).toISOString()).toBe('2026-03-28T23:00:00.000Z');
     expect(startOfDay('2026-03-30', OSLO).toISOString()).toBe('2026-03-29T22:00:00.000Z');
+    // Santiago skips midnight on 6 September 2026 (00:00 at UTC-4 becomes 01:00 at UTC-3): the day starts then.
+    expect(startOfDay('2026-09-06', 'America/Santiago').toISOString()).toBe('2026-09-06T04:00:00.000Z');
+    expect(startOfDay('2026-09-07', 'America/Santiago').toISOString()).toBe('2026-09-07T03:00:00.000Z');
+    expect(startOfDay('2026-09-05', 'America/Santiago').toISOString()).toBe('2026-09-05T04:00:00.000Z');
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
   });
 });
