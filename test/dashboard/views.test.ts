@@ -231,7 +231,9 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
       const { page, context } = await stack.open({ query });
       await page.waitForSelector('.problem');
       expect(await page.locator('.problem').getByRole('button').count()).toBe(0);
-      await page.locator('.problem').getByRole('link', { name: link }).click();
+      const first = page.locator('.problem').getByRole('link', { name: link });
+      expect((await first.boundingBox())?.height).toBeGreaterThanOrEqual(24); // a thumb's target
+      await first.click();
       await page.waitForSelector(`${table} tbody tr`);
       expect(page.url()).not.toContain('cursor=');
       if (view === 'integration') expect(page.url()).toContain('status=failed'); // the filters stay
@@ -342,7 +344,8 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
     await viewReady(page, 'integration');
     // A day of the demo's history, high in the strip, the day's table below the screen.
     const ago = Date.now() - 10 * 86_400_000;
-    const picked = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo' }).format(ago);
+    const oslo = (instant: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo' }).format(instant);
+    const picked = oslo(ago);
     const day = page.locator(`ol.strip a[href*="day=${picked}"]`);
     await day.scrollIntoViewIfNeeded();
     await day.tap();
@@ -364,6 +367,15 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
       .evaluateAll((trs) => trs.slice(0, 20).map((tr) => tr.getBoundingClientRect().height));
     expect(rows.length).toBeGreaterThan(0);
     for (const height of rows) expect(height).toBeLessThan(48);
+    // A day picked with the keyboard leaves the page where the focus is.
+    const other = page.locator(`ol.strip a[href*="day=${oslo(ago - 86_400_000)}"]`);
+    await page.evaluate(() => window.scrollTo(0, 0)); // the day's table below the fold again
+    await other.focus();
+    const before = await page.evaluate(() => scrollY);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`day=${oslo(ago - 86_400_000)}`));
+    await expect.poll(() => caption.textContent()).toContain(date.format(ago - 86_400_000));
+    expect(await page.evaluate(() => scrollY)).toBe(before);
     await context.close();
   });
 
@@ -394,6 +406,18 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
     expect(asides.length).toBeGreaterThan(0);
     for (const aside of asides) expect(aside).toMatch(/^Your time: .+ (EST|EDT|GMT-[45]) · UTC: .+ UTC$/);
     await context.close();
+    // A viewer in Berlin reads Oslo's times as they are (CET, CEST): not written twice.
+    const berlin = await stack.open({
+      query: '?view=integration&type=xledger',
+      context: { timezoneId: 'Europe/Berlin' },
+    });
+    await viewReady(berlin.page, 'integration');
+    await berlin.page.locator('table.runs tbody a').first().click();
+    await berlin.page.waitForSelector('#run-heading:has-text("Run of")');
+    for (const aside of await berlin.page.locator('.run-detail .facts .muted').allTextContents()) {
+      expect(aside).toMatch(/^UTC: .+ UTC$/);
+    }
+    await berlin.context.close();
   });
 
   it('a disabled connection says so, and the card offers no Sync now', async () => {

@@ -57,14 +57,14 @@ async function digest(value: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value)));
 }
 
-/** The values a key matcher remembers as no key: the few an app sends on every request (its publishable key). */
-const REMEMBERED_ANSWERS = 64;
+/** How many values a key matcher remembers as no key: the few an app sends on every request (its publishable key). */
+const REMEMBERED_NON_KEYS = 64;
 
 /**
  * Constant-time membership: every key is compared, every byte of its SHA-256, whatever matched before. A value found
- * to be no key is remembered (at most REMEMBERED_ANSWERS, forgotten all at once beyond), so the publishable key that
+ * to be no key is remembered (at most REMEMBERED_NON_KEYS, forgotten all at once beyond), so the publishable key that
  * supabase-js sends in `apikey` with every request is hashed once, not per request. A key itself is never
- * remembered: a secret never becomes a Map key, which string equality would compare byte by byte.
+ * remembered: a secret never becomes a Set member, which string equality would compare byte by byte.
  */
 function keyMatcher(keys: string[]): (candidate: string) => Promise<boolean> {
   const digests = Promise.all(keys.map(digest));
@@ -79,7 +79,7 @@ function keyMatcher(keys: string[]): (candidate: string) => Promise<boolean> {
       found |= diff === 0 ? 1 : 0;
     }
     if (found === 1) return true;
-    if (noKeys.size >= REMEMBERED_ANSWERS) noKeys.clear();
+    if (noKeys.size >= REMEMBERED_NON_KEYS) noKeys.clear();
     noKeys.add(candidate);
     return false;
   };

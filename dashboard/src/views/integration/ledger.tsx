@@ -23,13 +23,14 @@ export function Ledger({ state, schedule, days, byDay }: LedgerProps) {
   const zone = schedule.timeZone;
   const today = days.at(-1) as string;
   const selected = state.day && days.includes(state.day) ? state.day : today;
-  // A day picked shows its periods on screen: on a phone they start far below the strip. Not on the view's first
-  // render, whatever day the address names (the page starts at its top).
+  // A day tapped or clicked shows its periods on screen: on a phone they start far below the strip. Only then: not
+  // on the first render, Back or Forward (the browser restores its scroll), or a key press (the focus stays where
+  // the keyboard is, with the page around it).
   const dayBox = useRef<HTMLDivElement>(null);
-  const shownDay = useRef(selected);
+  const pointerPick = useRef(false);
   useEffect(() => {
-    if (shownDay.current === selected) return;
-    shownDay.current = selected;
+    if (!pointerPick.current) return;
+    pointerPick.current = false;
     dayBox.current?.scrollIntoView({ block: 'nearest' });
   }, [selected]);
   const countsText = (periods: Period[]) => {
@@ -59,6 +60,9 @@ export function Ledger({ state, schedule, days, byDay }: LedgerProps) {
             <li key={day}>
               <a
                 href={hrefOf({ ...state, day, run: undefined })}
+                onClick={(event) => {
+                  pointerPick.current = event.detail > 0 && day !== selected; // a key press has no click count
+                }}
                 class={`day${day === selected ? ' selected' : ''}`}
                 aria-current={day === selected ? 'true' : undefined}
               >

@@ -96,14 +96,17 @@ function Detail({ run: loaded, zone }: { run: SyncRun; zone: string }) {
   const seconds =
     run.durationSeconds ??
     ((run.endedAt ? Date.parse(run.endedAt) : now().getTime()) - Date.parse(run.startedAt)) / 1000;
-  // The viewer's own time only where it differs from the schedule's, which the time above is written in.
+  // The viewer's own time only where it reads otherwise than the schedule's, which the time above is written in (a
+  // viewer in Berlin reads an Oslo schedule's times as they are; so does one whose browser spells the zone the old way).
   const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const written = (iso: string) => (
     <>
       <Time iso={iso} zone={zone} />
       <br />
       <span class="muted">
-        {viewerZone === zone ? null : `${t.integration.local}: ${f.dateTime(iso, viewerZone)} · `}
+        {f.dateTime(iso, viewerZone) === f.dateTime(iso, zone)
+          ? null
+          : `${t.integration.local}: ${f.dateTime(iso, viewerZone)} · `}
         {t.integration.utc}: {f.dateTime(iso, 'UTC')}
       </span>
     </>
