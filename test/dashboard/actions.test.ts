@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserUnavailable, POLL_MS, type Stack, startStack, viewReady } from './stack.ts';
+import { browserUnavailable, PHONE, POLL_MS, type Stack, startStack, viewReady } from './stack.ts';
 
 // A browser test does many round trips; under the whole suite's load it gets more than vitest's default 30 s.
 describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { timeout: 120_000 }, () => {
@@ -402,7 +402,7 @@ describe.skipIf(browserUnavailable !== null)('dashboard actions in chromium', { 
     const { page, context } = await stack.open({
       role: 'admin',
       query: '?view=settings',
-      context: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+      context: PHONE,
     });
     await viewReady(page, 'settings');
     const form = page.locator('form:has(#dynamics-schedule-cron)');

@@ -38,6 +38,9 @@ export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
 /** How often the dashboard polls running runs in these tests (config.json's pollMs). */
 export const POLL_MS = 250;
 
+/** A phone's browser context (390 x 844 CSS px, touch), for stack.open({ context: PHONE }). */
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+
 /** Why the browser tests cannot run here, or null. */
 export const browserUnavailable: string | null = existsSync(CHROMIUM)
   ? null

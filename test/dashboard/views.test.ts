@@ -8,6 +8,7 @@ import { call } from '../functions/harness.ts';
 import {
   browserUnavailable,
   inCi,
+  PHONE,
   type Stack,
   screenshotPage,
   screenshotPath,
@@ -339,7 +340,7 @@ describe.skipIf(browserUnavailable !== null)('dashboard views in chromium', { ti
   it('on a phone, a day picked in the ledger shows its periods on screen, one line each', async () => {
     const { page, context } = await stack.open({
       query: '?view=integration&type=xledger',
-      context: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+      context: PHONE,
     });
     await viewReady(page, 'integration');
     // A day of the demo's history, high in the strip, the day's table below the screen.

@@ -52,20 +52,15 @@ export function Problem({
 }) {
   const { t } = useApp();
   const text = useProblemText()(error);
-  if (firstPage && error.code === 'invalid_argument') {
-    return (
-      <div class="problem" role="alert">
-        <p>{text}</p>
-        <p>
-          <a href={firstPage.href}>{firstPage.label}</a>
-        </p>
-      </div>
-    );
-  }
+  const refusedPage = firstPage !== undefined && error.code === 'invalid_argument';
   return (
     <div class="problem" role="alert">
       <p>{text}</p>
-      {retry ? (
+      {refusedPage ? (
+        <p>
+          <a href={firstPage.href}>{firstPage.label}</a>
+        </p>
+      ) : retry ? (
         <button type="button" onClick={retry}>
           {t.errors.retry}
         </button>

@@ -99,18 +99,19 @@ function Detail({ run: loaded, zone }: { run: SyncRun; zone: string }) {
   // The viewer's own time only where it reads otherwise than the schedule's, which the time above is written in (a
   // viewer in Berlin reads an Oslo schedule's times as they are; so does one whose browser spells the zone the old way).
   const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const written = (iso: string) => (
-    <>
-      <Time iso={iso} zone={zone} />
-      <br />
-      <span class="muted">
-        {f.dateTime(iso, viewerZone) === f.dateTime(iso, zone)
-          ? null
-          : `${t.integration.local}: ${f.dateTime(iso, viewerZone)} · `}
-        {t.integration.utc}: {f.dateTime(iso, 'UTC')}
-      </span>
-    </>
-  );
+  const written = (iso: string) => {
+    const local = f.dateTime(iso, viewerZone);
+    return (
+      <>
+        <Time iso={iso} zone={zone} />
+        <br />
+        <span class="muted">
+          {local === f.dateTime(iso, zone) ? null : `${t.integration.local}: ${local} · `}
+          {t.integration.utc}: {f.dateTime(iso, 'UTC')}
+        </span>
+      </>
+    );
+  };
 
   return (
     <>
